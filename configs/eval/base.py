@@ -1,0 +1,19 @@
+# Shared evaluation settings (evaluation/benchmark.py: EvalArgs, evaluation/figures.py: FigureArgs).
+eval = dict(
+    benchmark_version="pisabench-1.0",
+    split="custom",
+    model="model",
+    config_file=None,
+    gt_root=None,
+    pred_root=None,
+    gt_fps=None,
+    pd_fps=None,
+    output_dir="{{$PISA_OUT_ROOT:./outputs}}/eval/run",
+    object_selection="auto",
+    metrics=None,
+    allow_missing=False,
+    workers=1,
+    bootstrap_samples=1000,
+    seed=0,
+)
+figures = dict(enabled=True, trajectory_plots=-1, filmstrip_videos=4, filmstrip_frames=8, dpi=100)

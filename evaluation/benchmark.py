@@ -1,0 +1,338 @@
+"""PisaBench evaluation steps: inputs, time alignment, object selection, per-video scoring, aggregation.
+
+The released protocol (paper_facts.md §1, §3), kept exactly:
+
+1. Ground-truth and predicted masks are ``mask.npz`` files ``[T, N, H, W]`` of the same square
+   resolution (convert first with ``python -m evaluation.convert``).
+2. Only the dropped object is scored: the object whose positive points are highest in the image
+   (smallest y) when a ground-truth annotation is given (real clips), else the last object
+   (simulated clips). The prediction's object with the same index is used; a prediction mask
+   with a single object is taken to be that object.
+3. Predicted frame ``i`` is compared with ground-truth frame ``int(i * gt_fps / pd_fps)``;
+   predicted frames past the end of the ground truth are dropped.
+4. Metrics per video (``evaluation.metrics``), then means over videos (NaN skipped) with
+   bootstrap 95 % intervals.
+
+Departures from the released code: a video that cannot be read or does not match its ground
+truth is an error (listed, exit status 1) instead of being skipped silently; ``allow_missing``
+turns failures into counted, listed omissions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from evaluation import metrics as M
+from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, read_clip_info, read_mask
+
+SPLITS = ("real", "sim_seen", "sim_unseen", "custom")
+OBJECT_SELECTION = ("auto", "last", "highest_point")
+
+
+@dataclass
+class EvalArgs:
+    """The ``eval`` config section (configs/eval/*.py)."""
+
+    benchmark_version: str = "pisabench-1.0"
+    split: str = "custom"  # column group in the paper table: real | sim_seen | sim_unseen | custom
+    model: str = "model"
+    config_file: str | None = None  # released JSONL manifest
+    gt_root: str | None = None  # or: directories of samples matched by sample id
+    pred_root: str | None = None
+    gt_fps: float | None = None  # directory mode, when clip_info.json has no fps
+    pd_fps: float | None = None
+    output_dir: str = "outputs/eval/run"
+    object_selection: str = "auto"  # auto | last | highest_point
+    metrics: list[str] | None = None  # None = every registered metric
+    allow_missing: bool = False
+    workers: int = 1
+    bootstrap_samples: int = 1000
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.split not in SPLITS:
+            raise ValueError(f"eval.split must be one of {SPLITS}, got {self.split!r}")
+        if self.object_selection not in OBJECT_SELECTION:
+            raise ValueError(f"eval.object_selection must be one of {OBJECT_SELECTION}, got {self.object_selection!r}")
+        unknown = sorted(set(self.metrics or []) - set(M.METRICS))
+        if unknown:
+            raise ValueError(f"eval.metrics: unknown metric(s) {unknown}; known: {sorted(M.METRICS)}")
+        if self.workers < 1 or self.bootstrap_samples < 0:
+            raise ValueError("eval.workers must be >= 1 and eval.bootstrap_samples >= 0")
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One ground-truth / prediction pair, as a manifest line or a matched sample id names it."""
+
+    index: int
+    sample_id: str
+    gt_mask: str
+    gt_fps: float
+    pd_mask: str
+    pd_fps: float
+    gt_annotation: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------------------------
+def _resolve(path: str, base: Path) -> str:
+    """Relative paths are taken from the working directory, else from the manifest's folder."""
+    p = Path(path)
+    if p.is_absolute() or p.exists() or not (base / p).exists():
+        return str(p)
+    return str(base / p)
+
+
+def _positive_fps(value, where) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+        raise SchemaError(where, f"fps must be a positive number, got {value!r}")
+    return float(value)
+
+
+def load_manifest(path: str | os.PathLike) -> list[EvalItem]:
+    """Read a released-format JSONL manifest (``gt_mask``, ``gt_fps``, ``gt_annotation``?, ``pd_mask``, ``pd_fps``).
+
+    Raises:
+        SchemaError: unreadable file, invalid JSON or missing/invalid keys (naming the line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SchemaError(path, "manifest does not exist")
+    items = []
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise SchemaError(where, f"invalid JSON ({e})") from e
+        if not isinstance(rec, dict):
+            raise SchemaError(where, "each line must be a JSON object")
+        missing = [k for k in ("gt_mask", "gt_fps", "pd_mask", "pd_fps") if k not in rec]
+        if missing:
+            raise SchemaError(where, f"missing key(s) {missing}")
+        gt_mask = _resolve(rec["gt_mask"], path.parent)
+        ann = rec.get("gt_annotation")
+        items.append(
+            EvalItem(
+                index=len(items),
+                sample_id=rec.get("sample_id") or Path(rec["gt_mask"]).parent.name,
+                gt_mask=gt_mask,
+                gt_fps=_positive_fps(rec["gt_fps"], where),
+                pd_mask=_resolve(rec["pd_mask"], path.parent),
+                pd_fps=_positive_fps(rec["pd_fps"], where),
+                gt_annotation=_resolve(ann, path.parent) if ann else None,
+                extra={"gt_mask_arg": rec["gt_mask"], "pd_mask_arg": rec["pd_mask"]},
+            )
+        )
+    if not items:
+        raise SchemaError(path, "manifest has no entries")
+    return items
+
+
+def _fps_of(sample: Path, fallback: float | None, what: str) -> float:
+    info_path = sample / CLIP_INFO_FILE
+    if info_path.is_file():
+        info = read_clip_info(info_path)
+        if "fps" in info:
+            return float(info["fps"])
+    if fallback is None:
+        raise SchemaError(info_path, f"no fps for the {what} (add it to clip_info.json or set eval.{what}_fps)")
+    return float(fallback)
+
+
+def items_from_dirs(args: EvalArgs) -> list[EvalItem]:
+    """Pair every ground-truth sample (a folder with ``mask.npz``) with ``pred_root/<same id>/mask.npz``.
+
+    A prediction that is missing still yields an item, so it is reported as a failure.
+    """
+    gt_root, pred_root = Path(args.gt_root), Path(args.pred_root)
+    if not gt_root.is_dir():
+        raise SchemaError(gt_root, "ground-truth root does not exist")
+    if not pred_root.is_dir():
+        raise SchemaError(pred_root, "prediction root does not exist")
+    samples = sorted(p.parent for p in gt_root.rglob(MASK_FILE))
+    if not samples:
+        raise SchemaError(gt_root, f"no {MASK_FILE} found under the ground-truth root")
+    items = []
+    for sample in samples:
+        sid = sample.relative_to(gt_root).as_posix()
+        pred = pred_root / sid
+        info_path = sample / CLIP_INFO_FILE
+        has_points = info_path.is_file() and "points" in read_clip_info(info_path)
+        items.append(
+            EvalItem(
+                index=len(items),
+                sample_id=sid,
+                gt_mask=str(sample / MASK_FILE),
+                gt_fps=_fps_of(sample, args.gt_fps, "gt"),
+                pd_mask=str(pred / MASK_FILE),
+                pd_fps=_fps_of(pred, args.pd_fps, "pd") if pred.is_dir() else math.nan,  # NaN: missing
+                gt_annotation=str(info_path) if has_points and args.object_selection != "last" else None,
+            )
+        )
+    return items
+
+
+def load_items(args: EvalArgs) -> list[EvalItem]:
+    """Items from ``config_file`` or from ``gt_root``/``pred_root`` (exactly one must be given)."""
+    if bool(args.config_file) == bool(args.gt_root or args.pred_root):
+        raise ValueError("give either --config_file or both --gt-root and --pred-root")
+    if args.config_file:
+        return load_manifest(args.config_file)
+    if not (args.gt_root and args.pred_root):
+        raise ValueError("--gt-root and --pred-root must be given together")
+    return items_from_dirs(args)
+
+
+# --------------------------------------------------------------------------------------------
+# protocol steps (pure)
+# --------------------------------------------------------------------------------------------
+def align_indices(num_pd: int, num_gt: int, gt_fps: float, pd_fps: float) -> np.ndarray:
+    """Ground-truth frame for each predicted frame, ``int(i * gt_fps / pd_fps)``, cut at the GT length.
+
+    Returns:
+        ``int [T']`` with ``T' <= num_pd``: predicted frames ``0..T'-1`` map to these GT frames.
+    """
+    idx = [int(i * gt_fps / pd_fps) for i in range(num_pd)]
+    return np.array([j for j in idx if j < num_gt], dtype=np.int64)
+
+
+def select_object(num_objects: int, points: list | None, mode: str) -> int:
+    """Index of the evaluated (dropped) object.
+
+    ``highest_point``: the object whose highest positive point has the smallest y (real clips);
+    ``last``: the last object (simulated clips); ``auto``: ``highest_point`` when points are
+    given, else ``last``.
+    """
+    if mode == "auto":
+        mode = "highest_point" if points else "last"
+    if mode == "last":
+        return num_objects - 1
+    if not points:
+        raise ValueError("object_selection 'highest_point' needs point annotations (gt_annotation)")
+    if len(points) != num_objects:
+        raise ValueError(f"{len(points)} annotated objects but the mask has {num_objects}")
+    tops = [min(p[1] for p in obj["positive"]) for obj in points]
+    return int(np.argmin(tops))
+
+
+# --------------------------------------------------------------------------------------------
+# one video
+# --------------------------------------------------------------------------------------------
+def load_pair(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Read, check and align one pair: ``(pred bool [T', H, W], gt bool [T', H, W], object index)``."""
+    gt = read_mask(item.gt_mask)
+    pd = read_mask(item.pd_mask)
+    if pd.shape[2:] != gt.shape[2:]:
+        raise SchemaError(
+            item.pd_mask,
+            f"prediction is {pd.shape[3]}x{pd.shape[2]} but ground truth {item.gt_mask} is "
+            f"{gt.shape[3]}x{gt.shape[2]}; convert one of them (python -m evaluation.convert)",
+        )
+    points = None
+    if item.gt_annotation:
+        info = read_clip_info(item.gt_annotation, height=gt.shape[2], width=gt.shape[3])
+        points = info.get("points")
+    try:
+        k = select_object(gt.shape[1], points, mode)
+    except ValueError as e:
+        raise SchemaError(item.gt_annotation or item.gt_mask, str(e)) from e
+    if pd.shape[1] == 1:
+        k_pd = 0
+    elif pd.shape[1] == gt.shape[1]:
+        k_pd = k
+    else:
+        raise SchemaError(item.pd_mask, f"prediction has {pd.shape[1]} objects, ground truth has {gt.shape[1]}")
+    idx = align_indices(pd.shape[0], gt.shape[0], item.gt_fps, item.pd_fps)
+    if len(idx) == 0:
+        raise SchemaError(item.pd_mask, "no predicted frame falls inside the ground-truth clip")
+    return pd[: len(idx), k_pd], gt[idx, k], k
+
+
+def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
+    """Score one pair; never raises for bad data: failures come back as ``status: failed`` records."""
+    record = {
+        "index": item.index,
+        "sample_id": item.sample_id,
+        "model": args.model,
+        "gt_mask": item.extra.get("gt_mask_arg", item.gt_mask),
+        "pd_mask": item.extra.get("pd_mask_arg", item.pd_mask),
+        "gt_fps": item.gt_fps,
+        "pd_fps": item.pd_fps,
+        "found": Path(item.gt_mask).is_file() and Path(item.pd_mask).is_file(),
+    }
+    try:
+        if not math.isfinite(item.pd_fps):
+            raise SchemaError(Path(item.pd_mask).parent, "prediction sample directory is missing")
+        pred, gt, k = load_pair(item, args.object_selection)
+        values = M.compute_all(pred, gt, item.pd_fps, args.metrics)
+    except (SchemaError, ValueError) as e:
+        return {**record, "status": "failed", "error": str(e)}
+    record.update(status="ok", object_index=k, frames_evaluated=int(gt.shape[0]), **values)
+    record["_centroids"] = {"gt": M.centroids(gt).tolist(), "pd": M.centroids(pred).tolist()}
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# aggregation
+# --------------------------------------------------------------------------------------------
+def bootstrap_ci(values: np.ndarray, samples: int, seed: int) -> tuple[float, float]:
+    """Percentile bootstrap 95 % interval of the mean (NaN values dropped first)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[~np.isnan(v)]
+    if len(v) == 0 or samples == 0:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), size=(samples, len(v)))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def summarize(records: list[dict], args: EvalArgs) -> dict:
+    """Means (NaN skipped, as released), bootstrap intervals, directions, counts and failures."""
+    ok = [r for r in records if r["status"] == "ok"]
+    failed = [r for r in records if r["status"] != "ok"]
+    names = args.metrics or list(M.METRICS)
+    metrics = {}
+    for i, name in enumerate(names):
+        spec = M.METRICS[name]
+        vals = np.array([r[name] for r in ok], dtype=np.float64)
+        finite = vals[~np.isnan(vals)]
+        lo, hi = bootstrap_ci(vals, args.bootstrap_samples, args.seed + i)
+        metrics[name] = {
+            "mean": float(finite.mean()) if len(finite) else math.nan,
+            "ci95": [lo, hi],
+            "n": int(len(finite)),
+            "higher_is_better": spec.higher_is_better,
+            "target": spec.target,
+            "paper": spec.paper,
+            "description": spec.description,
+        }
+    return {
+        "benchmark_version": args.benchmark_version,
+        "split": args.split,
+        "model": args.model,
+        "counts": {
+            "expected": len(records),
+            "found": sum(bool(r["found"]) for r in records),
+            "evaluated": len(ok),
+            "failed": len(failed),
+        },
+        "metrics": metrics,
+        "flags": {
+            "videos_with_vanished_object": sum(bool(r.get("object_vanished")) for r in ok),
+            "videos_with_static_object": sum(bool(r.get("object_static")) for r in ok),
+        },
+        "failures": [{"index": r["index"], "pd_mask": r["pd_mask"], "error": r["error"]} for r in failed],
+    }

@@ -1,0 +1,159 @@
+"""The project's one config system: mmengine ``.py`` configs, closed to typos (STYLE.md P3).
+
+Every entry point calls :func:`parse_cli`, which
+
+1. takes an optional config path (``configs/...py``, mmengine ``_base_`` inheritance and
+   ``{{$PISA_DATA_ROOT:./data}}`` environment substitution),
+2. applies ``--section.key=value`` overrides, which may only touch keys that already exist,
+3. leaves the conversion of each section into the dataclass declared by the module it
+   configures to :func:`section`, where an unknown key raises ``TypeError``.
+
+This module lives in ``evaluation`` because ``evaluation`` is the package everything may import
+(DESIGN.md §2); it needs mmengine but not torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+ROOT_ENV_DEFAULTS = {"PISA_DATA_ROOT": "./data", "PISA_CKPT_ROOT": "./models", "PISA_OUT_ROOT": "./outputs"}
+
+
+def resolved_roots() -> dict[str, str]:
+    """The three artifact roots (STYLE.md P4) as the environment sets them, with defaults."""
+    return {k: os.environ.get(k, v) for k, v in ROOT_ENV_DEFAULTS.items()}
+
+
+def parse_value(text: str) -> Any:
+    """Parse an override value: a Python literal if it is one (``1e-4``, ``[1, 2]``, ``None``), else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        return text
+
+
+def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
+    """``["--eval.workers=4", "--figures.enabled", "false"]`` → ``{"eval.workers": 4, "figures.enabled": False}``."""
+    out: dict[str, Any] = {}
+    it = iter(args)
+    for arg in it:
+        if not arg.startswith("--") or len(arg) <= 2:
+            raise SystemExit(f"error: unexpected argument {arg!r}; overrides look like --section.key=value")
+        key, sep, value = arg[2:].partition("=")
+        if not sep:
+            try:
+                value = next(it)
+            except StopIteration:
+                raise SystemExit(f"error: override {arg!r} has no value") from None
+        out[key.replace("-", "_")] = parse_value(value)
+    return out
+
+
+def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None):
+    """Load an mmengine config and apply overrides to existing keys only.
+
+    Raises:
+        FileNotFoundError: the config file does not exist.
+        KeyError: an override names a key the config does not have (a typo).
+    """
+    import logging
+
+    from mmengine.config import Config  # lazy: keep `--help` and imports light
+    from mmengine.logging import MMLogger
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    for k, v in ROOT_ENV_DEFAULTS.items():
+        os.environ.setdefault(k, v)
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # mmengine logs every {{$VAR:default}} substitution at INFO
+    try:
+        cfg = Config.fromfile(str(path))
+    finally:
+        logger.setLevel(level)
+    for dotted, value in (overrides or {}).items():
+        node = cfg
+        parts = dotted.split(".")
+        for i, part in enumerate(parts):
+            if not hasattr(node, "keys") or part not in node:
+                known = ", ".join(sorted(node.keys())) if hasattr(node, "keys") else "(not a section)"
+                raise KeyError(f"{path}: override --{dotted}: no key {'.'.join(parts[: i + 1])!r}; known: {known}")
+            if i < len(parts) - 1:
+                node = node[part]
+        node[parts[-1]] = value
+    return cfg
+
+
+def section(cfg, name: str, cls: type[T]) -> T:
+    """Convert config section ``name`` into dataclass ``cls``; unknown keys raise ``TypeError``."""
+    raw = cfg.get(name) if hasattr(cfg, "get") else cfg[name]
+    if raw is None:
+        raise KeyError(f"config has no section {name!r}")
+    data = raw.to_dict() if hasattr(raw, "to_dict") else dict(raw)
+    allowed = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise TypeError(f"unknown key(s) {unknown} in config section {name!r}; allowed: {sorted(allowed)}")
+    return cls(**data)
+
+
+def parse_cli(
+    argv: Sequence[str] | None,
+    *,
+    prog: str,
+    description: str,
+    default_config: str,
+    add_flags: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> tuple[argparse.Namespace, Any]:
+    """Parse ``[config] [--flags] [--section.key=value ...]`` and load the config.
+
+    Returns:
+        The argparse namespace of the named flags and the loaded, overridden mmengine config.
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Any config key can be overridden with --section.key=value (existing keys only).",
+    )
+    parser.add_argument(
+        "config", nargs="?", default=default_config, help=f"mmengine config (default: {default_config})"
+    )
+    if add_flags is not None:
+        add_flags(parser)
+    args, rest = parser.parse_known_args(argv)
+    try:
+        cfg = load_config(args.config, parse_overrides(rest))
+    except (FileNotFoundError, KeyError) as e:
+        parser.error(str(e))
+    return args, cfg
+
+
+def set_if_given(cfg, dotted: str, value: Any) -> None:
+    """Copy a CLI flag into the config when the user gave it (``None`` means not given)."""
+    if value is None:
+        return
+    node = cfg
+    *parents, last = dotted.split(".")
+    for p in parents:
+        node = node[p]
+    if last not in node:
+        raise KeyError(f"config has no key {dotted!r}")
+    node[last] = value
+
+
+def config_to_dict(cfg) -> dict:
+    """A JSON-safe dict of the whole config, for records and summaries."""
+    return json.loads(json.dumps(cfg.to_dict(), default=str))

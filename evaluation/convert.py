@@ -1,0 +1,321 @@
+r"""Convert PisaBench samples to a model's square resolution R×R.
+
+Usage::
+
+    python -m evaluation.convert configs/data_processing/convert_real.py \\
+        --src-root data/pisabench/real --dst-root data/pisabench/real_256 --resolution 256
+    python -m evaluation.convert configs/data_processing/convert_real.py \\
+        --config_file configs/data_processing/real_resolution_example.jsonl   # released format
+
+What happens to each sample (as the released converter does for square input):
+
+- frames are resized to R×R (bicubic);
+- point annotations are scaled by R / width on both axes;
+- ``mask.npz`` is resized nearest-neighbour (output pixel ``i`` takes input pixel
+  ``floor((i + 0.5) * side / R)``), ``depth.npz`` the same way, ``flow.npz`` the same way with
+  its vectors multiplied by the scale;
+- ``clip_info.json`` gets the new ``height``/``width`` and a ``conversion`` record.
+
+Non-square input is refused unless ``--crop center`` (central square) or ``--pad`` (black
+borders to a square) is given; points and masks go through the same crop or pad. A finished
+sample (its ``clip_info.json`` is written last) is skipped on re-runs, so the job is resumable.
+Failures are listed and make the exit status 1 unless ``--allow-failures``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from evaluation.config import parse_cli, section, set_if_given
+from evaluation.schema import (
+    CLIP_INFO_FILE,
+    DEPTH_FILE,
+    FLOW_FILE,
+    MASK_FILE,
+    MOVIE_FILE,
+    SIM_FRAME_PREFIX,
+    SchemaError,
+    list_frames,
+    read_clip_info,
+    read_depth,
+    read_flow,
+    read_frames,
+    read_mask,
+    write_sample,
+)
+
+DEFAULT_CONFIG = "configs/data_processing/convert_real.py"
+
+
+@dataclass
+class ConvertArgs:
+    """The ``convert`` config section."""
+
+    config_file: str | None = None  # released JSONL: {"src_video", "dst_video", "resolution"}
+    src_root: str | None = None  # or: every sample under src_root → same relative path under dst_root
+    dst_root: str | None = None
+    resolution: int = 256
+    crop: str | None = None  # "center": central square of non-square input
+    pad: bool = False  # pad non-square input to a square with black borders
+    overwrite: bool = False
+    allow_failures: bool = False
+    write_movie: bool = True
+    workers: int = 1
+
+    def __post_init__(self):
+        if self.crop not in (None, "center"):
+            raise ValueError(f"convert.crop must be None or 'center', got {self.crop!r}")
+        if self.crop and self.pad:
+            raise ValueError("give at most one of --crop center and --pad")
+        if self.resolution < 8:
+            raise ValueError(f"convert.resolution must be at least 8, got {self.resolution}")
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Square crop/pad of an H×W image followed by a resize to R×R.
+
+    ``y0, x0``: offset of the square's top-left corner in source pixels (negative = padding);
+    ``side``: the square's side in source pixels; ``resolution``: R.
+    """
+
+    height: int
+    width: int
+    y0: int
+    x0: int
+    side: int
+    resolution: int
+
+    @property
+    def scale(self) -> float:
+        """Output pixels per source pixel."""
+        return self.resolution / self.side
+
+
+def plan_geometry(height: int, width: int, resolution: int, *, crop: str | None, pad: bool, where="input") -> Geometry:
+    """The square to cut (or pad to) before resizing; non-square input needs ``crop`` or ``pad``."""
+    if height == width:
+        return Geometry(height, width, 0, 0, width, resolution)
+    if crop == "center":
+        side = min(height, width)
+        return Geometry(height, width, (height - side) // 2, (width - side) // 2, side, resolution)
+    if pad:
+        side = max(height, width)
+        return Geometry(height, width, -((side - height) // 2), -((side - width) // 2), side, resolution)
+    raise SchemaError(where, f"frames are {width}x{height}, not square; use --crop center or --pad")
+
+
+def _square(arr: np.ndarray, g: Geometry, h_axis: int) -> np.ndarray:
+    """Crop or pad axes ``h_axis`` (H) and ``h_axis + 1`` (W) to ``side × side`` (fill 0)."""
+    out_shape = list(arr.shape)
+    out_shape[h_axis] = out_shape[h_axis + 1] = g.side
+    out = np.zeros(out_shape, dtype=arr.dtype)
+    sy, sx = max(g.y0, 0), max(g.x0, 0)  # source window
+    dy, dx = max(-g.y0, 0), max(-g.x0, 0)  # destination offset
+    hh, ww = min(g.height - sy, g.side - dy), min(g.width - sx, g.side - dx)
+    src = [slice(None)] * arr.ndim
+    dst = [slice(None)] * arr.ndim
+    src[h_axis], src[h_axis + 1] = slice(sy, sy + hh), slice(sx, sx + ww)
+    dst[h_axis], dst[h_axis + 1] = slice(dy, dy + hh), slice(dx, dx + ww)
+    out[tuple(dst)] = arr[tuple(src)]
+    return out
+
+
+def nearest_index(side: int, resolution: int) -> np.ndarray:
+    """Source index of every output pixel for nearest-neighbour resizing: ``floor((i + 0.5) * side / R)``."""
+    return np.minimum(((np.arange(resolution) + 0.5) * side / resolution).astype(np.int64), side - 1)
+
+
+def convert_frames(frames: np.ndarray, g: Geometry) -> np.ndarray:
+    """``uint8 [T, H, W, 3]`` → ``uint8 [T, R, R, 3]`` (crop/pad, then bicubic resize)."""
+    sq = _square(frames, g, h_axis=1)
+    r = g.resolution
+    if g.side == r:
+        return sq
+    return np.stack([np.asarray(Image.fromarray(f).resize((r, r), Image.Resampling.BICUBIC)) for f in sq])
+
+
+def convert_nearest(arr: np.ndarray, g: Geometry, h_axis: int) -> np.ndarray:
+    """Nearest-neighbour crop/pad + resize of axes ``h_axis``, ``h_axis + 1`` (masks, depth, flow)."""
+    idx = nearest_index(g.side, g.resolution)
+    return np.take(np.take(_square(arr, g, h_axis), idx, axis=h_axis), idx, axis=h_axis + 1)
+
+
+def convert_points(points: list[dict], g: Geometry) -> list[dict]:
+    """Move point prompts through the crop/pad and scale (pixel coordinates, x right, y down)."""
+
+    def move(pt):
+        x, y = pt
+        return [min(max((x - g.x0) * g.scale, 0.0), g.resolution), min(max((y - g.y0) * g.scale, 0.0), g.resolution)]
+
+    out = []
+    for obj in points:
+        moved = {k: [move(p) for p in obj.get(k, [])] for k in ("positive", "negative")}
+        out.append({**obj, **moved})
+    return out
+
+
+def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | None = None) -> str:
+    """Convert one sample directory; returns ``"done"`` or ``"skipped"`` (already converted).
+
+    Raises:
+        SchemaError: the source is unreadable or inconsistent (nothing is left at ``dst``'s
+            ``clip_info.json``, so a re-run retries it).
+    """
+    if (dst / CLIP_INFO_FILE).is_file() and not args.overwrite:
+        return "skipped"
+    r = resolution or args.resolution
+    frames = read_frames(src, require_square=False)
+    t, h, w = frames.shape[:3]
+    info_path = src / CLIP_INFO_FILE
+    if not info_path.is_file():
+        raise SchemaError(info_path, "missing clip_info.json")
+    info = read_clip_info(info_path, height=h, width=w)
+    for key, got in (("height", h), ("width", w), ("num_frames", t)):
+        if key in info and info[key] != got:
+            raise SchemaError(info_path, f"{key} is {info[key]} but the frames give {got}")
+    g = plan_geometry(h, w, r, crop=args.crop, pad=args.pad, where=src)
+    mask = depth = flow = None
+    if (src / MASK_FILE).exists():
+        mask = convert_nearest(read_mask(src / MASK_FILE, num_frames=t, height=h, width=w, require_square=False), g, 2)
+    if (src / DEPTH_FILE).exists():
+        depth = convert_nearest(read_depth(src / DEPTH_FILE), g, 1)
+    if (src / FLOW_FILE).exists():
+        flow = convert_nearest(read_flow(src / FLOW_FILE).astype(np.float32), g, 1) * g.scale
+    new_info = dict(info)
+    if "points" in info:
+        new_info["points"] = convert_points(info["points"], g)
+    new_info.update(height=r, width=r, num_frames=t)
+    if "fps" not in info:
+        raise SchemaError(info_path, "clip_info.json has no fps")
+    new_info["conversion"] = {
+        "source": str(src),
+        "source_size": [h, w],
+        "resolution": r,
+        "mode": "crop_center" if args.crop else ("pad" if args.pad and h != w else "resize"),
+    }
+    prefix = SIM_FRAME_PREFIX if list_frames(src)[0].name.startswith(SIM_FRAME_PREFIX) else ""
+    write_sample(
+        dst,
+        frames=convert_frames(frames, g),
+        clip_info=new_info,
+        mask=mask,
+        depth=depth,
+        flow=flow,
+        frame_prefix=prefix,
+        movie=args.write_movie and (src / MOVIE_FILE).exists(),
+    )
+    return "done"
+
+
+def plan_jobs(args: ConvertArgs) -> list[tuple[Path, Path, int]]:
+    """``(src, dst, resolution)`` per sample from the JSONL config or the directory roots."""
+    if args.config_file:
+        path = Path(args.config_file)
+        if not path.is_file():
+            raise SchemaError(path, "conversion config does not exist")
+        jobs = []
+        for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                jobs.append(
+                    (Path(rec["src_video"]), Path(rec["dst_video"]), int(rec.get("resolution", args.resolution)))
+                )
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+                raise SchemaError(
+                    f"{path}:{lineno}", f"expected {{'src_video', 'dst_video', 'resolution'}} ({e})"
+                ) from e
+        return jobs
+    if not (args.src_root and args.dst_root):
+        raise ValueError("give --config_file, or --src-root and --dst-root")
+    src_root, dst_root = Path(args.src_root), Path(args.dst_root)
+    if not src_root.is_dir():
+        raise SchemaError(src_root, "source root does not exist")
+    samples = sorted(p.parent for p in src_root.rglob(CLIP_INFO_FILE))
+    if not samples:
+        raise SchemaError(src_root, "no samples (folders with clip_info.json) found")
+    return [(s, dst_root / s.relative_to(src_root), args.resolution) for s in samples]
+
+
+def _job(job, args):
+    src, dst, r = job
+    try:
+        return convert_sample(src, dst, args, r), None
+    except (SchemaError, ValueError) as e:
+        return "failed", str(e)
+
+
+def run(cfg) -> int:
+    """Convert every sample; returns the exit status."""
+    args = section(cfg, "convert", ConvertArgs)
+    jobs = plan_jobs(args)
+    fn = partial(_job, args=args)
+    bar = dict(total=len(jobs), desc="converting", unit="video", disable=None)
+    if args.workers > 1:
+        with get_context("spawn").Pool(args.workers) as pool:
+            results = list(tqdm(pool.imap(fn, jobs), **bar))
+    else:
+        results = [fn(j) for j in tqdm(jobs, **bar)]
+    counts = {k: sum(1 for s, _ in results if s == k) for k in ("done", "skipped", "failed")}
+    print(f"converted {counts['done']}, already done {counts['skipped']}, failed {counts['failed']} of {len(jobs)}")
+    failures = [(j[0], err) for j, (s, err) in zip(jobs, results, strict=True) if s == "failed"]
+    for src, err in failures:
+        print(f"  FAILED {src}: {err}", file=sys.stderr)
+    return 1 if failures and not args.allow_failures else 0
+
+
+def _flags(p):
+    p.add_argument("--config_file", help="released JSONL lines {src_video, dst_video, resolution}")
+    p.add_argument("--src-root", "--src_root", dest="src_root", help="directory of samples to convert")
+    p.add_argument("--dst-root", "--dst_root", dest="dst_root", help="where converted samples go (same relative paths)")
+    p.add_argument("--resolution", type=int, help="output side R (frames become R×R)")
+    p.add_argument("--crop", choices=["center"], help="cut the central square of non-square frames")
+    p.add_argument("--pad", action="store_true", default=None, help="pad non-square frames to a square (black)")
+    p.add_argument("--overwrite", action="store_true", default=None, help="redo samples that are already converted")
+    p.add_argument(
+        "--allow-failures",
+        dest="allow_failures",
+        action="store_true",
+        default=None,
+        help="exit 0 even if samples failed",
+    )
+    p.add_argument("--workers", type=int, help="parallel processes")
+
+
+def main(argv=None) -> int:
+    """Parse the command line and convert."""
+    flags, cfg = parse_cli(
+        argv, prog="python -m evaluation.convert", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
+    )
+    for key in (
+        "config_file",
+        "src_root",
+        "dst_root",
+        "resolution",
+        "crop",
+        "pad",
+        "overwrite",
+        "allow_failures",
+        "workers",
+    ):
+        set_if_given(cfg, f"convert.{key}", getattr(flags, key))
+    try:
+        return run(cfg)
+    except (SchemaError, ValueError, TypeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

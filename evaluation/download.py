@@ -1,0 +1,197 @@
+"""Fetch the released PisaBench archives, verify, unpack and validate every clip.
+
+Usage::
+
+    python -m evaluation.download configs/data_processing/download_pisabench.py
+    python -m evaluation.download --archive-dir /path/with/real.zip_and_sim.zip   # no hub access
+
+Steps per split (``real``, ``sim``):
+
+1. get ``pisabench/<split>.zip`` from the Hugging Face hub dataset ``nyu-visionx/pisa-experiments``
+   with ``huggingface_hub`` (or take ``<archive_dir>/<split>.zip`` already on disk);
+2. verify it: the CRC of every member (``zipfile.testzip``), no member escaping the target
+   folder, and the sha256 against ``expected_sha256`` when one is configured (the sha256 is
+   always recorded in ``<out_dir>/download_manifest.json``);
+3. unpack into a temporary folder and rename it to ``<out_dir>/<split>`` (atomic; a finished
+   split is skipped on re-runs);
+4. validate every sample with ``evaluation.schema.validate_sample`` and print a summary. Invalid
+   clips are listed and make the exit status 1 unless ``--allow-failures``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from evaluation.config import parse_cli, section, set_if_given
+from evaluation.schema import SchemaError, find_samples, validate_sample, write_json
+
+DEFAULT_CONFIG = "configs/data_processing/download_pisabench.py"
+
+
+@dataclass
+class DownloadArgs:
+    """The ``download`` config section."""
+
+    repo_id: str = "nyu-visionx/pisa-experiments"
+    repo_type: str = "dataset"
+    revision: str | None = None
+    archives: dict = field(default_factory=lambda: {"real": "pisabench/real.zip", "sim": "pisabench/sim.zip"})
+    splits: list[str] = field(default_factory=lambda: ["real", "sim"])
+    out_dir: str = "data/pisabench"
+    archive_dir: str | None = None  # take <archive_dir>/<split>.zip instead of the hub
+    expected_sha256: dict = field(default_factory=dict)  # split -> hex digest, checked when given
+    allow_failures: bool = False
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch_archive(split: str, args: DownloadArgs) -> Path:
+    """Path of ``<split>.zip``: from ``archive_dir`` if set, else downloaded from the hub."""
+    if split not in args.archives:
+        raise ValueError(f"unknown split {split!r}; known: {sorted(args.archives)}")
+    if args.archive_dir:
+        path = Path(args.archive_dir) / Path(args.archives[split]).name
+        if not path.is_file():
+            raise SchemaError(path, "archive not found in --archive-dir")
+        return path
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError as e:  # pragma: no cover - huggingface_hub is in requirements/eval.txt
+        raise ImportError("huggingface_hub is needed: pip install -r requirements/eval.txt") from e
+    try:
+        return Path(
+            hf_hub_download(
+                repo_id=args.repo_id,
+                repo_type=args.repo_type,
+                filename=args.archives[split],
+                revision=args.revision,
+                local_dir=str(Path(args.out_dir) / "_archives"),
+            )
+        )
+    except Exception as e:  # the hub client raises many types (offline, 404, auth)
+        raise SchemaError(
+            f"hf://{args.repo_type}s/{args.repo_id}/{args.archives[split]}",
+            f"download failed ({type(e).__name__}: {e}); without hub access, put {Path(args.archives[split]).name} "
+            "in a folder and pass --archive-dir",
+        ) from e
+
+
+def verify_archive(path: Path, expected_sha256: str | None) -> str:
+    """Check CRCs, member paths and (optionally) the sha256; returns the sha256."""
+    digest = sha256_of(path)
+    if expected_sha256 and digest != expected_sha256.lower():
+        raise SchemaError(path, f"sha256 is {digest}, expected {expected_sha256}")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+            if bad is not None:
+                raise SchemaError(path, f"member {bad!r} fails its CRC check (corrupt download)")
+            for name in zf.namelist():
+                p = Path(name)
+                if p.is_absolute() or ".." in p.parts:
+                    raise SchemaError(path, f"member {name!r} would be written outside the target folder")
+    except zipfile.BadZipFile as e:
+        raise SchemaError(path, f"not a valid zip archive ({e})") from e
+    return digest
+
+
+def unpack(path: Path, target: Path) -> Path:
+    """Extract into ``target`` via a temporary sibling folder renamed at the end."""
+    tmp = target.with_name(f".{target.name}.partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(tmp)
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    return target
+
+
+def validate_split(root: Path) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Validate every sample under ``root``: (summaries of good clips, [(sample, error)])."""
+    good, bad = [], []
+    for sample in tqdm(find_samples(root), desc=f"validating {root.name}", unit="clip", disable=None):
+        try:
+            good.append(validate_sample(sample, require_square=False))
+        except SchemaError as e:
+            bad.append((str(sample), str(e)))
+    return good, bad
+
+
+def run(cfg) -> int:
+    """Fetch, verify, unpack and validate every configured split; returns the exit status."""
+    args = section(cfg, "download", DownloadArgs)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest, failures = {}, []
+    for split in args.splits:
+        archive = fetch_archive(split, args)
+        digest = verify_archive(archive, args.expected_sha256.get(split))
+        target = out / split
+        stamp = target / ".unpacked_from"
+        if not (stamp.is_file() and stamp.read_text().strip() == digest):
+            unpack(archive, target)
+            stamp.write_text(digest + "\n")
+        good, bad = validate_split(target)
+        failures += bad
+        sizes = sorted({(g["height"], g["width"]) for g in good})
+        manifest[split] = {
+            "archive": str(archive),
+            "sha256": digest,
+            "clips": len(good) + len(bad),
+            "valid": len(good),
+            "sizes": sizes,
+        }
+        print(f"{split}: {len(good)} valid clips, {len(bad)} invalid, frame sizes {sizes} -> {target}")
+    write_json(out / "download_manifest.json", manifest)
+    for sample, err in failures:
+        print(f"  INVALID {sample}: {err}", file=sys.stderr)
+    return 1 if failures and not args.allow_failures else 0
+
+
+def _flags(p):
+    p.add_argument("--out-dir", "--out_dir", dest="out_dir", help="where the splits are unpacked")
+    p.add_argument(
+        "--archive-dir", "--archive_dir", dest="archive_dir", help="folder holding real.zip / sim.zip (skip the hub)"
+    )
+    p.add_argument("--splits", nargs="+", help="which splits (real sim)")
+    p.add_argument(
+        "--allow-failures",
+        dest="allow_failures",
+        action="store_true",
+        default=None,
+        help="exit 0 despite invalid clips",
+    )
+
+
+def main(argv=None) -> int:
+    """Parse the command line and run."""
+    flags, cfg = parse_cli(
+        argv, prog="python -m evaluation.download", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
+    )
+    for key in ("out_dir", "archive_dir", "splits", "allow_failures"):
+        set_if_given(cfg, f"download.{key}", getattr(flags, key))
+    try:
+        return run(cfg)
+    except (SchemaError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

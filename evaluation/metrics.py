@@ -1,0 +1,432 @@
+"""PisaBench metrics: pure functions over per-frame masks of the evaluated object.
+
+Every metric takes ``pred`` and ``gt`` as ``bool [T, H, W]`` (already aligned in time, same
+resolution, square frames) and returns a float. No file I/O, no model loading.
+
+Three families:
+
+1. **Paper-compatible** (``l2``, ``chamfer_distance``, ``iou``): the released PISA definitions,
+   quirks included (paper_facts.md §3):
+   - "L2" is the mean *absolute* centroid coordinate difference (averaged over frames and over x
+     and y) × (1/√2) / H. It is not a Euclidean norm.
+   - Chamfer is the two-sided mean nearest-pixel distance × (1/√2) / H.
+   - Frames where either mask is empty give NaN and are skipped by ``nanmean`` in L2 and
+     Chamfer, so a vanishing object is not penalised by them. IoU scores such a frame 0, and 1
+     when both masks are empty.
+   Chamfer here uses exact Euclidean distance transforms on the bounding box of the two masks,
+   which gives the same values as the released per-frame KD-trees (the nearest pixel of a set
+   always lies in that set's bounding box), much faster.
+2. **Strict**: Euclidean centroid error normalised by the image diagonal, and vanish-aware
+   versions in which a frame with the object present in ground truth but absent in the
+   prediction scores :data:`VANISH_PENALTY`.
+3. **Physics**: apparent acceleration ratio and drop-time error from the vertical centroid
+   trajectory before first contact (:func:`fall_phase`).
+
+Metrics are registered in :data:`METRICS` with their direction; :func:`video_diagnostics`
+returns the per-video flags (vanished frames, static object) that are not metrics.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import distance_transform_edt
+
+# A frame where the ground-truth object is visible but the prediction has no object scores the
+# largest value the diagonal-normalised strict metrics can take in any frame (a centroid, or a
+# mean nearest-pixel distance, cannot be farther than the image diagonal): vanishing is as bad
+# as the worst possible placement.
+VANISH_PENALTY = 1.0
+
+# object_static flag: ground truth must move at least this fraction of the image diagonal (else
+# there is no motion to miss) and the prediction less than this fraction of the ground-truth
+# motion.
+STATIC_MIN_GT_MOTION = 0.05
+STATIC_MAX_MOTION_RATIO = 0.2
+
+# fall_phase: a downward centroid speed below this (image heights per second; 0.25 H/s is 4 px
+# per frame at 256 px and 16 fps, above SAM 2 mask jitter) is "not falling", and a fall ends
+# (first contact) at the first frame whose speed drops below this fraction of the peak so far.
+MIN_FALL_SPEED = 0.25
+CONTACT_SPEED_DROP = 0.5
+MIN_FIT_POINTS = 3  # a parabola needs three positions
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A registered metric: ``compute(pred, gt, fps) -> float`` and its direction.
+
+    ``higher_is_better`` is None for metrics with a target value (``target``) instead of a
+    direction; ``paper`` marks the released PISA definitions.
+    """
+
+    name: str
+    fn: Callable[..., float]
+    higher_is_better: bool | None
+    paper: bool
+    needs_fps: bool
+    description: str
+    target: float | None = None
+
+    @property
+    def direction(self) -> str:
+        """Short label: "higher better", "lower better" or "target <value>"."""
+        if self.higher_is_better is None:
+            return f"target {self.target:g}"
+        return "higher better" if self.higher_is_better else "lower better"
+
+    @property
+    def arrow(self) -> str:
+        """One-symbol label for table headers: ↑, ↓ or →target."""
+        if self.higher_is_better is None:
+            return f"→{self.target:g}"
+        return "↑" if self.higher_is_better else "↓"
+
+    def compute(self, pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
+        """Evaluate on ``bool [T, H, W]`` masks."""
+        return float(self.fn(pred, gt, fps) if self.needs_fps else self.fn(pred, gt))
+
+
+METRICS: dict[str, MetricSpec] = {}
+
+
+def register_metric(
+    name: str,
+    *,
+    higher_is_better: bool | None,
+    paper: bool = False,
+    needs_fps: bool = False,
+    target: float | None = None,
+):
+    """Register a metric function under ``name`` with its direction (decorator)."""
+
+    def deco(fn):
+        if name in METRICS:
+            raise KeyError(f"metric {name!r} registered twice")
+        doc = (fn.__doc__ or "").strip().splitlines()
+        METRICS[name] = MetricSpec(name, fn, higher_is_better, paper, needs_fps, doc[0] if doc else "", target)
+        return fn
+
+    return deco
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+def _check(pred: np.ndarray, gt: np.ndarray) -> None:
+    if pred.shape != gt.shape or pred.ndim != 3:
+        raise ValueError(f"pred and gt must both be [T, H, W]; got {pred.shape} and {gt.shape}")
+
+
+def centroids(mask: np.ndarray) -> np.ndarray:
+    """Per-frame centroid ``float [T, 2]`` as (x, y) in pixels; NaN rows for empty frames.
+
+    Args:
+        mask: ``bool [T, H, W]``.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    _, h, w = mask.shape
+    count = mask.sum(axis=(1, 2)).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cx = (mask.sum(axis=1) @ np.arange(w)) / count
+        cy = (mask.sum(axis=2) @ np.arange(h)) / count
+    return np.stack([cx, cy], axis=1)
+
+
+def _nanmean(x: np.ndarray) -> float:
+    """``np.nanmean`` that returns NaN without a RuntimeWarning when nothing is finite."""
+    x = np.asarray(x, dtype=np.float64)
+    valid = ~np.isnan(x)
+    return float(np.mean(x[valid])) if valid.any() else math.nan
+
+
+# --------------------------------------------------------------------------------------------
+# paper-compatible
+# --------------------------------------------------------------------------------------------
+@register_metric("l2", higher_is_better=False, paper=True)
+def scaled_l2_distance(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Paper "L2": nanmean |Δx|,|Δy| of centroids × (1/√2)/H (NaN frames skipped).
+
+    Args:
+        pred, gt: ``bool [T, H, W]``.
+
+    Returns:
+        Mean absolute centroid coordinate difference over frames and both axes, times
+        ``1/sqrt(2)/H``. Frames where either mask is empty are skipped; NaN if none is left.
+    """
+    _check(pred, gt)
+    diff = np.sqrt((centroids(gt) - centroids(pred)) ** 2)
+    return _nanmean(diff) * (1 / np.sqrt(2)) / gt.shape[1]
+
+
+def _frame_bboxes(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Per-frame bounding box of ``pred | gt`` as ``int [T, 4]`` (y0, y1, x0, x1), vectorised."""
+    rows = pred.any(axis=2) | gt.any(axis=2)  # (T, H)
+    cols = pred.any(axis=1) | gt.any(axis=1)  # (T, W)
+    h, w = rows.shape[1], cols.shape[1]
+    y0, x0 = rows.argmax(axis=1), cols.argmax(axis=1)
+    y1, x1 = h - rows[:, ::-1].argmax(axis=1), w - cols[:, ::-1].argmax(axis=1)
+    return np.stack([y0, y1, x0, x1], axis=1)
+
+
+def _chamfer_pairs(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Mean nearest distances ``float [T, 2]`` (gt→pred, pred→gt); NaN rows where either is empty."""
+    _check(pred, gt)
+    out = np.full((gt.shape[0], 2), np.nan)
+    present = pred.any(axis=(1, 2)) & gt.any(axis=(1, 2))
+    boxes = _frame_bboxes(pred, gt)
+    for t in np.flatnonzero(present):
+        y0, y1, x0, x1 = boxes[t]
+        p, g = pred[t, y0:y1, x0:x1], gt[t, y0:y1, x0:x1]
+        out[t, 0] = distance_transform_edt(~p)[g].mean()  # gt pixels -> nearest pred pixel
+        out[t, 1] = distance_transform_edt(~g)[p].mean()
+    return out
+
+
+@register_metric("chamfer_distance", higher_is_better=False, paper=True)
+def chamfer_distance(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Paper Chamfer: two-sided mean nearest-pixel distance × (1/√2)/H, nanmean over frames.
+
+    Args:
+        pred, gt: ``bool [T, H, W]``.
+
+    Returns:
+        Per frame ``(mean_gt→pred + mean_pred→gt) / sqrt(2) / H``; frames where either mask is
+        empty are NaN and skipped; NaN if no frame is left.
+    """
+    d = _chamfer_pairs(pred, gt)
+    return _nanmean((d[:, 0] + d[:, 1]) * (1 / np.sqrt(2)) / gt.shape[1])
+
+
+def iou_per_frame(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Per-frame IoU ``float [T]``; a frame where both masks are empty scores 1."""
+    _check(pred, gt)
+    inter = (pred & gt).sum(axis=(1, 2))
+    union = (pred | gt).sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+
+
+@register_metric("iou", higher_is_better=True, paper=True)
+def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Paper IoU: mean over frames of per-frame IoU (both empty = 1, one empty = 0).
+
+    Args:
+        pred, gt: ``bool [T, H, W]``.
+    """
+    return float(np.mean(iou_per_frame(pred, gt)))
+
+
+# --------------------------------------------------------------------------------------------
+# strict
+# --------------------------------------------------------------------------------------------
+def _vanished(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    return gt.any(axis=(1, 2)) & ~pred.any(axis=(1, 2))
+
+
+def _diag(gt: np.ndarray) -> float:
+    return float(np.hypot(gt.shape[1], gt.shape[2]))
+
+
+@register_metric("centroid_error", higher_is_better=False)
+def centroid_error(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Euclidean centroid distance / image diagonal, mean over frames where both are present.
+
+    Args:
+        pred, gt: ``bool [T, H, W]``.
+
+    Returns:
+        In [0, 1]; NaN when no frame has both objects (vanishing is not penalised here; see
+        ``centroid_error_strict``).
+    """
+    _check(pred, gt)
+    d = np.linalg.norm(centroids(pred) - centroids(gt), axis=1) / _diag(gt)
+    return _nanmean(d)
+
+
+@register_metric("centroid_error_strict", higher_is_better=False)
+def centroid_error_strict(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Vanish-aware centroid error: frames with gt present and prediction empty score VANISH_PENALTY.
+
+    Args:
+        pred, gt: ``bool [T, H, W]``.
+
+    Returns:
+        Mean over frames where ground truth is present; frames where ground truth is empty are
+        skipped (nothing to locate). NaN if ground truth is empty everywhere.
+    """
+    _check(pred, gt)
+    d = np.linalg.norm(centroids(pred) - centroids(gt), axis=1) / _diag(gt)
+    d[_vanished(pred, gt)] = VANISH_PENALTY
+    d[~gt.any(axis=(1, 2))] = np.nan
+    return _nanmean(d)
+
+
+@register_metric("chamfer_strict", higher_is_better=False)
+def chamfer_strict(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Vanish-aware symmetric Chamfer / diagonal: mean of the two directions; vanished frames score VANISH_PENALTY.
+
+    Args:
+        pred, gt: ``bool [T, H, W]``.
+
+    Returns:
+        Per frame ``(mean_gt→pred + mean_pred→gt) / 2 / diagonal`` (in [0, 1]), averaged over
+        frames where ground truth is present. NaN if ground truth is empty everywhere.
+    """
+    d = _chamfer_pairs(pred, gt).mean(axis=1) / _diag(gt)
+    d[_vanished(pred, gt)] = VANISH_PENALTY
+    d[~gt.any(axis=(1, 2))] = np.nan
+    return _nanmean(d)
+
+
+# --------------------------------------------------------------------------------------------
+# physics
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FallPhase:
+    """The falling part of a vertical centroid trajectory.
+
+    Attributes:
+        accel: fitted acceleration in image heights / s² (positive = downward); NaN when fewer
+            than MIN_FIT_POINTS positions fall before contact.
+        contact_time_s: time of first contact in seconds; None when no contact happened in the
+            clip (still falling at the end, or never moved).
+        falling: whether the trajectory ever reached MIN_FALL_SPEED.
+    """
+
+    accel: float
+    contact_time_s: float | None
+    falling: bool
+
+
+def fall_phase(y: np.ndarray, fps: float, height: int) -> FallPhase:
+    """Find the free fall in a vertical centroid trajectory and fit a parabola to it.
+
+    Algorithm: over frames where the object is visible, the downward speed between consecutive
+    positions is computed; first contact is the first frame whose incoming speed drops below
+    CONTACT_SPEED_DROP × the largest speed so far (once that speed exceeds MIN_FALL_SPEED).
+    Positions before it are fitted with ``y = y0 + v0 t + a t²/2`` by least squares.
+
+    Args:
+        y: ``float [T]`` centroid row in pixels (down is positive), NaN where not visible.
+        fps: frames per second of ``y``.
+        height: image height in pixels (accelerations are returned in heights / s²).
+    """
+    t_all = np.arange(len(y)) / fps
+    idx = np.flatnonzero(~np.isnan(y))
+    if len(idx) < 2:
+        return FallPhase(math.nan, None, False)
+    yv, tv = y[idx] / height, t_all[idx]
+    speed = np.diff(yv) / np.diff(tv)
+    run_max = np.maximum.accumulate(speed)
+    falling = bool(run_max[-1] >= MIN_FALL_SPEED)
+    stop = np.flatnonzero((run_max >= MIN_FALL_SPEED) & (speed < CONTACT_SPEED_DROP * run_max))
+    if falling and len(stop):
+        # interval k = (idx[k], idx[k+1]) is the first slow one: the object has stopped falling
+        # freely at idx[k] (±1 frame, the same for prediction and ground truth); the positions
+        # before it are the free fall
+        k = int(stop[0])
+        window, contact = slice(0, k), float(tv[k])
+    else:
+        window, contact = slice(0, len(idx)), None
+    if window.stop - window.start < MIN_FIT_POINTS:
+        return FallPhase(math.nan, contact, falling)
+    coef = np.polyfit(tv[window], yv[window], 2)
+    return FallPhase(float(2 * coef[0]), contact, falling)
+
+
+def _fall_pair(pred: np.ndarray, gt: np.ndarray, fps: float) -> tuple[FallPhase, FallPhase]:
+    _check(pred, gt)
+    h = gt.shape[1]
+    return fall_phase(centroids(pred)[:, 1], fps, h), fall_phase(centroids(gt)[:, 1], fps, h)
+
+
+# below this apparent ground-truth acceleration (heights / s²) there is no fall to compare with
+MIN_GT_ACCEL = 0.05
+MIN_ACCEL_RATIO = 0.01  # floor for the log: "no fall at all" counts as 100x too weak gravity
+
+
+@register_metric("accel_ratio", higher_is_better=None, needs_fps=True, target=1.0)
+def accel_ratio(pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
+    """Apparent acceleration ratio a_pred / a_gt before first contact (1 = right gravity).
+
+    Args:
+        pred, gt: ``bool [T, H, W]``; fps: their common frame rate.
+
+    Returns:
+        Ratio of the least-squares parabola accelerations; NaN if ground truth does not fall or
+        either fall is too short to fit.
+    """
+    p, g = _fall_pair(pred, gt, fps)
+    if not (g.accel > MIN_GT_ACCEL):
+        return math.nan
+    return p.accel / g.accel
+
+
+@register_metric("accel_log_error", higher_is_better=False, needs_fps=True)
+def accel_log_error(pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
+    """|ln(a_pred / a_gt)|, the acceleration error with a direction (0 = right gravity).
+
+    A prediction with no downward acceleration (ratio ≤ 0) scores ``ln(1 / MIN_ACCEL_RATIO)``.
+    """
+    r = accel_ratio(pred, gt, fps)
+    if math.isnan(r):
+        return math.nan
+    return abs(math.log(max(r, MIN_ACCEL_RATIO)))
+
+
+@register_metric("drop_time_error", higher_is_better=False, needs_fps=True)
+def drop_time_error(pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
+    """|t_contact_pred − t_contact_gt| in seconds, first contact read off the trajectories.
+
+    A prediction that never lands within the clip gets ``t_contact = T / fps`` (a lower bound
+    on its error, the clip end). NaN if the ground truth does not land in the clip.
+    """
+    p, g = _fall_pair(pred, gt, fps)
+    if g.contact_time_s is None:
+        return math.nan
+    t_pred = p.contact_time_s if p.contact_time_s is not None else len(gt) / fps
+    return abs(t_pred - g.contact_time_s)
+
+
+# --------------------------------------------------------------------------------------------
+# per-video diagnostics (flags, not metrics)
+# --------------------------------------------------------------------------------------------
+def video_diagnostics(pred: np.ndarray, gt: np.ndarray) -> dict:
+    """Flags for one video.
+
+    Returns:
+        ``vanished_frames`` (gt present, prediction empty), ``object_vanished``,
+        ``gt_empty_frames``, ``gt_motion`` / ``pd_motion`` (largest centroid displacement from
+        its first visible position, in image diagonals) and ``object_static`` (ground truth moves
+        at least STATIC_MIN_GT_MOTION while the prediction moves less than
+        STATIC_MAX_MOTION_RATIO of it).
+    """
+    _check(pred, gt)
+    vanished = int(_vanished(pred, gt).sum())
+    diag = _diag(gt)
+
+    def motion(c):
+        c = c[~np.isnan(c[:, 0])]
+        return float(np.max(np.linalg.norm(c - c[0], axis=1)) / diag) if len(c) else 0.0
+
+    gt_motion, pd_motion = motion(centroids(gt)), motion(centroids(pred))
+    static = gt_motion >= STATIC_MIN_GT_MOTION and pd_motion < STATIC_MAX_MOTION_RATIO * gt_motion
+    return {
+        "vanished_frames": vanished,
+        "object_vanished": vanished > 0,
+        "gt_empty_frames": int((~gt.any(axis=(1, 2))).sum()),
+        "gt_motion": gt_motion,
+        "pd_motion": pd_motion,
+        "object_static": bool(static),
+    }
+
+
+def compute_all(pred: np.ndarray, gt: np.ndarray, fps: float, names: list[str] | None = None) -> dict:
+    """Every registered metric (or ``names``) on one video, plus its diagnostics."""
+    out = {name: METRICS[name].compute(pred, gt, fps) for name in (names or METRICS)}
+    out.update(video_diagnostics(pred, gt))
+    return out

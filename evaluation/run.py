@@ -1,0 +1,120 @@
+r"""Score predicted masks against PisaBench ground truth.
+
+Usage::
+
+    python -m evaluation.run configs/eval/real.py --config_file configs/eval/real_example.jsonl \\
+        --output_dir outputs/eval/my_model --model my_model
+    python -m evaluation.run configs/eval/sim.py --gt-root data/pisabench/sim_256 \\
+        --pred-root outputs/my_model/sim_masks --output_dir outputs/eval/my_model_sim
+
+Writes to ``--output_dir``: ``per_sample.jsonl`` (one line per input, in input order),
+``summary.json`` (means, bootstrap 95 % intervals, counts, failures, config, versions),
+``report.md`` (the paper's table with this run beside it) and ``figures/``.
+A video that cannot be scored is listed and makes the exit status 1, unless ``--allow-missing``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+from tqdm import tqdm
+
+from evaluation import metrics as M
+from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, load_items, summarize
+from evaluation.config import config_to_dict, parse_cli, section, set_if_given
+from evaluation.figures import FigureArgs, write_figures
+from evaluation.report import console_summary, json_safe, markdown_report
+from evaluation.runinfo import environment
+from evaluation.schema import SchemaError, atomic_write, write_json
+
+DEFAULT_CONFIG = "configs/eval/real.py"
+
+
+def _flags(p):
+    p.add_argument(
+        "--config_file", help="released-format JSONL manifest (gt_mask, gt_fps, gt_annotation?, pd_mask, pd_fps)"
+    )
+    p.add_argument(
+        "--gt-root", "--gt_root", dest="gt_root", help="directory of ground-truth samples (mask.npz per sample)"
+    )
+    p.add_argument(
+        "--pred-root", "--pred_root", dest="pred_root", help="directory of predicted samples, same sample ids"
+    )
+    p.add_argument("--output_dir", "--output-dir", dest="output_dir", help="where the results go")
+    p.add_argument("--model", help="model name shown in the report")
+    p.add_argument("--split", help="real | sim_seen | sim_unseen | custom (column group of the paper table)")
+    p.add_argument("--workers", type=int, help="parallel processes over videos (output order is fixed)")
+    p.add_argument(
+        "--allow-missing",
+        "--allow_missing",
+        dest="allow_missing",
+        action="store_true",
+        default=None,
+        help="count and list failed videos in summary.json instead of exiting with status 1",
+    )
+
+
+def evaluate_all(items: list[EvalItem], args: EvalArgs) -> list[dict]:
+    """Score every item, in parallel when ``args.workers > 1``; results keep the input order."""
+    fn = partial(evaluate_item, args=args)
+    bar = dict(total=len(items), desc="evaluating", unit="video", disable=None)
+    if args.workers == 1:
+        return [fn(it) for it in tqdm(items, **bar)]
+    with get_context("spawn").Pool(args.workers) as pool:
+        return list(tqdm(pool.imap(fn, items, chunksize=4), **bar))
+
+
+def write_outputs(out_dir: Path, records: list[dict], summary: dict) -> None:
+    """``per_sample.jsonl`` and ``summary.json``, each written atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = "".join(json.dumps(json_safe(r)) + "\n" for r in records)
+    atomic_write(out_dir / "per_sample.jsonl", lambda f: f.write(lines), mode="w")
+    write_json(out_dir / "summary.json", json_safe(summary))
+
+
+def run(cfg) -> int:
+    """Evaluate as ``cfg`` says; returns the exit status (1 when videos failed and not allowed)."""
+    args = section(cfg, "eval", EvalArgs)
+    fig_args = section(cfg, "figures", FigureArgs)
+    out_dir = Path(args.output_dir)
+    items = load_items(args)
+    records = evaluate_all(items, args)
+    summary = summarize(records, args)
+    summary["config"] = config_to_dict(cfg)
+    summary["versions"] = environment()
+    write_outputs(out_dir, records, summary)
+    (out_dir / "report.md").write_text(markdown_report([json_safe(summary)]))
+    write_figures(out_dir, items, records, fig_args, args.object_selection, args.metrics or list(M.METRICS))
+    print(console_summary(summary))
+    print(f"results in {out_dir}/ (per_sample.jsonl, summary.json, report.md, figures/)")
+    failed = summary["failures"]
+    if failed:
+        print(f"{len(failed)} of {len(records)} videos failed:", file=sys.stderr)
+        for f in failed:
+            print(f"  [{f['index']}] {f['error']}", file=sys.stderr)
+        if not args.allow_missing:
+            print("exit status 1 (use --allow-missing to count failures and continue)", file=sys.stderr)
+            return 1
+    return 0
+
+
+def main(argv=None) -> int:
+    """Parse the command line, load the config, evaluate."""
+    flags, cfg = parse_cli(
+        argv, prog="python -m evaluation.run", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
+    )
+    for key in ("config_file", "gt_root", "pred_root", "output_dir", "model", "split", "workers", "allow_missing"):
+        set_if_given(cfg, f"eval.{key}", getattr(flags, key))
+    try:
+        return run(cfg)
+    except (SchemaError, ValueError, TypeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
