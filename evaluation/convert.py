@@ -2,9 +2,9 @@ r"""Convert PisaBench samples to a model's square resolution R×R.
 
 Usage::
 
-    python -m evaluation.convert configs/data_processing/convert_real.py \\
+    python -m evaluation.convert configs/data_processing/convert_real.py \
         --src-root data/pisabench/real --dst-root data/pisabench/real_256 --resolution 256
-    python -m evaluation.convert configs/data_processing/convert_real.py \\
+    python -m evaluation.convert configs/data_processing/convert_real.py \
         --config_file configs/data_processing/real_resolution_example.jsonl   # released format
 
 What happens to each sample (as the released converter does for square input):
@@ -150,18 +150,31 @@ def convert_nearest(arr: np.ndarray, g: Geometry, h_axis: int) -> np.ndarray:
     return np.take(np.take(_square(arr, g, h_axis), idx, axis=h_axis), idx, axis=h_axis + 1)
 
 
-def convert_points(points: list[dict], g: Geometry) -> list[dict]:
-    """Move point prompts through the crop/pad and scale (pixel coordinates, x right, y down)."""
+def convert_points(points: list[dict], g: Geometry, where="clip_info.json") -> tuple[list[dict], int]:
+    """Move point prompts through the crop/pad and scale (pixel coordinates, x right, y down).
 
-    def move(pt):
-        x, y = pt
-        return [min(max((x - g.x0) * g.scale, 0.0), g.resolution), min(max((y - g.y0) * g.scale, 0.0), g.resolution)]
-
+    Returns:
+        The moved points and the number of negative points dropped because the crop cut them
+        off. A positive point that the crop cuts off is an error (the object would lose its
+        prompt).
+    """
+    dropped = 0
     out = []
-    for obj in points:
-        moved = {k: [move(p) for p in obj.get(k, [])] for k in ("positive", "negative")}
+    for i, obj in enumerate(points):
+        moved = {}
+        for kind in ("positive", "negative"):
+            kept = []
+            for pt in obj.get(kind, []):
+                x, y = (pt[0] - g.x0) * g.scale, (pt[1] - g.y0) * g.scale
+                if 0 <= x <= g.resolution and 0 <= y <= g.resolution:
+                    kept.append([x, y])
+                elif kind == "negative":
+                    dropped += 1
+                else:
+                    raise SchemaError(where, f"points[{i}].positive {pt} falls outside the cropped square")
+            moved[kind] = kept
         out.append({**obj, **moved})
-    return out
+    return out, dropped
 
 
 def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | None = None) -> str:
@@ -192,8 +205,9 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
     if (src / FLOW_FILE).exists():
         flow = convert_nearest(read_flow(src / FLOW_FILE).astype(np.float32), g, 1) * g.scale
     new_info = dict(info)
+    dropped = 0
     if "points" in info:
-        new_info["points"] = convert_points(info["points"], g)
+        new_info["points"], dropped = convert_points(info["points"], g, where=info_path)
     new_info.update(height=r, width=r, num_frames=t)
     if "fps" not in info:
         raise SchemaError(info_path, "clip_info.json has no fps")
@@ -202,6 +216,7 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
         "source_size": [h, w],
         "resolution": r,
         "mode": "crop_center" if args.crop else ("pad" if args.pad and h != w else "resize"),
+        "dropped_negative_points": dropped,
     }
     prefix = SIM_FRAME_PREFIX if list_frames(src)[0].name.startswith(SIM_FRAME_PREFIX) else ""
     write_sample(

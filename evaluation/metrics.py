@@ -121,6 +121,40 @@ def _check(pred: np.ndarray, gt: np.ndarray) -> None:
         raise ValueError(f"pred and gt must both be [T, H, W]; got {pred.shape} and {gt.shape}")
 
 
+def _span(flags: np.ndarray) -> tuple[int, int]:
+    """First and one-past-last index of the ``True`` entries of a 1-D flag array (must have one)."""
+    return int(flags.argmax()), len(flags) - int(flags[::-1].argmax())
+
+
+def _crop(*masks: np.ndarray) -> tuple[tuple[np.ndarray, ...], int, int]:
+    """Crop ``bool [T, H, W]`` masks to the bounding box of their union over all frames.
+
+    One full-resolution pass per mask (the union over time, the fastest reduction order).
+
+    Returns:
+        The cropped arrays and the crop's (y0, x0) offset. Empty masks give a 0×0 crop.
+    """
+    union = np.zeros(masks[0].shape[1:], bool)
+    for m in masks:
+        union |= m.any(axis=0)
+    rows = union.any(axis=1)
+    if not rows.any():
+        return tuple(m[:, :0, :0] for m in masks), 0, 0
+    (y0, y1), (x0, x1) = _span(rows), _span(union.any(axis=0))
+    # contiguous copies: every reduction that follows runs several times faster on them
+    return tuple(np.ascontiguousarray(m[:, y0:y1, x0:x1]) for m in masks), y0, x0
+
+
+def _centroids_cropped(mask: np.ndarray, y0: int, x0: int) -> np.ndarray:
+    # integer sums of absolute coordinates, then one division: bit-identical to np.mean(argwhere)
+    col_counts = np.count_nonzero(mask, axis=1)  # (T, W')
+    count = col_counts.sum(axis=1)
+    sx = col_counts @ np.arange(x0, x0 + mask.shape[2])
+    sy = np.count_nonzero(mask, axis=2) @ np.arange(y0, y0 + mask.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([sx / count, sy / count], axis=1).astype(np.float64)
+
+
 def centroids(mask: np.ndarray) -> np.ndarray:
     """Per-frame centroid ``float [T, 2]`` as (x, y) in pixels; NaN rows for empty frames.
 
@@ -128,12 +162,13 @@ def centroids(mask: np.ndarray) -> np.ndarray:
         mask: ``bool [T, H, W]``.
     """
     mask = np.asarray(mask, dtype=bool)
-    _, h, w = mask.shape
-    count = mask.sum(axis=(1, 2)).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cx = (mask.sum(axis=1) @ np.arange(w)) / count
-        cy = (mask.sum(axis=2) @ np.arange(h)) / count
-    return np.stack([cx, cy], axis=1)
+    (mc,), y0, x0 = _crop(mask)
+    return _centroids_cropped(mc, y0, x0)
+
+
+def _centroid_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    (pc, gc), y0, x0 = _crop(pred, gt)
+    return _centroids_cropped(pc, y0, x0), _centroids_cropped(gc, y0, x0)
 
 
 def _nanmean(x: np.ndarray) -> float:
@@ -158,31 +193,71 @@ def scaled_l2_distance(pred: np.ndarray, gt: np.ndarray) -> float:
         ``1/sqrt(2)/H``. Frames where either mask is empty are skipped; NaN if none is left.
     """
     _check(pred, gt)
-    diff = np.sqrt((centroids(gt) - centroids(pred)) ** 2)
+    c_pd, c_gt = _centroid_pair(pred, gt)
+    diff = np.sqrt((c_gt - c_pd) ** 2)
     return _nanmean(diff) * (1 / np.sqrt(2)) / gt.shape[1]
 
 
-def _frame_bboxes(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Per-frame bounding box of ``pred | gt`` as ``int [T, 4]`` (y0, y1, x0, x1), vectorised."""
-    rows = pred.any(axis=2) | gt.any(axis=2)  # (T, H)
-    cols = pred.any(axis=1) | gt.any(axis=1)  # (T, W)
-    h, w = rows.shape[1], cols.shape[1]
-    y0, x0 = rows.argmax(axis=1), cols.argmax(axis=1)
-    y1, x1 = h - rows[:, ::-1].argmax(axis=1), w - cols[:, ::-1].argmax(axis=1)
-    return np.stack([y0, y1, x0, x1], axis=1)
+def _edt_scipy(background: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Exact Euclidean distance to the nearest ``False`` pixel of ``background``, at the pixels ``at`` (float64)."""
+    return distance_transform_edt(background)[at]
+
+
+def _edt_opencv(background: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The same with OpenCV's exact transform (Felzenszwalb, DIST_MASK_PRECISE), ~3x faster.
+
+    OpenCV returns float32; squared distances are integers far below 2**24 here, so rounding
+    the squared float32 value recovers them exactly and the float64 square root is then
+    bit-identical to scipy's and to a KD-tree's.
+    """
+    d = _cv2.distanceTransform(background.view(np.uint8), _cv2.DIST_L2, _cv2.DIST_MASK_PRECISE)[at]
+    return np.sqrt(np.rint(np.square(d, dtype=np.float64)))
+
+
+try:  # OpenCV is installed with mmengine (requirements/core.txt); scipy is the fallback
+    import cv2 as _cv2
+
+    _edt = _edt_opencv
+except ImportError:  # pragma: no cover - exercised by the tests through _edt_scipy directly
+    _edt = _edt_scipy
+
+
+def _mean_distance(background: np.ndarray, at: np.ndarray) -> float:
+    """Mean distance from the pixels ``at`` to the nearest ``False`` pixel of ``background``."""
+    d = _edt(background, at)
+    return float(np.add.reduce(d) / d.size)  # what ndarray.mean computes, without its overhead
 
 
 def _chamfer_pairs(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Mean nearest distances ``float [T, 2]`` (gt→pred, pred→gt); NaN rows where either is empty."""
+    """Mean nearest distances ``float [T, 2]`` (gt→pred, pred→gt); NaN rows where either is empty.
+
+    Each frame is cropped to the bounding box of ``pred | gt`` (exact: the nearest pixel of a
+    set lies inside the set's own bounding box) and gets two exact distance transforms; a
+    direction is skipped when its pixels all lie inside the other set (its distances are 0).
+    """
     _check(pred, gt)
     out = np.full((gt.shape[0], 2), np.nan)
-    present = pred.any(axis=(1, 2)) & gt.any(axis=(1, 2))
-    boxes = _frame_bboxes(pred, gt)
-    for t in np.flatnonzero(present):
-        y0, y1, x0, x1 = boxes[t]
-        p, g = pred[t, y0:y1, x0:x1], gt[t, y0:y1, x0:x1]
-        out[t, 0] = distance_transform_edt(~p)[g].mean()  # gt pixels -> nearest pred pixel
-        out[t, 1] = distance_transform_edt(~g)[p].mean()
+    (pc, gc), _, _ = _crop(pred, gt)
+    if pc.size == 0:
+        return out
+    rows_p, rows_g = pc.any(axis=2), gc.any(axis=2)  # (T, H')
+    cols = pc.any(axis=1) | gc.any(axis=1)  # (T, W')
+    rows = rows_p | rows_g
+    h, w = rows.shape[1], cols.shape[1]
+    y0s, y1s = rows.argmax(axis=1), h - rows[:, ::-1].argmax(axis=1)
+    x0s, x1s = cols.argmax(axis=1), w - cols[:, ::-1].argmax(axis=1)
+    g_in_p = ~np.greater(gc, pc).any(axis=(1, 2))  # (T,) no gt pixel outside pred: distances 0
+    p_in_g = ~np.greater(pc, gc).any(axis=(1, 2))
+    present = rows_p.any(axis=1) & rows_g.any(axis=1)
+    out[present & g_in_p, 0] = 0.0
+    out[present & p_in_g, 1] = 0.0
+    for t in np.flatnonzero(present & ~(g_in_p & p_in_g)):
+        p = pc[t, y0s[t] : y1s[t], x0s[t] : x1s[t]]
+        g = gc[t, y0s[t] : y1s[t], x0s[t] : x1s[t]]
+        if not g_in_p[t]:
+            out[t, 0] = _mean_distance(~p, g)  # gt pixels -> nearest pred pixel
+        if not p_in_g[t]:
+            out[t, 1] = _mean_distance(~g, p)
     return out
 
 
@@ -204,8 +279,9 @@ def chamfer_distance(pred: np.ndarray, gt: np.ndarray) -> float:
 def iou_per_frame(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Per-frame IoU ``float [T]``; a frame where both masks are empty scores 1."""
     _check(pred, gt)
-    inter = (pred & gt).sum(axis=(1, 2))
-    union = (pred | gt).sum(axis=(1, 2))
+    (p, g), _, _ = _crop(pred, gt)
+    inter = (p & g).sum(axis=(1, 2))
+    union = (p | g).sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
 
@@ -243,8 +319,8 @@ def centroid_error(pred: np.ndarray, gt: np.ndarray) -> float:
         ``centroid_error_strict``).
     """
     _check(pred, gt)
-    d = np.linalg.norm(centroids(pred) - centroids(gt), axis=1) / _diag(gt)
-    return _nanmean(d)
+    c_pd, c_gt = _centroid_pair(pred, gt)
+    return _nanmean(np.linalg.norm(c_pd - c_gt, axis=1) / _diag(gt))
 
 
 @register_metric("centroid_error_strict", higher_is_better=False)
@@ -259,7 +335,8 @@ def centroid_error_strict(pred: np.ndarray, gt: np.ndarray) -> float:
         skipped (nothing to locate). NaN if ground truth is empty everywhere.
     """
     _check(pred, gt)
-    d = np.linalg.norm(centroids(pred) - centroids(gt), axis=1) / _diag(gt)
+    c_pd, c_gt = _centroid_pair(pred, gt)
+    d = np.linalg.norm(c_pd - c_gt, axis=1) / _diag(gt)
     d[_vanished(pred, gt)] = VANISH_PENALTY
     d[~gt.any(axis=(1, 2))] = np.nan
     return _nanmean(d)
@@ -341,7 +418,8 @@ def fall_phase(y: np.ndarray, fps: float, height: int) -> FallPhase:
 def _fall_pair(pred: np.ndarray, gt: np.ndarray, fps: float) -> tuple[FallPhase, FallPhase]:
     _check(pred, gt)
     h = gt.shape[1]
-    return fall_phase(centroids(pred)[:, 1], fps, h), fall_phase(centroids(gt)[:, 1], fps, h)
+    c_pd, c_gt = _centroid_pair(pred, gt)
+    return fall_phase(c_pd[:, 1], fps, h), fall_phase(c_gt[:, 1], fps, h)
 
 
 # below this apparent ground-truth acceleration (heights / s²) there is no fall to compare with
@@ -413,7 +491,8 @@ def video_diagnostics(pred: np.ndarray, gt: np.ndarray) -> dict:
         c = c[~np.isnan(c[:, 0])]
         return float(np.max(np.linalg.norm(c - c[0], axis=1)) / diag) if len(c) else 0.0
 
-    gt_motion, pd_motion = motion(centroids(gt)), motion(centroids(pred))
+    c_pd, c_gt = _centroid_pair(pred, gt)
+    gt_motion, pd_motion = motion(c_gt), motion(c_pd)
     static = gt_motion >= STATIC_MIN_GT_MOTION and pd_motion < STATIC_MAX_MOTION_RATIO * gt_motion
     return {
         "vanished_frames": vanished,

@@ -2,9 +2,9 @@ r"""Score predicted masks against PisaBench ground truth.
 
 Usage::
 
-    python -m evaluation.run configs/eval/real.py --config_file configs/eval/real_example.jsonl \\
+    python -m evaluation.run configs/eval/real.py --config_file manifest.jsonl \
         --output_dir outputs/eval/my_model --model my_model
-    python -m evaluation.run configs/eval/sim.py --gt-root data/pisabench/sim_256 \\
+    python -m evaluation.run configs/eval/sim.py --gt-root data/pisabench/sim_256 \
         --pred-root outputs/my_model/sim_masks --output_dir outputs/eval/my_model_sim
 
 Writes to ``--output_dir``: ``per_sample.jsonl`` (one line per input, in input order),

@@ -18,7 +18,7 @@ want=$(cat requirements/*.txt setup.py | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "installing requirements/${PISA_REQUIREMENTS}.txt into .venv"
   .venv/bin/python -m pip install --disable-pip-version-check -q -r "requirements/${PISA_REQUIREMENTS}.txt"
-  .venv/bin/python -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+  .venv/bin/python -m pip install --disable-pip-version-check -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
 export PATH="$PISA_ROOT/.venv/bin:$PATH"

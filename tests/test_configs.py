@@ -1,0 +1,58 @@
+"""Every config file loads, and every section converts into its dataclass (unknown keys fail)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evaluation.benchmark import EvalArgs
+from evaluation.config import load_config, parse_overrides, section
+from evaluation.convert import ConvertArgs
+from evaluation.download import DownloadArgs
+from evaluation.figures import FigureArgs
+from evaluation.selftest import SelftestArgs
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTIONS = {
+    "eval": EvalArgs,
+    "figures": FigureArgs,
+    "convert": ConvertArgs,
+    "download": DownloadArgs,
+    "selftest": SelftestArgs,
+}
+CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_config_loads_and_validates(path):
+    cfg = load_config(path)
+    names = [k for k in cfg.keys() if not k.startswith("_")]
+    assert names, f"{path} defines no section"
+    for name in names:
+        assert name in SECTIONS, f"{path}: section {name!r} has no dataclass"
+        section(cfg, name, SECTIONS[name])
+
+
+def test_unknown_key_in_section_raises(tmp_path):
+    p = tmp_path / "bad.py"
+    p.write_text("eval = dict(workerz=2)\n")
+    with pytest.raises(TypeError, match="unknown key"):
+        section(load_config(p), "eval", EvalArgs)
+
+
+def test_overrides_parse_and_only_touch_existing_keys():
+    assert parse_overrides(["--eval.workers=4", "--figures.enabled", "false", "--eval.metrics=['l2']"]) == {
+        "eval.workers": 4,
+        "figures.enabled": False,
+        "eval.metrics": ["l2"],
+    }
+    cfg = load_config(ROOT / "configs/eval/sim.py", {"eval.workers": 3})
+    assert cfg.eval.workers == 3 and cfg.eval.split == "sim_seen"
+    with pytest.raises(KeyError, match="no key"):
+        load_config(ROOT / "configs/eval/sim.py", {"eval.nope": 1})
+
+
+def test_env_roots_substituted(monkeypatch):
+    monkeypatch.setenv("PISA_OUT_ROOT", "/tmp/elsewhere")
+    assert load_config(ROOT / "configs/eval/real.py").eval.output_dir == "/tmp/elsewhere/eval/real"
