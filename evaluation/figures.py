@@ -12,7 +12,8 @@ from evaluation.benchmark import EvalItem, load_pair
 from evaluation.schema import SchemaError, read_frames
 
 GT_COLOR = np.array([40, 220, 80])  # green: ground truth
-PD_COLOR = np.array([240, 60, 60])  # red: prediction
+PD_COLOR = np.array([60, 90, 255])  # blue: prediction
+MIN_PLOT_SPAN_PX = 10.0  # smallest y-range of a trajectory panel
 
 
 @dataclass
@@ -48,6 +49,10 @@ def trajectory_plot(path: Path, record: dict) -> Path:
         ax.set_xlabel("time (s)")
         ax.set_ylabel(f"centroid {name} (px)")
         ax.grid(alpha=0.3)
+        lo, hi = np.nanmin(np.r_[gt[:, k], pd[:, k]]), np.nanmax(np.r_[gt[:, k], pd[:, k]])
+        if np.isfinite(lo) and hi - lo < MIN_PLOT_SPAN_PX:  # keep sub-pixel jitter from looking like motion
+            mid = (lo + hi) / 2
+            ax.set_ylim(mid - MIN_PLOT_SPAN_PX / 2, mid + MIN_PLOT_SPAN_PX / 2)
     axes[1].invert_yaxis()  # image y points down: falling goes down the plot
     axes[0].legend(fontsize=8)
     fig.suptitle(
@@ -71,7 +76,7 @@ def _overlay(frame: np.ndarray, gt: np.ndarray, pd: np.ndarray) -> np.ndarray:
 
 
 def filmstrip(path: Path, item: EvalItem, record: dict, object_selection: str, num_frames: int) -> Path:
-    """Predicted frames with the predicted mask (red fill) and the ground-truth outline (green)."""
+    """Predicted frames with the predicted mask (blue fill) and the ground-truth outline (green)."""
     from PIL import Image
 
     pred, gt, _ = load_pair(item, object_selection)
