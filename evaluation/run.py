@@ -9,7 +9,8 @@ Usage::
 
 Writes to ``--output_dir``: ``per_sample.jsonl`` (one line per input, in input order),
 ``summary.json`` (means, bootstrap 95 % intervals, counts, failures, config, versions),
-``report.md`` (the paper's table with this run beside it) and ``figures/``.
+``report.md`` (the paper's table with this run beside it), ``figures/``, and the resolved
+``config.py`` and ``env.json`` (git commit, package versions, command line).
 A video that cannot be scored is listed and makes the exit status 1, unless ``--allow-missing``.
 """
 
@@ -87,6 +88,8 @@ def run(cfg) -> int:
     summary["config"] = config_to_dict(cfg)
     summary["versions"] = environment()
     write_outputs(out_dir, records, summary)
+    cfg.dump(str(out_dir / "config.py"))  # the resolved config, re-runnable as is
+    write_json(out_dir / "env.json", summary["versions"])
     (out_dir / "report.md").write_text(markdown_report([json_safe(summary)]))
     write_figures(out_dir, items, records, fig_args, args.object_selection, args.metrics or list(M.METRICS))
     print(console_summary(summary))

@@ -200,3 +200,12 @@ def test_fall_phase_on_exact_parabola():
     t_land = math.sqrt(2 * 70 / 50.0)
     assert abs(phase.contact_time_s - t_land) <= 1.0 / fps + 1e-9
     assert M.fall_phase(np.full(5, np.nan), fps, h).falling is False
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scipy_and_opencv_transforms_agree_bitwise(seed, monkeypatch):
+    rng = np.random.default_rng(100 + seed)
+    pd, gt = _random_video(rng, p_empty=0.0), _random_video(rng, p_empty=0.0)
+    with_default = M.chamfer_distance(pd, gt)
+    monkeypatch.setattr(M, "_edt", M._edt_scipy)
+    assert M.chamfer_distance(pd, gt) == with_default == R.chamfer_distance(pd, gt)

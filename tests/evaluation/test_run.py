@@ -86,6 +86,8 @@ def test_manifest_mode_outputs(bench):
     report = (out / "report.md").read_text()
     assert "Open-Sora + PSFT (base) (paper)" in report and "m (this run)" in report
     assert (out / "figures" / "metric_histograms.png").stat().st_size > 0
+    assert "eval = dict(" in (out / "config.py").read_text()
+    assert "git" in json.loads((out / "env.json").read_text())
     assert len(list((out / "figures" / "trajectories").glob("*.png"))) == 2
     assert len(list((out / "figures" / "filmstrips").glob("*.png"))) == 2
 
