@@ -1,0 +1,115 @@
+"""One simulated sample in the data schema (DESIGN.md §3), written through ``evaluation.schema``.
+
+The sample is assembled in a temporary sibling folder and renamed into place, with a ``DONE``
+file written last, so a finished sample is never half-written and a killed run leaves at most
+a temporary folder that the next run removes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.runinfo import git_state, package_versions
+from evaluation.schema import points_from_mask, write_sample
+from sim_data.physics import Trajectory
+from sim_data.render_common import RenderOutput, rigid_flow
+from sim_data.scene import DropScene
+
+DONE_FILE = "DONE"
+
+
+def is_done(sample_dir: str | os.PathLike) -> bool:
+    """A sample is finished when its ``DONE`` file exists."""
+    return (Path(sample_dir) / DONE_FILE).is_file()
+
+
+def prompt_points(scene: DropScene, masks0: np.ndarray) -> list[dict]:
+    """Frame-0 point prompts per object (the visible pixel farthest from the mask boundary).
+
+    An object hidden in frame 0 gets the projection of its centre, flagged ``occluded: true``.
+    """
+    out = []
+    for i, m in enumerate(masks0):
+        if m.any():
+            out.append(points_from_mask(m[None])[0])
+        else:
+            uv, _ = scene.camera.project(np.asarray(scene.objects[i].position))
+            uv = np.clip(uv, 0, scene.args.resolution - 1).tolist()
+            out.append({"positive": [uv], "negative": [], "occluded": True})
+    return out
+
+
+def clip_info(scene: DropScene, traj: Trajectory, render: RenderOutput) -> dict:
+    """``clip_info.json`` content: the schema's keys plus the resolved simulation settings."""
+    args = scene.args
+    objects = []
+    for i, o in enumerate(scene.objects):
+        entry = {
+            "asset_id": o.asset_id,
+            "dynamic": o.dynamic,
+            "mass": o.mass_kg,
+            "friction": o.friction,
+            "restitution": o.restitution,
+            "scale": o.size_m,
+            "material": o.material.__dict__,
+            "positions": traj.positions[:, i].tolist(),
+            "quaternions": traj.quaternions[:, i].tolist(),
+            "final_speed": float(traj.final_speed[i]),
+        }
+        if o.dynamic:
+            entry["first_contact_frame"] = int(traj.first_contact_frame[i])
+        objects.append(entry)
+    return {
+        "text": args.text,
+        "points": prompt_points(scene, render.masks[0]),
+        "fps": args.fps,
+        "num_frames": args.num_frames,
+        "height": args.resolution,
+        "width": args.resolution,
+        "seed": scene.seed,
+        "gravity": [0.0, 0.0, args.gravity],
+        "camera": scene.camera.to_json(),
+        "objects": objects,
+        "first_contact_frame": [int(traj.first_contact_frame[i]) for i, o in enumerate(scene.objects) if o.dynamic],
+        "quaternion_format": "wxyz",
+        "split": args.split,
+        "hdri": scene.hdri,
+        "lights": [light.__dict__ for light in scene.lights],
+        "renderer": {"name": render.renderer, **render.info},
+        "physics": {"engine": "pybullet", "hz": args.physics_hz, "settle_steps": args.settle_steps},
+        "sim_args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in args.__dict__.items()},
+        "versions": {"git": git_state(), "packages": package_versions()},
+    }
+
+
+def write_simulated_sample(
+    sample_dir: str | os.PathLike, scene: DropScene, traj: Trajectory, render: RenderOutput, *, movie: bool = True
+) -> Path:
+    """Write frames, movie, mask/depth/flow npz, clip_info.json and DONE; atomic as a whole."""
+    sample_dir = Path(sample_dir)
+    tmp = sample_dir.with_name(f".{sample_dir.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    flow = rigid_flow(scene.camera, render.depth, render.masks, traj.positions, traj.quaternions)
+    try:
+        write_sample(
+            tmp,
+            frames=render.rgb,
+            clip_info=clip_info(scene, traj, render),
+            mask=render.masks,
+            depth=render.depth,
+            flow=flow,
+            movie=movie,
+        )
+        (tmp / DONE_FILE).write_text("ok\n")
+        if sample_dir.exists():  # an unfinished earlier attempt (no DONE): replace it
+            shutil.rmtree(sample_dir)
+        tmp.rename(sample_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return sample_dir

@@ -1,0 +1,303 @@
+"""Declarative drop scenes: ``SimArgs`` (the ``sim`` config section) and ``sample_scene``.
+
+Imports neither pybullet nor bpy. One ``np.random.Generator`` per sample is passed in; nothing
+here draws from a global RNG. Parameters follow the PISA simulator (paper_facts §2b):
+
+- 1–5 dropped objects, centre height z ∈ [0.5, 1.5] m, x, y ∈ [-1, 1], random orientation, at
+  rest, non-overlapping (bounding spheres); under each a "tower" of 0–3 objects that settles
+  before the drop; a dropped object that would overlap its tower is raised above it
+  (+|N(0.005, 0.005)| m).
+- Camera at (-2, 0, U(0.4, 0.6)) looking along +x, 35 mm lens on a 32 mm sensor, pushed back in
+  steps of |N(0, 0.05)| m until every dropped object's fall column down to the floor is inside
+  the image.
+- Lights: a sun (energy U(1, 6), tilted U(0°, 45°) about x and y) and key / fill / back point
+  lights (100 / 75 / 75 W at radius 2.5 m, height 1.5 m; key at ±U(15°, 45°), fill at
+  ∓U(15°, 60°), back at 180°).
+
+Departures: object sizes, densities, friction and restitution are sampled here (the released
+code left Kubric's asset defaults); the main dropped object is the *last* object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from sim_data.assets import AssetLibrary, hdri_files, unit_volume
+from sim_data.camera import Camera
+
+RAISE_MEAN_M, RAISE_STD_M = 0.005, 0.005  # released simulator: lift a dropped object off its tower
+CAMERA_STEP_STD_M = 0.05  # released simulator: move_camera_back step
+VIEW_MARGIN_PX = 2.0  # a fall column must stay this far inside the image border
+MAX_PLACEMENT_TRIES = 100
+MAX_CAMERA_STEPS = 400
+
+
+@dataclass
+class SimArgs:
+    """The ``sim`` config section."""
+
+    resolution: int = 256
+    num_frames: int = 32
+    fps: int = 16
+    physics_hz: int = 480  # integer multiple of fps (asserted)
+    settle_steps: int = 200  # physics steps for the towers before the drop (released: 200 frames)
+    num_dropped: tuple[int, int] = (1, 5)  # inclusive range
+    tower_size: tuple[int, int] = (0, 3)
+    drop_height_m: tuple[float, float] = (0.5, 1.5)
+    xy_range_m: float = 1.0
+    object_size_m: tuple[float, float] = (0.15, 0.35)  # largest extent of an object
+    density_kg_m3: tuple[float, float] = (150.0, 1200.0)
+    friction: tuple[float, float] = (0.3, 1.0)
+    restitution: tuple[float, float] = (0.0, 0.4)
+    floor_friction: float = 1.0
+    floor_restitution: float = 0.0
+    gravity: float = -9.81
+    camera_x_m: float = -2.0
+    camera_height_m: tuple[float, float] = (0.4, 0.6)
+    focal_length_mm: float = 35.0
+    sensor_width_mm: float = 32.0
+    asset_sources: list[str] = field(default_factory=lambda: ["procedural", "pybullet"])
+    # probability of drawing from each asset group (renormalised over the groups present):
+    # procedural shapes, named pybullet meshes, pybullet random_urdfs blobs, Google Scanned Objects
+    group_weights: dict = field(
+        default_factory=lambda: {"procedural": 0.5, "pybullet": 0.3, "random_urdfs": 0.2, "gso": 1.0}
+    )
+    gso_dir: str | None = None
+    hdri_dir: str | None = None
+    split: str = "seen"  # seen | unseen | all
+    text: str = "a video of an object dropping"
+
+    def __post_init__(self):
+        if self.physics_hz % self.fps:
+            raise ValueError(f"sim.physics_hz ({self.physics_hz}) must be an integer multiple of sim.fps ({self.fps})")
+        lo, hi = self.num_dropped
+        if not 1 <= lo <= hi:
+            raise ValueError(f"sim.num_dropped must be 1 <= lo <= hi, got {self.num_dropped}")
+        if not 0 <= self.tower_size[0] <= self.tower_size[1]:
+            raise ValueError(f"sim.tower_size must be 0 <= lo <= hi, got {self.tower_size}")
+        for name in ("drop_height_m", "object_size_m", "density_kg_m3", "friction", "restitution", "camera_height_m"):
+            lo, hi = getattr(self, name)
+            if not (0 <= lo <= hi):
+                raise ValueError(f"sim.{name} must be 0 <= lo <= hi, got {getattr(self, name)}")
+        if self.resolution < 16 or self.num_frames < 2 or self.fps < 1:
+            raise ValueError("sim.resolution >= 16, sim.num_frames >= 2, sim.fps >= 1 required")
+        if self.gravity >= 0:
+            raise ValueError(f"sim.gravity must be negative (z up), got {self.gravity}")
+
+
+@dataclass(frozen=True)
+class Material:
+    """Procedural material: base colour (linear RGB), pattern, roughness, metallic."""
+
+    color: tuple[float, float, float]
+    pattern: str  # plain | noise | checker | wood
+    roughness: float
+    metallic: float
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """One object: what it is, how it behaves, where it starts (centre of mass, quaternion wxyz)."""
+
+    asset_id: str
+    dynamic: bool  # dropped (True) or part of a tower (False)
+    size_m: float
+    mass_kg: float
+    friction: float
+    restitution: float
+    position: tuple[float, float, float]
+    quaternion_wxyz: tuple[float, float, float, float]
+    material: Material
+
+
+@dataclass(frozen=True)
+class Light:
+    """A light for the Cycles renderer (``kind`` sun | point)."""
+
+    name: str
+    kind: str
+    energy: float
+    location: tuple[float, float, float]
+    rotation_euler: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class DropScene:
+    """Everything needed to simulate and render one clip."""
+
+    seed: int
+    objects: tuple[ObjectSpec, ...]  # towers first, dropped objects last (main dropped object last)
+    camera: Camera
+    lights: tuple[Light, ...]
+    hdri: str | None
+    args: SimArgs
+
+    @property
+    def steps_per_frame(self) -> int:
+        """Physics steps between two frames."""
+        assert self.args.physics_hz % self.args.fps == 0, "physics rate must be a multiple of the frame rate"
+        return self.args.physics_hz // self.args.fps
+
+
+def group_assets(ids: list[str]) -> dict[str, list[str]]:
+    """Asset ids by group: procedural, pybullet (named meshes), random_urdfs, gso."""
+    out: dict[str, list[str]] = {}
+    for a in ids:
+        group = "random_urdfs" if a.startswith("pybullet/random_urdfs/") else a.split("/", 1)[0]
+        out.setdefault(group, []).append(a)
+    return out
+
+
+def random_quaternion(rng: np.random.Generator) -> tuple[float, float, float, float]:
+    """Uniform random rotation as (w, x, y, z) (Shoemake)."""
+    u1, u2, u3 = rng.random(3)
+    a, b = np.sqrt(1 - u1), np.sqrt(u1)
+    q = (b * np.cos(2 * np.pi * u3), a * np.sin(2 * np.pi * u2), a * np.cos(2 * np.pi * u2), b * np.sin(2 * np.pi * u3))
+    return tuple(float(x) for x in q)
+
+
+def _yaw_quaternion(rng: np.random.Generator) -> tuple[float, float, float, float]:
+    yaw = rng.uniform(0, 2 * np.pi)
+    return (float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2)))
+
+
+def _material(rng: np.random.Generator) -> Material:
+    hue = rng.random()
+    sat, val = rng.uniform(0.4, 0.9), rng.uniform(0.35, 0.9)
+    i = int(hue * 6) % 6
+    f = hue * 6 - int(hue * 6)
+    p, q, t = val * (1 - sat), val * (1 - f * sat), val * (1 - (1 - f) * sat)
+    rgb = [(val, t, p), (q, val, p), (p, val, t), (p, q, val), (t, p, val), (val, p, q)][i]
+    pattern = str(rng.choice(["plain", "noise", "checker", "wood"], p=[0.4, 0.25, 0.15, 0.2]))
+    return Material(
+        tuple(float(c) for c in rgb), pattern, float(rng.uniform(0.2, 0.9)), float(rng.choice([0.0, 0.0, 0.0, 1.0]))
+    )
+
+
+def _radius(library: AssetLibrary, asset_id: str, size: float) -> float:
+    """Bounding-sphere radius (m) of the scaled, centred mesh."""
+    return float(np.linalg.norm(library.mesh(asset_id).vertices, axis=1).max() * size)
+
+
+def _object(rng, args: SimArgs, library: AssetLibrary, asset_id: str, dynamic: bool, position, quat) -> ObjectSpec:
+    size = float(rng.uniform(*args.object_size_m))
+    density = float(rng.uniform(*args.density_kg_m3))
+    return ObjectSpec(
+        asset_id=asset_id,
+        dynamic=dynamic,
+        size_m=size,
+        mass_kg=density * unit_volume(library, asset_id) * size**3,
+        friction=float(rng.uniform(*args.friction)),
+        restitution=float(rng.uniform(*args.restitution)),
+        position=tuple(float(x) for x in position),
+        quaternion_wxyz=quat,
+        material=_material(rng),
+    )
+
+
+def _fall_column_visible(camera: Camera, obj: ObjectSpec, radius: float) -> bool:
+    """Is the column swept by the object's bounding sphere, from its start down to the floor, in view?"""
+    x, y, z = obj.position
+    corners = np.array(
+        [[x + dx, y + dy, zz] for dx in (-radius, radius) for dy in (-radius, radius) for zz in (0.0, z + radius)]
+    )
+    uv, depth = camera.project(corners)
+    r = camera.resolution
+    return bool((depth > 0.05).all() and (uv >= VIEW_MARGIN_PX).all() and (uv <= r - VIEW_MARGIN_PX).all())
+
+
+def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary, seed: int) -> DropScene:
+    """Draw one drop scene from ``rng``.
+
+    Raises:
+        ValueError: the split has no assets, or objects cannot be placed without overlap.
+    """
+    groups = group_assets(library.ids(args.split))
+    if not groups:
+        raise ValueError(f"no assets in split {args.split!r} for sources {args.asset_sources}")
+    names = sorted(groups)
+    weights = np.array([args.group_weights.get(g, 0.0) for g in names], dtype=np.float64)
+    if weights.sum() <= 0:
+        raise ValueError(f"sim.group_weights gives no weight to any of the groups {names}")
+    weights /= weights.sum()
+
+    def draw_asset() -> str:
+        return str(rng.choice(groups[names[int(rng.choice(len(names), p=weights))]]))
+
+    n_drop = int(rng.integers(args.num_dropped[0], args.num_dropped[1] + 1))
+    towers: list[ObjectSpec] = []
+    dropped: list[ObjectSpec] = []
+    placed: list[tuple[np.ndarray, float]] = []  # (xy, radius) of dropped columns, for overlap tests
+    for _ in range(n_drop):
+        asset = draw_asset()
+        for _try in range(MAX_PLACEMENT_TRIES):
+            xy = rng.uniform(-args.xy_range_m, args.xy_range_m, 2)
+            obj = _object(
+                rng, args, library, asset, True, (*xy, rng.uniform(*args.drop_height_m)), random_quaternion(rng)
+            )
+            rad = _radius(library, asset, obj.size_m)
+            # towers sit under their dropped object, so columns must not overlap in xy
+            if all(np.linalg.norm(xy - p) > rad + r + 0.02 for p, r in placed):
+                break
+        else:
+            raise ValueError(f"seed {seed}: could not place {n_drop} dropped objects without overlap")
+        top = 0.0
+        for _k in range(int(rng.integers(args.tower_size[0], args.tower_size[1] + 1))):
+            t_asset = draw_asset()
+            t_obj = _object(rng, args, library, t_asset, False, (0, 0, 0), _yaw_quaternion(rng))
+            t_rad = _radius(library, t_asset, t_obj.size_m)
+            t_rad = min(t_rad, rad * 1.5)  # keep towers under their object
+            pos = (float(xy[0] + rng.normal(0, 0.01)), float(xy[1] + rng.normal(0, 0.01)), top + t_rad)
+            towers.append(replace(t_obj, position=pos))
+            top += 2 * t_rad
+        if obj.position[2] - rad < top:
+            z = top + rad + abs(rng.normal(RAISE_MEAN_M, RAISE_STD_M))
+            obj = replace(obj, position=(obj.position[0], obj.position[1], float(z)))
+        placed.append((xy, rad))
+        dropped.append(obj)
+    camera = Camera(
+        (args.camera_x_m, 0.0, float(rng.uniform(*args.camera_height_m))),
+        args.focal_length_mm,
+        args.sensor_width_mm,
+        args.resolution,
+    )
+    for _ in range(MAX_CAMERA_STEPS):
+        if all(_fall_column_visible(camera, o, r) for o, (_, r) in zip(dropped, placed, strict=True)):
+            break
+        x, y, z = camera.position
+        camera = Camera(
+            (x - abs(rng.normal(0, CAMERA_STEP_STD_M)), y, z),
+            camera.focal_length_mm,
+            camera.sensor_width_mm,
+            camera.resolution,
+        )
+    lights = _lights(rng)
+    hdris = hdri_files(args.hdri_dir, args.split)
+    hdri = str(rng.choice(hdris)) if hdris else None
+    return DropScene(seed, tuple(towers + dropped), camera, lights, hdri, args)
+
+
+def _lights(rng: np.random.Generator) -> tuple[Light, ...]:
+    """Sun + key / fill / back point lights (released simulator's setup, from TaskMeAnything)."""
+    deg = np.radians
+    sun = Light(
+        "sun",
+        "sun",
+        float(rng.uniform(1, 6)),
+        (0.0, 0.0, 10.0),
+        (float(deg(rng.uniform(0, 45))), float(deg(rng.uniform(0, 45))), 0.0),
+    )
+    side = rng.choice([-1.0, 1.0])
+    out = [sun]
+    for name, energy, h_ang, v_ang in (
+        ("key", 100.0, side * rng.uniform(15, 45), -rng.uniform(15, 45)),
+        ("fill", 75.0, -side * rng.uniform(15, 60), -rng.uniform(0, 30)),
+        ("back", 75.0, 180.0, 0.0),
+    ):
+        a = deg(h_ang)
+        # lights sit on a circle of radius 2.5 m around the origin, on the camera's side (-x)
+        loc = (float(-2.5 * np.cos(a)), float(-2.5 * np.sin(a)), 1.5)
+        out.append(Light(name, "point", energy, loc, (float(deg(v_ang)), 0.0, 0.0)))
+    return tuple(out)
