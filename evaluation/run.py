@@ -30,7 +30,7 @@ from evaluation.config import config_to_dict, parse_cli, section, set_if_given
 from evaluation.figures import FigureArgs, write_figures
 from evaluation.report import console_summary, json_safe, markdown_report
 from evaluation.runinfo import environment
-from evaluation.schema import SchemaError, atomic_write, write_json
+from evaluation.schema import SchemaError, write_json, write_text
 
 DEFAULT_CONFIG = "configs/eval/real.py"
 
@@ -72,8 +72,7 @@ def evaluate_all(items: list[EvalItem], args: EvalArgs) -> list[dict]:
 def write_outputs(out_dir: Path, records: list[dict], summary: dict) -> None:
     """``per_sample.jsonl`` and ``summary.json``, each written atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    lines = "".join(json.dumps(json_safe(r)) + "\n" for r in records)
-    atomic_write(out_dir / "per_sample.jsonl", lambda f: f.write(lines), mode="w")
+    write_text(out_dir / "per_sample.jsonl", "".join(json.dumps(json_safe(r)) + "\n" for r in records))
     write_json(out_dir / "summary.json", json_safe(summary))
 
 

@@ -70,6 +70,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     return path
 
 
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` atomically."""
+    return atomic_write(path, lambda f: f.write(text), mode="w")
+
+
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Write ``obj`` as indented JSON, atomically."""
     return atomic_write(path, lambda f: json.dump(obj, f, indent=2, allow_nan=True), mode="w")

@@ -1,8 +1,8 @@
-"""Simulate many drop samples in parallel and write the training / evaluation manifests.
+r"""Simulate many drop samples in parallel and write the training / evaluation manifests.
 
 Usage::
 
-    python -m sim_data.parallel configs/sim/base.py --num-samples 1000 --workers 8 \\
+    python -m sim_data.parallel configs/sim/base.py --num-samples 1000 --workers 8 \
         --output-dir data/sim/psft [--launcher local|ray] [--renderer cycles]
 
 Every seed ``start_seed .. start_seed + num_samples - 1`` becomes ``<output_dir>/samples/<seed:05d>``.
@@ -36,7 +36,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from evaluation.config import parse_cli, section, set_if_given
-from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, atomic_write, read_clip_info
+from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, read_clip_info, write_text
 from sim_data.sample import is_done
 from sim_data.scene import SimArgs
 from sim_data.worker import RenderArgs, add_sim_flags, apply_sim_flags, generate_sample
@@ -163,9 +163,8 @@ def write_manifests(root: Path, seeds: list[int], args: BatchArgs) -> dict[str, 
         writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(recs)
-        atomic_write(root / f"{part}.csv", lambda f, text=buf.getvalue(): f.write(text), mode="w")
-    lines = "".join(json.dumps(e) + "\n" for e in evals)
-    atomic_write(root / "eval_sim.jsonl", lambda f: f.write(lines), mode="w")
+        write_text(root / f"{part}.csv", buf.getvalue())
+    write_text(root / "eval_sim.jsonl", "".join(json.dumps(e) + "\n" for e in evals))
     return {k: len(v) for k, v in rows.items()}
 
 

@@ -1,8 +1,8 @@
-"""Simulate and render one drop sample.
+r"""Simulate and render one drop sample.
 
 Usage::
 
-    python -m sim_data.worker configs/sim/base.py --seed 7 --output-dir outputs/sim/00007 \\
+    python -m sim_data.worker configs/sim/base.py --seed 7 --output-dir outputs/sim/00007 \
         [--renderer preview|cycles] [--gso-dir DIR] [--hdri-dir DIR] [--sim.num_dropped="(1, 2)"]
 
 Idempotent: a sample whose ``DONE`` file exists is skipped. Same seed and config → the same
