@@ -12,6 +12,9 @@ from evaluation.convert import ConvertArgs
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
 from evaluation.selftest import SelftestArgs
+from sim_data.parallel import BatchArgs
+from sim_data.scene import SimArgs
+from sim_data.worker import RenderArgs
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = {
@@ -20,6 +23,9 @@ SECTIONS = {
     "convert": ConvertArgs,
     "download": DownloadArgs,
     "selftest": SelftestArgs,
+    "sim": SimArgs,
+    "render": RenderArgs,
+    "batch": BatchArgs,
 }
 CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.py"))
 

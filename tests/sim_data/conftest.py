@@ -1,0 +1,7 @@
+"""Simulator test helpers: small scenes, skipped without pybullet."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pybullet")

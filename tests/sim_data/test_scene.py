@@ -1,0 +1,78 @@
+"""Scene sampling: reproducible from the seed, conventions, asset library and splits, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim_data.assets import AssetLibrary, split_of
+from sim_data.scene import SimArgs, _fall_column_visible, _radius, sample_scene
+
+LIB = AssetLibrary(["procedural", "pybullet"])
+
+
+def test_same_seed_same_scene_other_seed_other_scene():
+    args = SimArgs()
+    a = sample_scene(args, np.random.default_rng(3), LIB, 3)
+    b = sample_scene(args, np.random.default_rng(3), LIB, 3)
+    c = sample_scene(args, np.random.default_rng(4), LIB, 4)
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_scene_conventions(seed):
+    args = SimArgs()
+    s = sample_scene(args, np.random.default_rng(seed), LIB, seed)
+    dyn = [o for o in s.objects if o.dynamic]
+    assert 1 <= len(dyn) <= 5 and s.objects[-1].dynamic
+    assert all(not o.dynamic for o in s.objects[: len(s.objects) - len(dyn)])  # towers first
+    assert s.camera.position[0] <= -2.0 and 0.4 <= s.camera.position[2] <= 0.6
+    for o in dyn:
+        r = _radius(LIB, o.asset_id, o.size_m)
+        assert _fall_column_visible(s.camera, o, r)
+        assert o.mass_kg > 0 and 0 <= o.restitution <= 0.4
+    xy = np.array([o.position[:2] for o in dyn])
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=-1) + np.eye(len(dyn)) * 9
+    assert (d > 0.02).all()
+
+
+def test_split_is_deterministic_and_about_ten_percent():
+    ids = LIB.ids("all")
+    unseen = LIB.ids("unseen")
+    assert set(unseen) | set(LIB.ids("seen")) == set(ids)
+    assert 0.06 < len(unseen) / len(ids) < 0.14
+    assert all(split_of(a) == "unseen" for a in unseen)
+    s = sample_scene(SimArgs(split="unseen"), np.random.default_rng(0), LIB, 0)
+    assert all(split_of(o.asset_id) == "unseen" for o in s.objects)
+
+
+def test_meshes_are_unit_size_and_centred():
+    for a in ["procedural/bottle", "procedural/torus", "pybullet/duck", "pybullet/random_urdfs/000"]:
+        m = LIB.mesh(a)
+        assert np.isclose(m.extent.max(), 1.0)
+        assert np.abs(m.vertices.mean(axis=0)).max() < 0.5
+
+
+def test_bad_input_errors(tmp_path):
+    with pytest.raises(KeyError, match="unknown asset id 'procedural/teapot'"):
+        LIB.get("procedural/teapot")
+    with pytest.raises(FileNotFoundError, match="--gso-dir .*does not exist"):
+        AssetLibrary(["gso"], gso_dir=str(tmp_path / "nope"))
+    with pytest.raises(FileNotFoundError, match="no <name>/meshes/model.obj"):
+        AssetLibrary(["gso"], gso_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="unknown asset source"):
+        AssetLibrary(["kubric"])
+    with pytest.raises(ValueError, match="num_dropped"):
+        SimArgs(num_dropped=(0, 2))
+    with pytest.raises(ValueError, match="gravity"):
+        SimArgs(gravity=9.81)
+
+
+def test_gso_folder_layout(tmp_path):
+    from sim_data.mesh import box, write_obj
+
+    write_obj(tmp_path / "Red_Mug" / "meshes" / "model.obj", box((0.1, 0.1, 0.12)))
+    lib = AssetLibrary(["gso"], gso_dir=str(tmp_path))
+    assert lib.ids("all") == ["gso/Red_Mug"]
+    assert np.isclose(lib.mesh("gso/Red_Mug").extent.max(), 1.0)
