@@ -35,8 +35,8 @@ class RenderArgs:
     renderer: str = "preview"  # preview | cycles
     samples: int = 64  # Cycles samples per pixel (PISA: 64, denoised)
     denoise: bool = True
-    adaptive_threshold: float = 0.02  # Cycles adaptive sampling noise threshold (0 = off)
-    max_bounces: int = 4  # Cycles light-path bounces (Blender default: 12)
+    adaptive_threshold: float = 0.05  # Cycles adaptive sampling noise threshold (0 = off; Blender default 0.01)
+    max_bounces: int = 3  # Cycles light-path bounces (Blender default: 12)
     device: str = "auto"  # auto | CPU | GPU
     threads: int = 0  # 0 = all cores
     movie: bool = True
