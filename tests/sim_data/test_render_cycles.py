@@ -37,7 +37,9 @@ def test_cycles_matches_preview_geometry():
         cyc.masks[:, 0] & pre.masks[:, 0], iterations=2, structure=np.ones((1, 3, 3))
     )  # no edge pixels
     assert both.sum() > 50
-    np.testing.assert_allclose(cyc.depth[both], pre.depth[both], rtol=0.005)  # planar depth in metres
+    np.testing.assert_allclose(
+        cyc.depth[both], pre.depth[both], rtol=0.01
+    )  # planar depth in metres (TinyRenderer z-buffer vs Cycles)
     assert cyc.rgb[:, cyc.masks[0, 0].any(axis=1)].std() > 1  # something was drawn and lit
     assert cyc.info["samples"] == 2 and cyc.renderer == "cycles"
 
