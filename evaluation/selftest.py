@@ -144,26 +144,40 @@ def comparison_figure(path: Path, summaries: dict[str, dict]) -> Path:
 
 def run(cfg) -> int:
     """Build, evaluate every variant, report, check; returns the exit status."""
-    from evaluation import run as eval_run  # the evaluation CLI's own steps
-
     args = section(cfg, "selftest", SelftestArgs)
     root = build_benchmark(args)
+    description = (
+        f"{args.num_clips} analytic drop clips ({args.resolution}², {args.num_frames} frames at {args.fps:g} fps); "
+        "each row is one physically perturbed prediction of the same clips."
+    )
+    return evaluate_variants(cfg, root, args.variants, Path(args.out_dir), description, args.readme_figure)
+
+
+def evaluate_variants(
+    cfg, root: Path, variants: list[str], out: Path, description: str, readme_figure: str | None
+) -> int:
+    """Evaluate ``root/pred/<variant>`` against ``root/gt`` for every variant, report and check.
+
+    Shared by this analytic self-test and the simulator's (``python -m sim_data.selftest``).
+    Returns the exit status: 1 when an evaluation or an ordering expectation fails.
+    """
+    from evaluation import run as eval_run  # the evaluation CLI's own steps
+
     summaries = {}
-    for variant in args.variants:
+    for variant in variants:
         vcfg = copy.deepcopy(cfg)
         vcfg.eval.gt_root = str(root / "gt")
         vcfg.eval.pred_root = str(root / "pred" / variant)
-        vcfg.eval.output_dir = str(Path(args.out_dir) / "eval" / variant)
+        vcfg.eval.output_dir = str(out / "eval" / variant)
         vcfg.eval.model = variant
         print(f"\n== {variant} ==")
         if eval_run.run(vcfg) != 0:
             print(f"evaluation of {variant} failed", file=sys.stderr)
             return 1
         summaries[variant] = json.loads((Path(vcfg.eval.output_dir) / "summary.json").read_text())
-    out = Path(args.out_dir)
     fig = comparison_figure(out / "selftest_metrics.png", summaries)
-    if args.readme_figure:
-        comparison_figure(Path(args.readme_figure), summaries)
+    if readme_figure:
+        comparison_figure(Path(readme_figure), summaries)
     problems = check_ordering(summaries)
     runs = [json_safe(s) for s in summaries.values()]
     verdict = "PASS: ground truth best on every metric; frozen and vanish worst on the strict metrics."
@@ -173,8 +187,7 @@ def run(cfg) -> int:
         [
             "# PisaBench self-test",
             "",
-            f"{args.num_clips} analytic drop clips ({args.resolution}², {args.num_frames} frames at {args.fps:g} fps); "
-            "each column group below is one physically perturbed prediction of the same clips.",
+            description,
             "",
             "## Paper metrics (released definitions)",
             "",

@@ -188,27 +188,28 @@ def _configure(bpy, scene, drop: DropScene, args, out_prefix: str):
     scene.render.engine = "CYCLES"
     scene.render.resolution_x = scene.render.resolution_y = r
     scene.render.resolution_percentage = 100
-    scene.render.use_persistent_data = True
     scene.render.use_motion_blur = False
     scene.render.film_transparent = False
     if args.threads:
         scene.render.threads_mode = "FIXED"
         scene.render.threads = args.threads
     cyc = scene.cycles
-    cyc.samples = args.samples
-    cyc.use_denoising = args.denoise
-    cyc.use_adaptive_sampling = args.adaptive_threshold > 0
-    if args.adaptive_threshold > 0:
-        cyc.adaptive_threshold = args.adaptive_threshold
-    cyc.max_bounces = args.max_bounces
-    cyc.diffuse_bounces = min(cyc.diffuse_bounces, args.max_bounces)
-    cyc.glossy_bounces = min(cyc.glossy_bounces, args.max_bounces)
-    cyc.transmission_bounces = min(cyc.transmission_bounces, args.max_bounces)
     cyc.device = _device(bpy, args.device)
-    cyc.denoiser = "OPENIMAGEDENOISE"
-    cyc.denoising_quality = DENOISE_QUALITY
-    cyc.denoising_prefilter = DENOISE_PREFILTER
-    cyc.caustics_reflective = cyc.caustics_refractive = False  # noisy, slow, invisible at 256²
+    if args.tuned:
+        scene.render.use_persistent_data = True
+        cyc.samples = args.samples
+        cyc.use_denoising = args.denoise
+        cyc.use_adaptive_sampling = args.adaptive_threshold > 0
+        if args.adaptive_threshold > 0:
+            cyc.adaptive_threshold = args.adaptive_threshold
+        cyc.max_bounces = args.max_bounces
+        cyc.diffuse_bounces = min(cyc.diffuse_bounces, args.max_bounces)
+        cyc.glossy_bounces = min(cyc.glossy_bounces, args.max_bounces)
+        cyc.transmission_bounces = min(cyc.transmission_bounces, args.max_bounces)
+        cyc.denoiser = "OPENIMAGEDENOISE"
+        cyc.denoising_quality = DENOISE_QUALITY
+        cyc.denoising_prefilter = DENOISE_PREFILTER
+        cyc.caustics_reflective = cyc.caustics_refractive = False  # noisy, slow, invisible at 256²
     scene.view_settings.view_transform = "Standard"
     vl = scene.view_layers[0]
     vl.use_pass_z = True
@@ -326,12 +327,14 @@ def render_cycles(drop: DropScene, traj: Trajectory, library: AssetLibrary, args
         masks = np.zeros((t_frames, n, r, r), bool)
         for k in range(t_frames):
             rgb[k], depth[k], masks[k] = read_exr(os.path.join(tmp, f"frame_{k + 1:04d}.exr"), n)
+        cyc = scene.cycles
         info = {
             "engine": f"Blender {bpy.app.version_string} Cycles",
-            "device": scene.cycles.device,
-            "samples": args.samples,
-            "denoise": args.denoise,
-            "adaptive_threshold": args.adaptive_threshold,
-            "max_bounces": args.max_bounces,
+            "device": cyc.device,
+            "samples": cyc.samples,
+            "denoise": cyc.use_denoising,
+            "adaptive_threshold": cyc.adaptive_threshold if cyc.use_adaptive_sampling else 0.0,
+            "max_bounces": cyc.max_bounces,
+            "tuned": args.tuned,
         }
     return RenderOutput(rgb=rgb, masks=masks, depth=depth, renderer="cycles", info=info)

@@ -39,6 +39,7 @@ class RenderArgs:
     max_bounces: int = 3  # Cycles light-path bounces (Blender default: 12)
     device: str = "auto"  # auto | CPU | GPU
     threads: int = 0  # 0 = all cores
+    tuned: bool = True  # False: keep Blender's factory Cycles settings (the benchmark's baseline)
     movie: bool = True
 
     def __post_init__(self):

@@ -36,6 +36,7 @@ render = dict(
     max_bounces=3,
     device="auto",
     threads=0,
+    tuned=True,
     movie=True,
 )
 batch = dict(
