@@ -8,7 +8,7 @@ One scene (256², 32 frames, 16 fps) is simulated once, then rendered by:
 
 - the preview renderer (PyBullet TinyRenderer), every frame;
 - Cycles with our settings at 16 / 32 / 64 samples + denoising;
-- Cycles at 256 samples + denoising (the reference for PSNR);
+- Cycles at 256 samples, no adaptive stopping, 12 bounces, denoised (the reference for PSNR);
 - Cycles with Blender's factory settings (4096 samples, adaptive 0.01, 12 bounces, full-quality
   denoising, no persistent data): the baseline.
 
@@ -66,7 +66,7 @@ def main(argv=None) -> None:
         runs[name] = ((time.perf_counter() - t) / a.cycles_frames * args.num_frames, out.rgb)
         print(f"  rendered {name}: {runs[name][0]:.1f} s/clip (extrapolated)", flush=True)
 
-    cycles("reference 256 spp", samples=256)
+    cycles("reference 256 spp", samples=256, adaptive_threshold=0.0, max_bounces=12)
     for spp in (16, 32, 64):
         cycles(f"cycles {spp} spp + denoise", samples=spp)
     if not a.skip_default:
