@@ -103,17 +103,23 @@ def _run_local(seeds, fn, workers):
         yield from pool.imap_unordered(fn, seeds)
 
 
-def _run_ray(seeds, fn, workers, address):
+def _run_ray(seeds, fn: partial, workers, address):
     try:
         import ray
     except ImportError as e:
         raise ImportError("--launcher ray needs Ray: pip install 'ray[default]'") from e
-    ray.init(address=address, num_cpus=None if address else workers, ignore_reinit_error=True, log_to_driver=False)
-    remote = ray.remote(fn)
-    pending = [remote.remote(s) for s in seeds]
-    while pending:
-        done, pending = ray.wait(pending, num_returns=1)
-        yield ray.get(done[0])
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, num_cpus=None if address else workers, log_to_driver=False)
+    try:
+        remote = ray.remote(fn.func)  # Ray needs a plain function; the partial's arguments go along
+        pending = [remote.remote(s, **fn.keywords) for s in seeds]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def assign_split(seed: int, val_fraction: float, oro_fraction: float) -> str:

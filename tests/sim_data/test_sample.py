@@ -124,3 +124,16 @@ def test_invalid_config_values(tmp_path, bad, capsys):
     rc = worker.main(["configs/sim/base.py", "--seed", "1", "--output-dir", str(tmp_path / "x"), bad])
     assert rc == 2
     assert "error" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ray_launcher_matches_local(tmp_path, monkeypatch):
+    pytest.importorskip("ray")
+    monkeypatch.setenv("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+    common = ["configs/sim/base.py", "--num-samples", "2", "--workers", "2", *SMALL]
+    assert parallel.main([*common, "--output-dir", str(tmp_path / "ray"), "--launcher", "ray"]) == 0
+    assert parallel.main([*common, "--output-dir", str(tmp_path / "local")]) == 0
+    for seed in ("00000", "00001"):
+        a = read_mask(tmp_path / "ray" / "samples" / seed / "mask.npz")
+        b = read_mask(tmp_path / "local" / "samples" / seed / "mask.npz")
+        np.testing.assert_array_equal(a, b)
