@@ -154,6 +154,27 @@ def set_if_given(cfg, dotted: str, value: Any) -> None:
     node[last] = value
 
 
+# what a user can get wrong (bad files, values, missing optional packages): reported, not traced
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, ImportError, TypeError)
+
+
+def copy_flags(cfg, section_name: str, flags, keys) -> None:
+    """Copy the given CLI flags (those not None) into ``cfg.<section_name>.<key>``."""
+    for key in keys:
+        set_if_given(cfg, f"{section_name}.{key}", getattr(flags, key))
+
+
+def run_reporting_errors(run, cfg) -> int:
+    """``run(cfg)``, turning user errors into one ``error: …`` line and exit status 2."""
+    import sys
+
+    try:
+        return run(cfg)
+    except USER_ERRORS as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
 def config_to_dict(cfg) -> dict:
     """A JSON-safe dict of the whole config, for records and summaries."""
     return json.loads(json.dumps(cfg.to_dict(), default=str))

@@ -35,7 +35,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from evaluation.config import parse_cli, section, set_if_given
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.schema import (
     CLIP_INFO_FILE,
     DEPTH_FILE,
@@ -313,23 +313,23 @@ def main(argv=None) -> int:
     flags, cfg = parse_cli(
         argv, prog="python -m evaluation.convert", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
     )
-    for key in (
-        "config_file",
-        "src_root",
-        "dst_root",
-        "resolution",
-        "crop",
-        "pad",
-        "overwrite",
-        "allow_failures",
-        "workers",
-    ):
-        set_if_given(cfg, f"convert.{key}", getattr(flags, key))
-    try:
-        return run(cfg)
-    except (SchemaError, ValueError, TypeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    copy_flags(
+        cfg,
+        "convert",
+        flags,
+        (
+            "config_file",
+            "src_root",
+            "dst_root",
+            "resolution",
+            "crop",
+            "pad",
+            "overwrite",
+            "allow_failures",
+            "workers",
+        ),
+    )
+    return run_reporting_errors(run, cfg)
 
 
 if __name__ == "__main__":

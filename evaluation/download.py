@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from evaluation.config import parse_cli, section, set_if_given
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.schema import SchemaError, find_samples, validate_sample, write_json
 
 DEFAULT_CONFIG = "configs/data_processing/download_pisabench.py"
@@ -184,13 +184,8 @@ def main(argv=None) -> int:
     flags, cfg = parse_cli(
         argv, prog="python -m evaluation.download", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
     )
-    for key in ("out_dir", "archive_dir", "splits", "allow_failures"):
-        set_if_given(cfg, f"download.{key}", getattr(flags, key))
-    try:
-        return run(cfg)
-    except (SchemaError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    copy_flags(cfg, "download", flags, ("out_dir", "archive_dir", "splits", "allow_failures"))
+    return run_reporting_errors(run, cfg)
 
 
 if __name__ == "__main__":

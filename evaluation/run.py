@@ -26,11 +26,11 @@ from tqdm import tqdm
 
 from evaluation import metrics as M
 from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, load_items, summarize
-from evaluation.config import config_to_dict, parse_cli, section, set_if_given
+from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.figures import FigureArgs, write_figures
 from evaluation.report import console_summary, json_safe, markdown_report
 from evaluation.runinfo import environment
-from evaluation.schema import SchemaError, write_json, write_text
+from evaluation.schema import write_json, write_text
 
 DEFAULT_CONFIG = "configs/eval/real.py"
 
@@ -109,13 +109,13 @@ def main(argv=None) -> int:
     flags, cfg = parse_cli(
         argv, prog="python -m evaluation.run", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
     )
-    for key in ("config_file", "gt_root", "pred_root", "output_dir", "model", "split", "workers", "allow_missing"):
-        set_if_given(cfg, f"eval.{key}", getattr(flags, key))
-    try:
-        return run(cfg)
-    except (SchemaError, ValueError, TypeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    copy_flags(
+        cfg,
+        "eval",
+        flags,
+        ("config_file", "gt_root", "pred_root", "output_dir", "model", "split", "workers", "allow_missing"),
+    )
+    return run_reporting_errors(run, cfg)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from evaluation.config import parse_cli, section, set_if_given
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, read_clip_info, write_text
 from sim_data.sample import is_done
 from sim_data.scene import SimArgs
@@ -239,13 +239,8 @@ def main(argv=None) -> int:
         argv, prog="python -m sim_data.parallel", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
     )
     apply_sim_flags(cfg, args)
-    for key in ("output_dir", "num_samples", "start_seed", "workers", "launcher", "allow_failures"):
-        set_if_given(cfg, f"batch.{key}", getattr(args, key))
-    try:
-        return run(cfg)
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    copy_flags(cfg, "batch", args, ("output_dir", "num_samples", "start_seed", "workers", "launcher", "allow_failures"))
+    return run_reporting_errors(run, cfg)
 
 
 if __name__ == "__main__":

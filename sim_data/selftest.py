@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from evaluation.config import parse_cli, section
+from evaluation.config import parse_cli, run_reporting_errors, section
 from evaluation.selftest import evaluate_variants
 from sim_data.assets import AssetLibrary
 from sim_data.physics import Trajectory, simulate
@@ -120,11 +120,7 @@ def run(cfg) -> int:
 def main(argv=None) -> int:
     """Parse the command line and run."""
     _, cfg = parse_cli(argv, prog="python -m sim_data.selftest", description=__doc__, default_config=DEFAULT_CONFIG)
-    try:
-        return run(cfg)
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    return run_reporting_errors(run, cfg)
 
 
 if __name__ == "__main__":
