@@ -90,7 +90,6 @@ def blender_version() -> str:
 
 def _material(bpy, name: str, m: Material):
     mat = bpy.data.materials.new(name)
-    mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes.get("Principled BSDF")
     bsdf.inputs["Roughness"].default_value = m.roughness
@@ -133,7 +132,6 @@ def _floor(bpy, scene):
     ob = bpy.data.objects.new("floor", me)
     scene.collection.objects.link(ob)
     mat = bpy.data.materials.new("floor")
-    mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes.get("Principled BSDF")
     bsdf.inputs["Roughness"].default_value = 0.8
@@ -148,7 +146,6 @@ def _floor(bpy, scene):
 
 def _world(bpy, scene, hdri: str | None):
     world = bpy.data.worlds.new("world")
-    world.use_nodes = True
     scene.world = world
     bg = world.node_tree.nodes.get("Background")
     if hdri:
