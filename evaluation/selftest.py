@@ -109,7 +109,7 @@ def check_ordering(summaries: dict[str, dict]) -> list[str]:
     return problems
 
 
-def comparison_figure(path: Path, summaries: dict[str, dict]) -> Path:
+def comparison_figure(path: Path, summaries: dict[str, dict], title: str) -> Path:
     """Bar chart: every metric (panel) for every variant (bar), with bootstrap intervals."""
     import matplotlib
 
@@ -134,7 +134,7 @@ def comparison_figure(path: Path, summaries: dict[str, dict]) -> Path:
         ax.grid(axis="y", alpha=0.3)
     for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
-    fig.suptitle("PisaBench self-test: analytic drops vs physically perturbed predictions", fontsize=10)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -150,7 +150,8 @@ def run(cfg) -> int:
         f"{args.num_clips} analytic drop clips ({args.resolution}², {args.num_frames} frames at {args.fps:g} fps); "
         "each row is one physically perturbed prediction of the same clips."
     )
-    return evaluate_variants(cfg, root, args.variants, Path(args.out_dir), description, args.readme_figure)
+    title = "PisaBench self-test: analytic drops vs physically perturbed predictions"
+    return evaluate_variants(cfg, root, args.variants, Path(args.out_dir), description, args.readme_figure, title)
 
 
 def evaluate_variants(
@@ -175,9 +176,9 @@ def evaluate_variants(
             print(f"evaluation of {variant} failed", file=sys.stderr)
             return 1
         summaries[variant] = json.loads((Path(vcfg.eval.output_dir) / "summary.json").read_text())
-    fig = comparison_figure(out / "selftest_metrics.png", summaries)
+    fig = comparison_figure(out / "selftest_metrics.png", summaries, title)
     if readme_figure:
-        comparison_figure(Path(readme_figure), summaries)
+        comparison_figure(Path(readme_figure), summaries, title)
     problems = check_ordering(summaries)
     runs = [json_safe(s) for s in summaries.values()]
     verdict = "PASS: ground truth best on every metric; frozen and vanish worst on the strict metrics."

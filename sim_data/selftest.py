@@ -114,7 +114,8 @@ def run(cfg) -> int:
         f"{args.num_clips} simulated drop clips ({sim.resolution}², {sim.num_frames} frames at {sim.fps} fps, "
         f"{rargs.renderer} renderer, exact simulator masks); each row renders the same scenes with perturbed physics."
     )
-    return evaluate_variants(cfg, root, args.variants, out, description, args.readme_figure)
+    title = f"PisaBench self-test: {args.num_clips} simulated drops vs renders with perturbed physics"
+    return evaluate_variants(cfg, root, args.variants, out, description, args.readme_figure, title)
 
 
 def main(argv=None) -> int:
