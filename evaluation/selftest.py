@@ -155,7 +155,7 @@ def run(cfg) -> int:
 
 
 def evaluate_variants(
-    cfg, root: Path, variants: list[str], out: Path, description: str, readme_figure: str | None
+    cfg, root: Path, variants: list[str], out: Path, description: str, readme_figure: str | None, title: str
 ) -> int:
     """Evaluate ``root/pred/<variant>`` against ``root/gt`` for every variant, report and check.
 
