@@ -1,0 +1,67 @@
+"""Open-Sora v1.2 models: STDiT3, the video VAE, the T5 text encoder; loading by hub id or local path.
+
+``python -m opensora.models --list-keys TYPE`` prints every state-dict entry of a registered
+model built on the meta device (no memory, no weights).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from opensora.models.checkpoint import load_weights, read_config, read_state_dict, resolve, save_pretrained
+from opensora.models.stdit.stdit3 import PRESETS as STDIT3_PRESETS
+from opensora.models.stdit.stdit3 import STDiT3, STDiT3Config
+from opensora.models.vae.vae import PRESETS as VAE_PRESETS
+from opensora.models.vae.vae import VAEConfig, VideoAutoencoder
+from opensora.registry import MODELS
+
+# fields of Open-Sora's VAE config.json that describe sub-model builders, not weights
+VAE_IGNORED_CONFIG = ("vae_2d", "vae_temporal", "cal_loss", "freeze_vae_2d")
+
+__all__ = [
+    "MODELS",
+    "STDiT3",
+    "STDiT3Config",
+    "VideoAutoencoder",
+    "VAEConfig",
+    "save_pretrained",
+    "stdit3_from_pretrained",
+    "vae_from_pretrained",
+]
+
+
+def _weights_path(root: Path, weights: str) -> Path:
+    if weights == "ema":
+        if not (root / "ema.pt").is_file():
+            raise FileNotFoundError(f"{root}: weights='ema' but there is no ema.pt")
+        return root / "ema.pt"
+    return root
+
+
+def stdit3_from_pretrained(
+    name_or_path: str, preset: str = "STDiT3-XL/2", weights: str = "model", **overrides
+) -> STDiT3:
+    """STDiT3 from a hub id (``hpcai-tech/OpenSora-STDiT-v3``), an HF-style folder, a PISA checkpoint folder
+    (``weights="model"`` reads ``model/`` shards, ``"ema"`` reads ``ema.pt``) or a weights file.
+
+    The architecture comes from ``config.json`` when there is one, else from ``preset``; ``overrides``
+    change config fields (e.g. ``freeze_y_embedder``).
+    """
+    root = resolve(name_or_path)
+    known = {f.name for f in dataclasses.fields(STDiT3Config)}
+    cfg = {**STDIT3_PRESETS[preset], **read_config(root, known), **overrides}
+    model = STDiT3(STDiT3Config(**cfg))
+    path = _weights_path(root, weights)
+    load_weights(model, read_state_dict(path), source=str(path))
+    return model
+
+
+def vae_from_pretrained(name_or_path: str, preset: str = "OpenSoraVAE_V1_2", **overrides) -> VideoAutoencoder:
+    """The VAE pipeline from a hub id (``hpcai-tech/OpenSora-VAE-v1.2``), a folder or a weights file."""
+    root = resolve(name_or_path)
+    known = {f.name for f in dataclasses.fields(VAEConfig)}
+    cfg = {**VAE_PRESETS[preset], **read_config(root, known, VAE_IGNORED_CONFIG), **overrides}
+    model = VideoAutoencoder(VAEConfig(**cfg))
+    load_weights(model, read_state_dict(root), source=str(root))
+    return model

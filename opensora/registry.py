@@ -1,0 +1,6 @@
+"""mmengine registries of the model stack (STYLE.md P8): configs name a model or scheduler by key."""
+
+from mmengine.registry import Registry
+
+MODELS = Registry("model")
+SCHEDULERS = Registry("scheduler")
