@@ -42,10 +42,10 @@ def _weights_path(root: Path, weights: str) -> Path:
 def stdit3_from_pretrained(
     name_or_path: str, preset: str = "STDiT3-XL/2", weights: str = "model", **overrides
 ) -> STDiT3:
-    """STDiT3 from a hub id (``hpcai-tech/OpenSora-STDiT-v3``), an HF-style folder, a PISA checkpoint folder
-    (``weights="model"`` reads ``model/`` shards, ``"ema"`` reads ``ema.pt``) or a weights file.
+    """STDiT3 from a hub id, an HF-style folder, a PISA checkpoint folder or a weights file.
 
-    The architecture comes from ``config.json`` when there is one, else from ``preset``; ``overrides``
+    ``hpcai-tech/OpenSora-STDiT-v3`` or a local copy; for PISA checkpoint folders ``weights="model"``
+    reads the ``model/`` shards and ``"ema"`` reads ``ema.pt``. The architecture comes from ``config.json`` when there is one, else from ``preset``; ``overrides``
     change config fields (e.g. ``freeze_y_embedder``).
     """
     root = resolve(name_or_path)

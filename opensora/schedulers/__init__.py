@@ -1,0 +1,1 @@
+"""Diffusion processes (rectified flow) and samplers."""

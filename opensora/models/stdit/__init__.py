@@ -1,0 +1,1 @@
+"""STDiT3 diffusion transformer."""

@@ -188,6 +188,7 @@ class CrossAttention(nn.Module):
 
 
 def t2i_modulate(x, shift, scale):
+    """AdaLN modulation ``x (1 + scale) + shift``."""
     return x * (1 + scale) + shift
 
 

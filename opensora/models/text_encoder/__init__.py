@@ -1,0 +1,1 @@
+"""T5 text encoder and the text-embedding cache."""

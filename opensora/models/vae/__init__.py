@@ -1,0 +1,1 @@
+"""Open-Sora v1.2 video VAE."""

@@ -94,6 +94,8 @@ class ResBlock(nn.Module):
 
 
 class TemporalEncoder(nn.Module):
+    """Causal 3-D encoder: 4 levels of ResBlocks, stride-2 time convolutions after levels 1 and 2."""
+
     def __init__(self, c: VAEConfig):
         super().__init__()
         f, mult, g = c.temporal_filters, c.temporal_channel_multipliers, c.temporal_norm_groups
@@ -127,6 +129,8 @@ class TemporalEncoder(nn.Module):
 
 
 class TemporalDecoder(nn.Module):
+    """Mirror of the encoder; time is upsampled by depth-to-time after levels 3 and 2."""
+
     def __init__(self, c: VAEConfig):
         super().__init__()
         f, mult, g = c.temporal_filters, c.temporal_channel_multipliers, c.temporal_norm_groups
