@@ -1,0 +1,218 @@
+r"""First-frame-conditioned video generation with Open-Sora v1.2 (image-to-video, mask strategy "0").
+
+Usage::
+
+    python -m opensora.inference configs/inference/sample.py --prompt-file prompts.txt --output-dir outputs/gen
+    python -m opensora.inference configs/inference/sample.py --benchmark-dir data/pisabench/real_256 \
+        --output-dir outputs/predictions/real
+
+Inputs: a prompt file in the released format (one ``text{"reference_path": "...", "mask_strategy": "0"}``
+per line), or a benchmark folder whose samples give the prompt (``clip_info.json`` ``text``) and
+the first frame. Each prompt becomes ``<output_dir>/<sample_id>/`` in the data schema (frames,
+``movie.mp4``, ``clip_info.json`` with prompt, seed and sampler settings), so the benchmark reads
+the outputs directly. Finished samples are skipped. Batches, bf16 on GPU, progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, write_sample
+from opensora.models import MODELS, stdit3_from_pretrained, vae_from_pretrained
+from opensora.models.text_encoder.t5 import T5Encoder
+from opensora.schedulers.rf import RFlowArgs, i2v_mask, sample
+
+DEFAULT_CONFIG = "configs/inference/sample.py"
+
+
+@dataclass
+class InferenceArgs:
+    """The ``inference`` config section."""
+
+    model: str = "STDiT3-XL/2"  # preset (architecture when no config.json is found)
+    model_path: str | None = "hpcai-tech/OpenSora-STDiT-v3"  # hub id, folder or file; None = random init
+    model_weights: str = "model"  # PISA checkpoint folders: "model" (shards) or "ema"
+    vae: str = "OpenSoraVAE_V1_2"
+    vae_path: str | None = "hpcai-tech/OpenSora-VAE-v1.2"
+    text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"
+    text_max_length: int = 300
+    prompt_file: str | None = None
+    benchmark_dir: str | None = None
+    output_dir: str = "outputs/inference"
+    num_frames: int = 32
+    resolution: int = 256
+    fps: int = 16
+    seed: int = 1024
+    batch_size: int = 1
+    aes: float | None = 6.5  # Open-Sora appends "aesthetic score: 6.5." to each prompt
+    dtype: str = "auto"  # auto (bf16 on GPU, fp32 on CPU) | fp32 | bf16
+    device: str = "auto"
+    allow_random_weights: bool = False  # only for tiny smoke runs
+
+    def __post_init__(self):
+        if (self.model_path is None or self.vae_path is None) and not self.allow_random_weights:
+            raise ValueError("model_path/vae_path is None: set inference.allow_random_weights=True for a random-weight smoke run")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One video to generate."""
+
+    sample_id: str
+    text: str
+    reference: str  # first frame image
+    mask_strategy: str = "0"
+
+
+def parse_prompt_line(line: str, where: str) -> tuple[str, dict]:
+    """``text{"reference_path": ..., "mask_strategy": ...}`` → (text, options)."""
+    i = line.find("{")
+    if i < 0:
+        return line.strip(), {}
+    try:
+        return line[:i].strip(), json.loads(line[i:])
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where}: the JSON after the prompt is invalid ({e})") from e
+
+
+def load_jobs(args: InferenceArgs) -> list[Job]:
+    """Jobs from the prompt file or the benchmark folder."""
+    if bool(args.prompt_file) == bool(args.benchmark_dir):
+        raise ValueError("give exactly one of --prompt-file and --benchmark-dir")
+    jobs = []
+    if args.prompt_file:
+        path = Path(args.prompt_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: prompt file does not exist")
+        for n, line in enumerate(path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            text, opts = parse_prompt_line(line, f"{path}:{n}")
+            if "reference_path" not in opts:
+                raise ValueError(f"{path}:{n}: no reference_path (image-to-video needs a first frame)")
+            if opts.get("mask_strategy", "0") != "0":
+                raise ValueError(f"{path}:{n}: only mask_strategy '0' (first frame fixed) is supported")
+            ref = Path(opts["reference_path"])
+            ref = ref if ref.exists() else path.parent / ref
+            jobs.append(Job(f"{len(jobs):04d}", text, str(ref)))
+        return jobs
+    for s in find_samples(args.benchmark_dir):
+        info = read_clip_info(s / CLIP_INFO_FILE)
+        jobs.append(Job(s.relative_to(args.benchmark_dir).as_posix(), info.get("text", ""), str(list_frames(s)[0])))
+    return jobs
+
+
+def load_reference(path: str, size: int) -> torch.Tensor:
+    """First frame → ``[3, size, size]`` in [-1, 1] (scale to cover, centre crop: Open-Sora's ``resize_crop``)."""
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        s = size / min(im.size)
+        im = im.resize((max(size, round(im.width * s)), max(size, round(im.height * s))), Image.Resampling.BICUBIC)
+        left, top = (im.width - size) // 2, (im.height - size) // 2
+        arr = np.asarray(im.crop((left, top, left + size, top + size)), dtype=np.float32)
+    return torch.from_numpy(arr).permute(2, 0, 1) / 127.5 - 1.0
+
+
+def build_models(args: InferenceArgs, device, dtype):
+    """STDiT3, VAE and T5 as configured (random tiny weights only when allowed)."""
+    model = (
+        stdit3_from_pretrained(args.model_path, preset=args.model, weights=args.model_weights)
+        if args.model_path
+        else MODELS.build(dict(type=args.model))
+    )
+    vae = vae_from_pretrained(args.vae_path, preset=args.vae) if args.vae_path else MODELS.build(dict(type=args.vae))
+    text = T5Encoder(args.text_encoder_path, args.text_max_length, device=device)
+    return model.to(device, dtype).eval(), vae.to(device).eval(), text
+
+
+def to_uint8(video: torch.Tensor) -> np.ndarray:
+    """``[3, T, H, W]`` in [-1, 1] → ``uint8 [T, H, W, 3]``."""
+    x = ((video.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(1, 2, 3, 0).cpu().numpy()
+
+
+@torch.no_grad()
+def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype) -> list[str]:
+    """Generate every unfinished job; returns the written sample folders."""
+    model, vae, text_enc = models
+    out_root = Path(args.output_dir)
+    todo = [j for j in jobs if not (out_root / j.sample_id / CLIP_INFO_FILE).is_file()]
+    gen = torch.Generator(device="cpu").manual_seed(args.seed)
+    written = []
+    t_lat, h_lat, w_lat = vae.latent_size(args.num_frames, args.resolution, args.resolution)
+    for i in tqdm(range(0, len(todo), args.batch_size), desc="generating", unit="batch", disable=None):
+        batch = todo[i : i + args.batch_size]
+        b = len(batch)
+        prompts = [f"{j.text} aesthetic score: {args.aes}." if args.aes is not None else j.text for j in batch]
+        y, mask = text_enc.encode(prompts)
+        null = model.y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None]
+        ref = torch.stack([load_reference(j.reference, args.resolution) for j in batch]).to(device)
+        ref_z = vae.encode(ref[:, :, None], generator=None)  # (B, 4, 1, h, w)
+        z = torch.randn((b, vae.config.latent_channels, t_lat, h_lat, w_lat), generator=gen).to(device)
+        z[:, :, :1] = ref_z
+        # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
+        # is then bf16-quantised on GPU, reproducing the reference numerics)
+        size = lambda v: torch.full((b,), float(v), device=device, dtype=dtype)  # noqa: E731
+        kwargs = dict(mask=mask.to(device), height=size(args.resolution), width=size(args.resolution), num_frames=size(args.num_frames), fps=size(args.fps))
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+            z = sample(model, z, y.to(device), null.to(y.dtype).to(device), sched, kwargs, cond_mask=i2v_mask(b, t_lat, device), generator=gen)
+        video = vae.decode(z.float(), args.num_frames)
+        for j, v in zip(batch, video, strict=True):
+            info = {
+                "text": j.text,
+                "fps": args.fps,
+                "seed": args.seed,
+                "reference_path": j.reference,
+                "mask_strategy": j.mask_strategy,
+                "model": args.model_path or f"random {args.model}",
+                "sampler": asdict(sched),
+                "prompt_sent": prompts[batch.index(j)],
+            }
+            write_sample(out_root / j.sample_id, frames=to_uint8(v), clip_info=info)
+            written.append(str(out_root / j.sample_id))
+    return written
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` = CUDA when available."""
+    return torch.device("cuda" if (name == "auto" and torch.cuda.is_available()) else ("cpu" if name == "auto" else name))
+
+
+def run(cfg) -> int:
+    """Generate as configured; returns the exit status."""
+    args = section(cfg, "inference", InferenceArgs)
+    sched = section(cfg, "scheduler", RFlowArgs)
+    device = pick_device(args.device)
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32)
+    jobs = load_jobs(args)
+    written = generate(jobs, args, sched, build_models(args, device, dtype), device, dtype)
+    print(f"generated {len(written)} of {len(jobs)} videos into {args.output_dir} ({len(jobs) - len(written)} already there)")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Parse the command line and generate."""
+
+    def flags(p):
+        p.add_argument("--prompt-file", "--prompt_file", dest="prompt_file", help="released prompt file")
+        p.add_argument("--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame")
+        p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="where generated samples go")
+        p.add_argument("--model-path", "--ckpt-path", dest="model_path", help="STDiT3 weights: hub id, folder or file")
+        p.add_argument("--seed", type=int, help="sampling seed")
+
+    flags_ns, cfg = parse_cli(argv, prog="python -m opensora.inference", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags)
+    copy_flags(cfg, "inference", flags_ns, ("prompt_file", "benchmark_dir", "output_dir", "model_path", "seed"))
+    return run_reporting_errors(run, cfg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
