@@ -60,7 +60,9 @@ class InferenceArgs:
 
     def __post_init__(self):
         if (self.model_path is None or self.vae_path is None) and not self.allow_random_weights:
-            raise ValueError("model_path/vae_path is None: set inference.allow_random_weights=True for a random-weight smoke run")
+            raise ValueError(
+                "model_path/vae_path is None: set inference.allow_random_weights=True for a random-weight smoke run"
+            )
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,24 @@ def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, dev
         # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
         # is then bf16-quantised on GPU, reproducing the reference numerics)
         size = lambda v: torch.full((b,), float(v), device=device, dtype=dtype)  # noqa: E731
-        kwargs = dict(mask=mask.to(device), height=size(args.resolution), width=size(args.resolution), num_frames=size(args.num_frames), fps=size(args.fps))
+        kwargs = dict(
+            mask=mask.to(device),
+            height=size(args.resolution),
+            width=size(args.resolution),
+            num_frames=size(args.num_frames),
+            fps=size(args.fps),
+        )
         with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-            z = sample(model, z, y.to(device), null.to(y.dtype).to(device), sched, kwargs, cond_mask=i2v_mask(b, t_lat, device), generator=gen)
+            z = sample(
+                model,
+                z,
+                y.to(device),
+                null.to(y.dtype).to(device),
+                sched,
+                kwargs,
+                cond_mask=i2v_mask(b, t_lat, device),
+                generator=gen,
+            )
         video = vae.decode(z.float(), args.num_frames)
         for j, v in zip(batch, video, strict=True):
             info = {
@@ -184,7 +201,9 @@ def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, dev
 
 def pick_device(name: str) -> torch.device:
     """``auto`` = CUDA when available."""
-    return torch.device("cuda" if (name == "auto" and torch.cuda.is_available()) else ("cpu" if name == "auto" else name))
+    return torch.device(
+        "cuda" if (name == "auto" and torch.cuda.is_available()) else ("cpu" if name == "auto" else name)
+    )
 
 
 def run(cfg) -> int:
@@ -192,10 +211,14 @@ def run(cfg) -> int:
     args = section(cfg, "inference", InferenceArgs)
     sched = section(cfg, "scheduler", RFlowArgs)
     device = pick_device(args.device)
-    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32)
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(
+        args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32
+    )
     jobs = load_jobs(args)
     written = generate(jobs, args, sched, build_models(args, device, dtype), device, dtype)
-    print(f"generated {len(written)} of {len(jobs)} videos into {args.output_dir} ({len(jobs) - len(written)} already there)")
+    print(
+        f"generated {len(written)} of {len(jobs)} videos into {args.output_dir} ({len(jobs) - len(written)} already there)"
+    )
     return 0
 
 
@@ -204,12 +227,16 @@ def main(argv=None) -> int:
 
     def flags(p):
         p.add_argument("--prompt-file", "--prompt_file", dest="prompt_file", help="released prompt file")
-        p.add_argument("--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame")
+        p.add_argument(
+            "--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame"
+        )
         p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="where generated samples go")
         p.add_argument("--model-path", "--ckpt-path", dest="model_path", help="STDiT3 weights: hub id, folder or file")
         p.add_argument("--seed", type=int, help="sampling seed")
 
-    flags_ns, cfg = parse_cli(argv, prog="python -m opensora.inference", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags)
+    flags_ns, cfg = parse_cli(
+        argv, prog="python -m opensora.inference", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
+    )
     copy_flags(cfg, "inference", flags_ns, ("prompt_file", "benchmark_dir", "output_dir", "model_path", "seed"))
     return run_reporting_errors(run, cfg)
 

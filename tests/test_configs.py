@@ -12,6 +12,8 @@ from evaluation.convert import ConvertArgs
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
 from evaluation.selftest import SelftestArgs
+from opensora.inference import InferenceArgs
+from opensora.schedulers.rf import RFlowArgs
 from sim_data.parallel import BatchArgs
 from sim_data.scene import SimArgs
 from sim_data.worker import RenderArgs
@@ -26,6 +28,8 @@ SECTIONS = {
     "sim": SimArgs,
     "render": RenderArgs,
     "batch": BatchArgs,
+    "inference": InferenceArgs,
+    "scheduler": RFlowArgs,
 }
 CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.py"))
 

@@ -18,7 +18,9 @@ class FakeVelocityModel(torch.nn.Module):
         self.calls = []
 
     def forward(self, x, t, y=None, x_mask=None, **kw):
-        self.calls.append({"t": t.clone(), "grad": torch.is_grad_enabled(), "x_mask": None if x_mask is None else x_mask.clone()})
+        self.calls.append(
+            {"t": t.clone(), "grad": torch.is_grad_enabled(), "x_mask": None if x_mask is None else x_mask.clone()}
+        )
         text = y[:, 0, 0, 0].view(-1, 1, 1, 1, 1)
         v = self.w * x + text
         return torch.cat([v, torch.zeros_like(v)], dim=1)  # 8 channels, velocity first
@@ -72,7 +74,9 @@ def test_add_noise_and_loss_formula():
 
 
 def test_logit_normal_timesteps_in_range():
-    t = rf.sample_training_timesteps(1000, RFlowArgs(sample_method="logit-normal"), "cpu", torch.Generator().manual_seed(0))
+    t = rf.sample_training_timesteps(
+        1000, RFlowArgs(sample_method="logit-normal"), "cpu", torch.Generator().manual_seed(0)
+    )
     assert (t > 0).all() and (t < 1000).all() and abs(float(t.median()) - 500) < 50
 
 
@@ -83,7 +87,15 @@ def test_cfg_combination_and_mask_strategy_keep_reference():
     ref = torch.full((1, 4, 1, 2, 2), 7.0)
     z[:, :, :1] = ref
     y, y_null = torch.full((1, 1, 4, 8), 1.0), torch.zeros(1, 1, 4, 8)
-    out = rf.sample(model, z.clone(), y, y_null, args, cond_mask=rf.i2v_mask(1, 3, "cpu"), generator=torch.Generator().manual_seed(0))
+    out = rf.sample(
+        model,
+        z.clone(),
+        y,
+        y_null,
+        args,
+        cond_mask=rf.i2v_mask(1, 3, "cpu"),
+        generator=torch.Generator().manual_seed(0),
+    )
     torch.testing.assert_close(out[:, :, :1], ref)  # the conditioning latent is kept exactly
     assert all(c["x_mask"][:, 0].eq(False).all() and c["x_mask"][:, 1:].all() for c in model.calls)
     # without a mask: v = u + s (c - u) with c - u = text signal 1 → z_final = exact ODE of dz/dτ... check one step

@@ -40,7 +40,14 @@ class T5Encoder:
     @torch.no_grad()
     def encode(self, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """``y [B, 1, L, D]`` (last hidden state) and ``mask [B, L]``."""
-        tok = self.tokenizer(prompts, max_length=self.max_length, padding="max_length", truncation=True, add_special_tokens=True, return_tensors="pt")
+        tok = self.tokenizer(
+            prompts,
+            max_length=self.max_length,
+            padding="max_length",
+            truncation=True,
+            add_special_tokens=True,
+            return_tensors="pt",
+        )
         ids, mask = tok["input_ids"].to(self.device), tok["attention_mask"].to(self.device)
         y = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
         return y[:, None], mask
@@ -52,7 +59,9 @@ def cache_key(model_name: str, prompt: str, max_length: int) -> str:
     return f"text_{h}.safetensors"
 
 
-def cached_text_embedding(prompt: str, cache_dir: str | os.PathLike, encoder_factory, model_name: str, max_length: int = MAX_LENGTH):
+def cached_text_embedding(
+    prompt: str, cache_dir: str | os.PathLike, encoder_factory, model_name: str, max_length: int = MAX_LENGTH
+):
     """``(y [1, 1, L, D], mask [1, L])`` for ``prompt``, computed once with ``encoder_factory()`` and stored."""
     from safetensors.torch import load_file, save_file
 
@@ -63,7 +72,11 @@ def cached_text_embedding(prompt: str, cache_dir: str | os.PathLike, encoder_fac
     y, mask = encoder_factory().encode([prompt])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    save_file({"y": y.float().cpu().contiguous(), "mask": mask.cpu().contiguous()}, str(tmp), metadata={"prompt": prompt, "model": model_name})
+    save_file(
+        {"y": y.float().cpu().contiguous(), "mask": mask.cpu().contiguous()},
+        str(tmp),
+        metadata={"prompt": prompt, "model": model_name},
+    )
     tmp.replace(path)
     return y.float().cpu(), mask.cpu()
 
@@ -84,7 +97,16 @@ def save_tiny_t5(folder: str | os.PathLike, d_model: int = 32, vocab: list[str] 
     tk.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
     fast = PreTrainedTokenizerFast(tokenizer_object=tk, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
     fast.save_pretrained(folder)
-    cfg = T5Config(vocab_size=len(table), d_model=d_model, d_kv=16, d_ff=2 * d_model, num_layers=2, num_heads=2, pad_token_id=0, eos_token_id=1)
+    cfg = T5Config(
+        vocab_size=len(table),
+        d_model=d_model,
+        d_kv=16,
+        d_ff=2 * d_model,
+        num_layers=2,
+        num_heads=2,
+        pad_token_id=0,
+        eos_token_id=1,
+    )
     torch.manual_seed(0)
     T5EncoderModel(cfg).save_pretrained(folder)
     return folder

@@ -65,7 +65,11 @@ def timestep_transform(t: torch.Tensor, height, width, num_frames, args: RFlowAr
     """
     tau = t / args.num_timesteps
     ratio_space = (height * width / BASE_RESOLUTION).sqrt()
-    n = torch.ones_like(num_frames) if int(num_frames.reshape(-1)[0]) == 1 else num_frames // FRAMES_PER_CHUNK * LATENT_FRAMES_PER_CHUNK
+    n = (
+        torch.ones_like(num_frames)
+        if int(num_frames.reshape(-1)[0]) == 1
+        else num_frames // FRAMES_PER_CHUNK * LATENT_FRAMES_PER_CHUNK
+    )
     ratio = ratio_space * n.sqrt() * args.transform_scale
     new = ratio * tau / (1 + (ratio - 1) * tau)
     return new * args.num_timesteps
@@ -81,7 +85,9 @@ def sample_training_timesteps(b: int, args: RFlowArgs, device, generator=None) -
     return torch.sigmoid(n) * args.num_timesteps
 
 
-def training_losses(model, x_start, model_kwargs: dict, args: RFlowArgs, noise=None, mask=None, t=None, generator=None) -> dict:
+def training_losses(
+    model, x_start, model_kwargs: dict, args: RFlowArgs, noise=None, mask=None, t=None, generator=None
+) -> dict:
     """Per-sample velocity MSE; frames with ``mask == False`` stay clean and are left out of the loss.
 
     Args:
@@ -124,7 +130,9 @@ def sampling_timesteps(args: RFlowArgs, b: int, device, height=None, width=None,
     out = [torch.full((b,), float(t), device=device) for t in ts]
     if args.use_timestep_transform:
         if num_frames is not None and 1 < int(num_frames.reshape(-1)[0]) < FRAMES_PER_CHUNK:
-            raise ValueError("the timestep transform sends every timestep to 0 for 2-16 frames (Open-Sora quirk); turn it off")
+            raise ValueError(
+                "the timestep transform sends every timestep to 0 for 2-16 frames (Open-Sora quirk); turn it off"
+            )
         out = [timestep_transform(t, height, width, num_frames, args) for t in out]
     return out
 
@@ -162,7 +170,9 @@ def sample(
     kwargs = dict(model_kwargs or {})
     scale = args.cfg_scale if guidance_scale is None else guidance_scale
     b = z.shape[0]
-    timesteps = sampling_timesteps(args, b, z.device, kwargs.get("height"), kwargs.get("width"), kwargs.get("num_frames"))
+    timesteps = sampling_timesteps(
+        args, b, z.device, kwargs.get("height"), kwargs.get("width"), kwargs.get("num_frames")
+    )
     deltas = step_sizes(timesteps, args.num_timesteps)
     n = len(timesteps)
     if not 0 <= grad_steps <= n:
@@ -184,7 +194,12 @@ def sample(
             upper = None
             if cond_mask is not None:
                 x0 = z.clone()
-                x_noise = add_noise(x0, torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype), t, args.num_timesteps)
+                x_noise = add_noise(
+                    x0,
+                    torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype),
+                    t,
+                    args.num_timesteps,
+                )
                 upper = cond_mask * args.num_timesteps >= t[:, None]  # (B, T) frames being generated
                 kwargs["x_mask"] = upper.repeat(2, 1)
                 z = torch.where((upper & ~noise_added)[:, None, :, None, None], x_noise, x0)
