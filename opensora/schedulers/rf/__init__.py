@@ -206,8 +206,10 @@ def sample(
                 noise_added = upper
             z_in, t_in = torch.cat([z, z]), torch.cat([t, t])
 
-            def call(z_in=z_in, t_in=t_in):
-                return model(z_in, t_in, y=y_in, **kwargs)[:, : z.shape[1]]
+            channels = z.shape[1]
+
+            def call(z_in=z_in, t_in=t_in, channels=channels):
+                return model(z_in, t_in, y=y_in, **kwargs)[:, :channels]
 
             v = checkpoint(call, use_reentrant=False) if (checkpoint_model and keep_graph) else call()
             v_cond, v_uncond = v.chunk(2, dim=0)
