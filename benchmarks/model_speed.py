@@ -23,8 +23,8 @@ import time
 def measure(model_name: str, backward: bool, device: str, checkpointing: bool) -> dict:
     import torch
 
-    from opensora.registry import MODELS
     import opensora.models  # noqa: F401 - registers the models
+    from opensora.registry import MODELS
 
     dev = torch.device(device)
     torch.manual_seed(0)
@@ -40,7 +40,15 @@ def measure(model_name: str, backward: bool, device: str, checkpointing: bool) -
         size = torch.tensor([256.0], device=dev)
 
         def step():
-            return model(x, torch.tensor([500.0], device=dev), y, mask=mask, height=size, width=size, fps=torch.tensor([16.0], device=dev))
+            return model(
+                x,
+                torch.tensor([500.0], device=dev),
+                y,
+                mask=mask,
+                height=size,
+                width=size,
+                fps=torch.tensor([16.0], device=dev),
+            )
     else:
         video = torch.rand(1, 3, 32, 256, 256, device=dev) * 2 - 1
 
@@ -62,9 +70,20 @@ def measure(model_name: str, backward: bool, device: str, checkpointing: bool) -
     if dev.type == "cuda":
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
-    peak = torch.cuda.max_memory_allocated() / 2**30 if dev.type == "cuda" else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    peak = (
+        torch.cuda.max_memory_allocated() / 2**30
+        if dev.type == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    )
     params = sum(p.numel() for p in model.parameters())
-    return {"model": model_name, "pass": "fwd+bwd" if backward else "fwd", "device": device, "seconds": dt, "peak_gib": peak, "params_m": params / 1e6}
+    return {
+        "model": model_name,
+        "pass": "fwd+bwd" if backward else "fwd",
+        "device": device,
+        "seconds": dt,
+        "peak_gib": peak,
+        "params_m": params / 1e6,
+    }
 
 
 def main(argv=None) -> None:
@@ -94,7 +113,9 @@ def main(argv=None) -> None:
             print(f"{name:<24}{'fwd+bwd' if bwd else 'fwd':<9}{dev:<8} failed: {res.stderr.strip().splitlines()[-1:]}")
             continue
         r = json.loads(res.stdout.strip().splitlines()[-1])
-        print(f"{r['model']:<24}{r['pass']:<9}{r['device']:<8}{r['params_m']:>11.1f}{r['seconds']:>10.3f}{r['peak_gib']:>10.2f}")
+        print(
+            f"{r['model']:<24}{r['pass']:<9}{r['device']:<8}{r['params_m']:>11.1f}{r['seconds']:>10.3f}{r['peak_gib']:>10.2f}"
+        )
     print("(inputs: latents 1x4x9x32x32 = 256² x 32 frames, 300 text tokens for XL; VAE: 32 frames at 256²)")
 
 

@@ -163,7 +163,9 @@ def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, dev
         z[:, :, :1] = ref_z
         # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
         # is then bf16-quantised on GPU, reproducing the reference numerics)
-        res, n_f, fps = (torch.full((b,), float(v), device=device, dtype=dtype) for v in (args.resolution, args.num_frames, args.fps))
+        res, n_f, fps = (
+            torch.full((b,), float(v), device=device, dtype=dtype) for v in (args.resolution, args.num_frames, args.fps)
+        )
         kwargs = dict(mask=mask.to(device), height=res, width=res, num_frames=n_f, fps=fps)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
             z = sample(

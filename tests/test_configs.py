@@ -11,6 +11,7 @@ from evaluation.config import load_config, parse_overrides, section
 from evaluation.convert import ConvertArgs
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
+from evaluation.generate_masks import MaskArgs
 from evaluation.selftest import SelftestArgs
 from opensora.inference import InferenceArgs
 from opensora.schedulers.rf import RFlowArgs
@@ -30,6 +31,7 @@ SECTIONS = {
     "batch": BatchArgs,
     "inference": InferenceArgs,
     "scheduler": RFlowArgs,
+    "masks": MaskArgs,
 }
 CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.py"))
 
