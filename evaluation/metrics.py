@@ -207,36 +207,37 @@ def _edt_scipy(background: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _edt_opencv(background: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The same with OpenCV's exact transform (Felzenszwalb, DIST_MASK_PRECISE), ~3x faster.
+    """The same with OpenCV's exact transform (Felzenszwalb, DIST_MASK_PRECISE), ~3x faster; float32.
 
-    OpenCV returns float32; squared distances are integers far below 2**24 here, so rounding
-    the squared float32 value recovers them exactly and the float64 square root is then
-    bit-identical to scipy's and to a KD-tree's.
+    Pass the result through :func:`_exact_from_float32` (done once per video, not per frame).
     """
     import cv2  # installed with mmengine (requirements/core.txt); optional for this module
 
-    d = cv2.distanceTransform(background.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[at]
+    return cv2.distanceTransform(background.view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[at]
+
+
+def _exact_from_float32(d: np.ndarray) -> np.ndarray:
+    """float32 distances → exact float64 ones.
+
+    Squared pixel distances are integers far below 2**24, so rounding the squared float32 value
+    recovers them exactly and the float64 square root is then bit-identical to scipy's and to a
+    KD-tree's.
+    """
     return np.sqrt(np.rint(np.square(d, dtype=np.float64)))
 
 
+def _identity(d: np.ndarray) -> np.ndarray:
+    return d
+
+
 @functools.cache
-def _edt_backend() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """OpenCV when it imports, else scipy (same values)."""
+def _edt_backend() -> tuple[Callable, Callable]:
+    """(distance function, exactifier): OpenCV when it imports, else scipy (same values)."""
     try:
         import cv2  # noqa: F401
     except ImportError:
-        return _edt_scipy
-    return _edt_opencv
-
-
-def _edt(background: np.ndarray, at: np.ndarray) -> np.ndarray:
-    return _edt_backend()(background, at)
-
-
-def _mean_distance(background: np.ndarray, at: np.ndarray) -> float:
-    """Mean distance from the pixels ``at`` to the nearest ``False`` pixel of ``background``."""
-    d = _edt(background, at)
-    return float(np.add.reduce(d) / d.size)  # what ndarray.mean computes, without its overhead
+        return _edt_scipy, _identity
+    return _edt_opencv, _exact_from_float32
 
 
 def _chamfer_pairs(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -245,30 +246,43 @@ def _chamfer_pairs(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     Each frame is cropped to the bounding box of ``pred | gt`` (exact: the nearest pixel of a
     set lies inside the set's own bounding box) and gets two exact distance transforms; a
     direction is skipped when its pixels all lie inside the other set (its distances are 0).
+    The per-pixel distances of all frames are made exact in one pass, then averaged per frame
+    with numpy's pairwise sum (the same arithmetic as ``ndarray.mean``).
     """
     _check(pred, gt)
     out = np.full((gt.shape[0], 2), np.nan)
     (pc, gc), _, _ = _crop(pred, gt)
     if pc.size == 0:
         return out
-    rows_p, rows_g = pc.any(axis=2), gc.any(axis=2)  # (T, H')
-    cols = pc.any(axis=1) | gc.any(axis=1)  # (T, W')
-    rows = rows_p | rows_g
+    union = pc | gc  # (T, H', W')
+    rows, cols = union.any(axis=2), union.any(axis=1)  # (T, H'), (T, W')
     h, w = rows.shape[1], cols.shape[1]
     y0s, y1s = rows.argmax(axis=1), h - rows[:, ::-1].argmax(axis=1)
     x0s, x1s = cols.argmax(axis=1), w - cols[:, ::-1].argmax(axis=1)
-    g_in_p = ~np.greater(gc, pc).any(axis=(1, 2))  # (T,) no gt pixel outside pred: distances 0
-    p_in_g = ~np.greater(pc, gc).any(axis=(1, 2))
-    present = rows_p.any(axis=1) & rows_g.any(axis=1)
-    out[present & g_in_p, 0] = 0.0
-    out[present & p_in_g, 1] = 0.0
-    for t in np.flatnonzero(present & ~(g_in_p & p_in_g)):
+    distance, exactify = _edt_backend()
+    chunks, slots = [], []
+    for t in np.flatnonzero(rows.any(axis=1)):
         p = pc[t, y0s[t] : y1s[t], x0s[t] : x1s[t]]
         g = gc[t, y0s[t] : y1s[t], x0s[t] : x1s[t]]
-        if not g_in_p[t]:
-            out[t, 0] = _mean_distance(~p, g)  # gt pixels -> nearest pred pixel
-        if not p_in_g[t]:
-            out[t, 1] = _mean_distance(~g, p)
+        if not (p.any() and g.any()):
+            continue  # NaN: one mask is empty
+        not_p, not_g = ~p, ~g
+        if (g & not_p).any():  # some gt pixel lies outside pred
+            chunks.append(distance(not_p, g))  # gt pixels -> nearest pred pixel
+            slots.append((t, 0))
+        else:
+            out[t, 0] = 0.0
+        if (p & not_g).any():
+            chunks.append(distance(not_g, p))
+            slots.append((t, 1))
+        else:
+            out[t, 1] = 0.0
+    if chunks:
+        exact = exactify(np.concatenate(chunks))
+        start = 0
+        for (t, k), c in zip(slots, chunks, strict=True):
+            out[t, k] = np.add.reduce(exact[start : start + len(c)]) / len(c)
+            start += len(c)
     return out
 
 

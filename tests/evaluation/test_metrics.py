@@ -207,5 +207,5 @@ def test_scipy_and_opencv_transforms_agree_bitwise(seed, monkeypatch):
     rng = np.random.default_rng(100 + seed)
     pd, gt = _random_video(rng, p_empty=0.0), _random_video(rng, p_empty=0.0)
     with_default = M.chamfer_distance(pd, gt)
-    monkeypatch.setattr(M, "_edt", M._edt_scipy)
+    monkeypatch.setattr(M, "_edt_backend", lambda: (M._edt_scipy, M._identity))
     assert M.chamfer_distance(pd, gt) == with_default == R.chamfer_distance(pd, gt)
