@@ -64,6 +64,7 @@ class SimArgs:
     group_weights: dict = field(
         default_factory=lambda: {"procedural": 0.5, "pybullet": 0.3, "random_urdfs": 0.2, "gso": 1.0}
     )
+    assets: list[str] | None = None  # explicit asset ids to draw from (overrides groups and split)
     gso_dir: str | None = None
     hdri_dir: str | None = None
     split: str = "seen"  # seen | unseen | all
@@ -214,11 +215,18 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
     Raises:
         ValueError: the split has no assets, or objects cannot be placed without overlap.
     """
-    groups = group_assets(library.ids(args.split))
+    if args.assets:
+        for a in args.assets:
+            library.get(a)  # KeyError naming the unknown id
+        groups = {"explicit": list(args.assets)}
+        args_weights = {"explicit": 1.0}
+    else:
+        groups = group_assets(library.ids(args.split))
+        args_weights = args.group_weights
     if not groups:
         raise ValueError(f"no assets in split {args.split!r} for sources {args.asset_sources}")
     names = sorted(groups)
-    weights = np.array([args.group_weights.get(g, 0.0) for g in names], dtype=np.float64)
+    weights = np.array([args_weights.get(g, 0.0) for g in names], dtype=np.float64)
     if weights.sum() <= 0:
         raise ValueError(f"sim.group_weights gives no weight to any of the groups {names}")
     weights /= weights.sum()

@@ -23,6 +23,7 @@ sim = dict(
     sensor_width_mm=32.0,
     asset_sources=["procedural", "pybullet"],
     group_weights=dict(procedural=0.5, pybullet=0.3, random_urdfs=0.2, gso=1.0),
+    assets=None,  # e.g. ["pybullet/duck", "procedural/bottle"]: draw only these (overrides the split)
     gso_dir=None,
     hdri_dir=None,
     split="seen",

@@ -69,6 +69,13 @@ def test_bad_input_errors(tmp_path):
         SimArgs(gravity=9.81)
 
 
+def test_explicit_asset_list_and_unknown_id():
+    s = sample_scene(SimArgs(assets=["pybullet/duck", "procedural/bottle"]), np.random.default_rng(1), LIB, 1)
+    assert {o.asset_id for o in s.objects} <= {"pybullet/duck", "procedural/bottle"}
+    with pytest.raises(KeyError, match="unknown asset id 'pybullet/dock'"):
+        sample_scene(SimArgs(assets=["pybullet/dock"]), np.random.default_rng(1), LIB, 1)
+
+
 def test_gso_folder_layout(tmp_path):
     from sim_data.mesh import box, write_obj
 
