@@ -1,5 +1,5 @@
-"""End to end on CPU: tiny random models generate clips from PisaBench-format first frames; the
-evaluation CLI scores them (masks from a test fake segmenter: SAM 2 is the perception issue's)."""
+"""End to end on CPU: tiny random models generate clips from PisaBench-format first frames, the
+tiny SAM 2 adapter segments them, and the evaluation CLI scores them."""
 
 from __future__ import annotations
 
@@ -8,16 +8,12 @@ import json
 import numpy as np
 import pytest
 
+from evaluation import generate_masks
 from evaluation import run as eval_run
-from evaluation.schema import read_frames, validate_sample, write_mask, write_sample
+from evaluation.perception.sam2 import save_tiny_sam2
+from evaluation.schema import validate_sample, write_sample
 from opensora import inference
 from opensora.models.text_encoder.t5 import T5Encoder, cached_text_embedding, save_tiny_t5
-
-
-def fake_threshold_segmenter(frames: np.ndarray) -> np.ndarray:
-    """Test fake: "object" = pixels brighter than the frame's mean, one object, [T, 1, H, W]."""
-    lum = frames.astype(np.float32).mean(axis=-1)
-    return (lum > lum.mean(axis=(1, 2), keepdims=True))[:, None]
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +26,8 @@ def test_generate_and_score(tmp_path, t5_dir):
     rng = np.random.default_rng(0)
     for i in range(2):
         frames = (rng.random((3, 64, 64, 3)) * 255).astype(np.uint8)
-        write_sample(
-            bench / f"{i:04d}",
-            frames=frames,
-            clip_info={"fps": 16, "text": "A red mug falls."},
-            frame_prefix="",
-            movie=False,
-        )
+        info = {"fps": 16, "text": "A red mug falls.", "points": [{"positive": [[20.0, 20.0]], "negative": []}]}
+        write_sample(bench / f"{i:04d}", frames=frames, clip_info=info, frame_prefix="", movie=False)
     out = tmp_path / "gen"
     argv = [
         "configs/inference/tiny.py",
@@ -54,10 +45,12 @@ def test_generate_and_score(tmp_path, t5_dir):
         assert (
             info["text"] == "A red mug falls." and info["seed"] == 1024 and info["sampler"]["num_sampling_steps"] == 3
         )
-        # masks of generated and ground-truth clips, then the benchmark scores them
-        write_mask(s / "mask.npz", fake_threshold_segmenter(read_frames(s)))
-        gt = read_frames(bench / f"{i:04d}")
-        write_mask(bench / f"{i:04d}" / "mask.npz", fake_threshold_segmenter(gt))
+    # masks with the (tiny, random) SAM 2 adapter: ground truth from its points, generated clips
+    # from the ground truth's frame-0 masks; then the benchmark scores them
+    sam = save_tiny_sam2(tmp_path / "sam2")
+    masks = ["configs/data_processing/generate_mask.py", f"--model={sam}", "--masks.device=cpu"]
+    assert generate_masks.main([*masks, "--video-root", str(bench)]) == 0
+    assert generate_masks.main([*masks, "--video-root", str(out), "--prompt-mask-root", str(bench)]) == 0
     res = tmp_path / "eval"
     rc = eval_run.main(
         [
