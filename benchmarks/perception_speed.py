@@ -7,7 +7,8 @@ Usage::
 For each adapter (SAM 2 video, RAFT, Depth Anything V2), the tiny test configuration and the
 full-size architecture with random weights (timing does not need trained weights): SAM 2 with
 ``Sam2VideoConfig()`` defaults (image size 1024), ``raft_large`` (20 flow updates),
-``DepthAnythingConfig()`` (ViT-S, 518² input). Input: a random 256² video of ``--frames`` frames.
+``DepthAnythingConfig()`` (ViT-S, 518² input); SAM 2 also at the reduced size 256 (``full@256``,
+as PISA ran it). Input: a random 256² video of ``--frames`` frames.
 Each measurement runs in its own process; the peak is the process's max resident memory (CPU)
 or the peak CUDA allocation (GPU).
 """
@@ -45,7 +46,7 @@ def measure(adapter: str, size: str, grad: bool, frames: int) -> dict:
 
             _processor_only(tmp, image_size=1024)  # processor at 1024; model replaced below
             Sam2VideoModel(Sam2VideoConfig()).save_pretrained(tmp)
-        seg = Sam2Segmenter(tmp, device="cpu")
+        seg = Sam2Segmenter(tmp, device="cpu", image_size=256 if size == "full@256" else None)
         gt = np.zeros((1, 256, 256), bool)
         gt[0, 80:160, 80:160] = True
 
@@ -98,26 +99,27 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--frames", type=int, default=4)
     p.add_argument("--skip-full", action="store_true", help="tiny configurations only")
+    p.add_argument("--adapters", nargs="+", default=["sam2", "raft", "depth"], help="which adapters")
     p.add_argument("--one", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.one:
         print(json.dumps(measure(**json.loads(a.one))))
         return
     sizes = ["tiny"] if a.skip_full else ["tiny", "full"]
-    print(f"{'adapter':<8}{'size':<6}{'mode':<11}{'frames/s':>10}{'peak GiB':>10}   (CPU, 256², {a.frames} frames)")
-    for adapter in ("sam2", "raft", "depth"):
-        for size in sizes:
+    print(f"{'adapter':<8}{'size':<9}{'mode':<11}{'frames/s':>10}{'peak GiB':>10}   (CPU, 256², {a.frames} frames)")
+    for adapter in a.adapters:
+        for size in sizes + (["full@256"] if adapter == "sam2" and not a.skip_full else []):
             for grad in (False, True):
                 arg = json.dumps({"adapter": adapter, "size": size, "grad": grad, "frames": a.frames})
                 res = subprocess.run([sys.executable, __file__, "--one", arg], capture_output=True, text=True)
                 if res.returncode != 0:
                     print(
-                        f"{adapter:<8}{size:<6}{'grad' if grad else 'inference':<11} failed: {res.stderr.strip().splitlines()[-1:]}"
+                        f"{adapter:<8}{size:<9}{'grad' if grad else 'inference':<11} failed: {res.stderr.strip().splitlines()[-1:]}"
                     )
                     continue
                 r = json.loads(res.stdout.strip().splitlines()[-1])
                 print(
-                    f"{r['adapter']:<8}{r['size']:<6}{r['mode']:<11}{r['fps']:>10.2f}{r['peak_gib']:>10.2f}", flush=True
+                    f"{r['adapter']:<8}{r['size']:<9}{r['mode']:<11}{r['fps']:>10.2f}{r['peak_gib']:>10.2f}", flush=True
                 )
 
 

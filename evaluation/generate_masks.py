@@ -52,6 +52,7 @@ class MaskArgs:
     model: str = "facebook/sam2.1-hiera-large"
     device: str = "auto"
     dtype: str = "auto"  # bf16 on GPU, fp32 on CPU
+    image_size: int | None = None  # None: the checkpoint's own (1024); e.g. 256 as PISA's fork
     config_file: str | None = None
     video_root: str | None = None
     output_root: str | None = None  # default: next to the video
@@ -157,7 +158,7 @@ def run(cfg) -> int:
         return 0
     from evaluation.perception.sam2 import Sam2Segmenter
 
-    seg = Sam2Segmenter(args.model, args.device, args.dtype)
+    seg = Sam2Segmenter(args.model, args.device, args.dtype, args.image_size)
     failures = []
     for job in tqdm(todo, desc="segmenting", unit="video", disable=None):
         try:

@@ -4,6 +4,7 @@ masks = dict(
     model="facebook/sam2.1-hiera-large",
     device="auto",
     dtype="auto",
+    image_size=None,  # 256 = PISA's reduced SAM 2 size (weights unchanged)
     config_file=None,
     video_root=None,
     output_root=None,

@@ -13,8 +13,9 @@ Two modes:
   logits are the constant -1024 and no gradient flows for that object and frame (hard
   ``torch.where`` in the model, kept as in the reference).
 
-The input is resized to the model's ``image_size`` (1024 for the released checkpoints; PISA ran
-a 256 variant, see the notes) and ImageNet-normalised.
+The input is resized to the model's ``image_size`` and ImageNet-normalised: 1024 for the released
+checkpoints, or a reduced size with ``Sam2Segmenter(..., image_size=256)`` (PISA ran 256 to bound
+memory; :func:`reduced_config` rescales the feature-map and RoPE sizes, the weights are unchanged).
 """
 
 from __future__ import annotations
@@ -32,15 +33,25 @@ TINY_OBJECT_SCORE_BIAS = 10.0  # tiny random models: open the object-presence ga
 class Sam2Segmenter:
     """A loaded SAM 2 video model and its processor."""
 
-    def __init__(self, name_or_path: str = DEFAULT_SAM2, device: str = "auto", dtype: str = "auto"):
+    def __init__(
+        self, name_or_path: str = DEFAULT_SAM2, device: str = "auto", dtype: str = "auto", image_size: int | None = None
+    ):
+        """Load processor and model; ``image_size`` (a multiple of 16) runs SAM 2 at a reduced size (PISA: 256)."""
         import torch
-        from transformers import Sam2VideoModel, Sam2VideoProcessor
+        from transformers import Sam2VideoConfig, Sam2VideoModel, Sam2VideoProcessor
 
         self.device = pick_device(device)
         self.dtype = pick_dtype(dtype, self.device)
         try:
             self.processor = Sam2VideoProcessor.from_pretrained(name_or_path)
-            self.model = Sam2VideoModel.from_pretrained(name_or_path, dtype=self.dtype).to(self.device).eval()
+            kwargs = {}
+            if image_size is not None:
+                kwargs["config"] = reduced_config(Sam2VideoConfig.from_pretrained(name_or_path), image_size)
+                size = {"height": image_size, "width": image_size}
+                self.processor.image_processor.size = size
+                self.processor.video_processor.size = size
+                self.processor.target_size = image_size
+            self.model = Sam2VideoModel.from_pretrained(name_or_path, dtype=self.dtype, **kwargs).to(self.device).eval()
         except OSError as e:
             raise FileNotFoundError(
                 f"{name_or_path}: SAM 2 weights not found locally or on the hub ({e}); run models/download_sam2.sh"
@@ -132,6 +143,26 @@ class Sam2Segmenter:
             logits = F.interpolate(out.pred_masks.float(), size=(h, w), mode="bilinear", align_corners=False)
             probs.append(logits[:, 0].sigmoid())  # (N, H, W)
         return torch.stack(probs)
+
+
+def reduced_config(config, image_size: int):
+    """The same weights at another input size: image, feature-map and RoPE sizes rescaled.
+
+    The Hiera position embedding is interpolated by the model at run time, so released
+    checkpoints load unchanged (as PISA ran ``sam2.1_hiera_large`` at 256).
+    """
+    import copy
+
+    if image_size % 16:
+        raise ValueError(f"SAM 2 image_size must be a multiple of 16, got {image_size}")
+    cfg = copy.deepcopy(config)
+    s = image_size
+    cfg.image_size = s
+    cfg.vision_config.backbone_config.image_size = [s, s]
+    cfg.vision_config.backbone_feature_sizes = [[s // 4, s // 4], [s // 8, s // 8], [s // 16, s // 16]]
+    cfg.prompt_encoder_config.image_size = s
+    cfg.memory_attention_rope_feat_sizes = [s // 16, s // 16]
+    return cfg
 
 
 def tiny_sam2_config(image_size: int = 128):

@@ -69,6 +69,20 @@ def test_sam2_soft_masks_gradient(seg):
     assert torch.isfinite(vid.grad).all() and vid.grad.abs().sum() > 0
 
 
+def test_sam2_reduced_image_size(sam_dir):
+    small = Sam2Segmenter(str(sam_dir), device="cpu", image_size=64)
+    assert small.model.config.image_size == 64 and small.record["options"]["image_size"] == 64
+    frames = video()
+    gt = np.zeros((1, 64, 64), bool)
+    gt[0, 10:40, 10:40] = True
+    assert small.segment(frames, masks=gt).shape == (3, 1, 64, 64)
+    vid = torch.tensor(frames, dtype=torch.float32).permute(0, 3, 1, 2).requires_grad_(True)
+    small.soft_masks(vid, gt).mean().backward()
+    assert vid.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="multiple of 16"):
+        Sam2Segmenter(str(sam_dir), device="cpu", image_size=50)
+
+
 def test_raft_tiny_round_trip_and_gradient(tmp_path):
     m = R.build_raft("raft_tiny", weights=None, device="cpu")
     path = R.save_raft(m, tmp_path / "raft_tiny.pth", "raft_tiny")
