@@ -1,4 +1,4 @@
-# The benchmark self-test (python -m evaluation.selftest; bash scripts/demo.sh): analytic drop
+# The analytic benchmark self-test (python -m evaluation.selftest; no simulator needed): analytic drop
 # clips scored against physically perturbed predictions. Simulated-clip conventions apply
 # (16 fps, evaluated object = last object).
 _base_ = ["./base.py"]
