@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import subprocess
 import sys
@@ -13,7 +14,16 @@ _PACKAGES = ("numpy", "scipy", "mmengine", "pillow", "torch", "torchvision", "tr
 
 
 def git_state(root: str | Path | None = None) -> dict:
-    """Commit hash and dirty flag of the repository holding this file (None outside git)."""
+    """Commit hash and dirty flag of the repository holding this file (None outside git).
+
+    Cached per process: simulator batches record it in every sample and should not start two
+    git subprocesses per clip.
+    """
+    return dict(_git_state(str(root) if root else None))
+
+
+@functools.cache
+def _git_state(root: str | None) -> tuple:
     root = Path(root) if root else Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(
@@ -29,20 +39,25 @@ def git_state(root: str | Path | None = None) -> dict:
                 timeout=10,
             ).stdout.strip()
         )
-        return {"commit": commit, "dirty": dirty}
+        return (("commit", commit), ("dirty", dirty))
     except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
+        return (("commit", None), ("dirty", None))
 
 
 def package_versions(names=_PACKAGES) -> dict:
     """Installed versions of the packages that matter to results (absent ones are omitted)."""
+    return dict(_package_versions(tuple(names)))
+
+
+@functools.cache
+def _package_versions(names: tuple) -> tuple:
     out = {}
     for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return out
+    return tuple(out.items())
 
 
 def environment() -> dict:

@@ -365,17 +365,15 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-def points_from_mask(mask: np.ndarray, *, num_negative: int = 0) -> list[dict]:
+def points_from_mask(mask: np.ndarray) -> list[dict]:
     """Derive one positive point per object from frame-0 masks ``bool [N, H, W]``.
 
     The positive point is the object pixel farthest from the object boundary (inside thin or
-    concave shapes, unlike the centroid). Negative points are not derived (``num_negative`` is
-    reserved and must be 0). Objects invisible in frame 0 raise ValueError.
+    concave shapes, unlike the centroid); no negative points are derived. Objects invisible in
+    frame 0 raise ValueError.
     """
     from scipy.ndimage import distance_transform_edt  # scipy is a core dependency
 
-    if num_negative:
-        raise ValueError("negative points are not derived from masks")
     out = []
     for n, m in enumerate(np.asarray(mask, dtype=bool)):
         if not m.any():

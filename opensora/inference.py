@@ -179,7 +179,7 @@ def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, dev
                 generator=gen,
             )
         video = vae.decode(z.float(), args.num_frames)
-        for j, v in zip(batch, video, strict=True):
+        for j, v, sent in zip(batch, video, prompts, strict=True):
             info = {
                 "text": j.text,
                 "fps": args.fps,
@@ -188,7 +188,7 @@ def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, dev
                 "mask_strategy": j.mask_strategy,
                 "model": args.model_path or f"random {args.model}",
                 "sampler": asdict(sched),
-                "prompt_sent": prompts[batch.index(j)],
+                "prompt_sent": sent,
             }
             write_sample(out_root / j.sample_id, frames=to_uint8(v), clip_info=info)
             written.append(str(out_root / j.sample_id))

@@ -83,11 +83,6 @@ def _quiet_stdout():
         os.close(devnull)
 
 
-def blender_version() -> str:
-    """Version string of the bpy module."""
-    return _import_bpy().app.version_string
-
-
 def _material(bpy, name: str, m: Material):
     mat = bpy.data.materials.new(name)
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
