@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, write_sample
-from opensora.models import MODELS, stdit3_from_pretrained, vae_from_pretrained
+from opensora.models import load_stdit3, load_vae
 from opensora.models.text_encoder.t5 import T5Encoder
 from opensora.schedulers.rf import RFlowArgs, i2v_mask, sample
 
@@ -59,7 +59,8 @@ class InferenceArgs:
     allow_random_weights: bool = False  # only for tiny smoke runs
 
     def __post_init__(self):
-        if (self.model_path is None or self.vae_path is None) and not self.allow_random_weights:
+        no_vae_weights = self.vae_path is None and self.vae != "PixelSpace"  # PixelSpace has no weights
+        if (self.model_path is None or no_vae_weights) and not self.allow_random_weights:
             raise ValueError(
                 "model_path/vae_path is None: set inference.allow_random_weights=True for a random-weight smoke run"
             )
@@ -126,12 +127,8 @@ def load_reference(path: str, size: int) -> torch.Tensor:
 
 def build_models(args: InferenceArgs, device, dtype):
     """STDiT3, VAE and T5 as configured (random tiny weights only when allowed)."""
-    model = (
-        stdit3_from_pretrained(args.model_path, preset=args.model, weights=args.model_weights)
-        if args.model_path
-        else MODELS.build(dict(type=args.model))
-    )
-    vae = vae_from_pretrained(args.vae_path, preset=args.vae) if args.vae_path else MODELS.build(dict(type=args.vae))
+    model = load_stdit3(args.model, args.model_path, args.model_weights)
+    vae = load_vae(args.vae, args.vae_path)
     text = T5Encoder(args.text_encoder_path, args.text_max_length, device=device)
     return model.to(device, dtype).eval(), vae.to(device).eval(), text
 
@@ -142,6 +139,55 @@ def to_uint8(video: torch.Tensor) -> np.ndarray:
     return x.permute(1, 2, 3, 0).cpu().numpy()
 
 
+def sample_i2v(
+    model,
+    vae,
+    ref: torch.Tensor,
+    y: torch.Tensor,
+    text_mask: torch.Tensor,
+    sched: RFlowArgs,
+    *,
+    num_frames: int,
+    fps: int,
+    dtype,
+    generator: torch.Generator,
+    grad_steps: int = 0,
+    checkpoint_model: bool = False,
+) -> torch.Tensor:
+    """First-frame-conditioned latents ``[B, C, T_lat, h, w]`` (mask strategy "0", CFG with the null caption).
+
+    ``ref [B, 3, H, W]`` in [-1, 1] is encoded as latent frame 0; the rest starts from noise drawn
+    with ``generator``. Shared by inference, in-training validation and ORO (which keeps a graph
+    through the last ``grad_steps`` denoiser calls).
+    """
+    b, _, h, w = ref.shape
+    device = ref.device
+    t_lat, h_lat, w_lat = vae.latent_size(num_frames, h, w)
+    ref_z = vae.encode(ref[:, :, None], generator=None)  # (B, C, 1, h, w)
+    noise = torch.randn(
+        (b, vae.config.latent_channels, t_lat, h_lat, w_lat), generator=generator, device=generator.device
+    )
+    z = torch.cat([ref_z.to(noise.device, noise.dtype), noise[:, :, 1:]], dim=2).to(device)
+    null = model.y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None]
+    # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
+    # is then bf16-quantised on GPU, reproducing the reference numerics)
+    res_h, res_w, n_f, fps_t = (torch.full((b,), float(v), device=device, dtype=dtype) for v in (h, w, num_frames, fps))
+    kwargs = dict(mask=text_mask.to(device), height=res_h, width=res_w, num_frames=n_f, fps=fps_t)
+    with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+        return sample(
+            model,
+            z,
+            y.to(device),
+            null.to(y.dtype).to(device),
+            sched,
+            kwargs,
+            cond_mask=i2v_mask(b, t_lat, device),
+            generator=generator,
+            grad_steps=grad_steps,
+            checkpoint_model=checkpoint_model,
+        )
+
+
 @torch.no_grad()
 def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype) -> list[str]:
     """Generate every unfinished job; returns the written sample folders."""
@@ -150,34 +196,14 @@ def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, dev
     todo = [j for j in jobs if not (out_root / j.sample_id / CLIP_INFO_FILE).is_file()]
     gen = torch.Generator(device="cpu").manual_seed(args.seed)
     written = []
-    t_lat, h_lat, w_lat = vae.latent_size(args.num_frames, args.resolution, args.resolution)
     for i in tqdm(range(0, len(todo), args.batch_size), desc="generating", unit="batch", disable=None):
         batch = todo[i : i + args.batch_size]
-        b = len(batch)
         prompts = [f"{j.text} aesthetic score: {args.aes}." if args.aes is not None else j.text for j in batch]
         y, mask = text_enc.encode(prompts)
-        null = model.y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None]
         ref = torch.stack([load_reference(j.reference, args.resolution) for j in batch]).to(device)
-        ref_z = vae.encode(ref[:, :, None], generator=None)  # (B, 4, 1, h, w)
-        z = torch.randn((b, vae.config.latent_channels, t_lat, h_lat, w_lat), generator=gen).to(device)
-        z[:, :, :1] = ref_z
-        # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
-        # is then bf16-quantised on GPU, reproducing the reference numerics)
-        res, n_f, fps = (
-            torch.full((b,), float(v), device=device, dtype=dtype) for v in (args.resolution, args.num_frames, args.fps)
+        z = sample_i2v(
+            model, vae, ref, y, mask, sched, num_frames=args.num_frames, fps=args.fps, dtype=dtype, generator=gen
         )
-        kwargs = dict(mask=mask.to(device), height=res, width=res, num_frames=n_f, fps=fps)
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-            z = sample(
-                model,
-                z,
-                y.to(device),
-                null.to(y.dtype).to(device),
-                sched,
-                kwargs,
-                cond_mask=i2v_mask(b, t_lat, device),
-                generator=gen,
-            )
         video = vae.decode(z.float(), args.num_frames)
         for j, v, sent in zip(batch, video, prompts, strict=True):
             info = {

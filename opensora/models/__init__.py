@@ -9,9 +9,18 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from opensora.models.checkpoint import load_weights, read_config, read_state_dict, resolve, save_pretrained
+from opensora.models.checkpoint import (
+    TRAIN_STATE_FILE,
+    load_weights,
+    read_config,
+    read_state_dict,
+    read_training_checkpoint,
+    resolve,
+    save_pretrained,
+)
 from opensora.models.stdit.stdit3 import PRESETS as STDIT3_PRESETS
 from opensora.models.stdit.stdit3 import STDiT3, STDiT3Config
+from opensora.models.vae.pixel import PixelSpace
 from opensora.models.vae.vae import PRESETS as VAE_PRESETS
 from opensora.models.vae.vae import VAEConfig, VideoAutoencoder
 from opensora.registry import MODELS
@@ -21,11 +30,14 @@ VAE_IGNORED_CONFIG = ("vae_2d", "vae_temporal", "cal_loss", "freeze_vae_2d")
 
 __all__ = [
     "MODELS",
+    "PixelSpace",
     "STDiT3",
     "STDiT3Config",
     "VideoAutoencoder",
     "VAEConfig",
     "save_pretrained",
+    "load_stdit3",
+    "load_vae",
     "stdit3_from_pretrained",
     "vae_from_pretrained",
 ]
@@ -45,13 +57,17 @@ def stdit3_from_pretrained(
     """STDiT3 from a hub id, an HF-style folder, a PISA checkpoint folder or a weights file.
 
     ``hpcai-tech/OpenSora-STDiT-v3`` or a local copy; for PISA checkpoint folders ``weights="model"``
-    reads the ``model/`` shards and ``"ema"`` reads ``ema.pt``. The architecture comes from ``config.json`` when there is one, else from ``preset``; ``overrides``
+    reads the ``model/`` shards and ``"ema"`` reads ``ema.pt``; our own training checkpoints
+    (``checkpoints/step-XXXXXXX``) give their EMA or working weights the same way. The architecture comes from ``config.json`` when there is one, else from ``preset``; ``overrides``
     change config fields (e.g. ``freeze_y_embedder``).
     """
     root = resolve(name_or_path)
     known = {f.name for f in dataclasses.fields(STDiT3Config)}
     cfg = {**STDIT3_PRESETS[preset], **read_config(root, known), **overrides}
     model = STDiT3(STDiT3Config(**cfg))
+    if (root / TRAIN_STATE_FILE).is_file():  # a PSFT/ORO checkpoint of ours
+        load_weights(model, read_training_checkpoint(root, weights), source=f"{root} ({weights})")
+        return model
     path = _weights_path(root, weights)
     load_weights(model, read_state_dict(path), source=str(path))
     return model
@@ -65,3 +81,18 @@ def vae_from_pretrained(name_or_path: str, preset: str = "OpenSoraVAE_V1_2", **o
     model = VideoAutoencoder(VAEConfig(**cfg))
     load_weights(model, read_state_dict(root), source=str(root))
     return model
+
+
+def load_stdit3(preset: str, path: str | None, weights: str = "model", overrides: dict | None = None) -> STDiT3:
+    """STDiT3 from ``path`` (hub id, folder, checkpoint) or, when ``path`` is None, a random ``preset``."""
+    overrides = overrides or {}
+    if path:
+        return stdit3_from_pretrained(path, preset=preset, weights=weights, **overrides)
+    return MODELS.build(dict(type=preset, **overrides))
+
+
+def load_vae(preset: str, path: str | None):
+    """The VAE from ``path``, a random ``preset`` when ``path`` is None, or the weight-free ``PixelSpace``."""
+    if preset == "PixelSpace":
+        return MODELS.build(dict(type="PixelSpace"))
+    return vae_from_pretrained(path, preset=preset) if path else MODELS.build(dict(type=preset))

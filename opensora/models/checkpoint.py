@@ -4,6 +4,8 @@
   ``hpcai-tech/OpenSora-VAE-v1.2``, and our own saves);
 - PISA / ColossalAI checkpoint folders: ``model/`` with ``pytorch_model.bin.index.json`` and
   ``pytorch_model-0000k.bin`` shards (bf16 working weights) and ``ema.pt`` (fp32 EMA);
+- our training checkpoints (``opensora.train``): ``torch.distributed.checkpoint`` shards +
+  ``trainer_state.json``, read as full tensors with :func:`read_training_checkpoint`;
 - single files: ``.safetensors``, ``.pt`` / ``.pth`` / ``.bin``.
 
 Pickled files are read with ``torch.load(weights_only=True)``. Key matching is strict: the only
@@ -23,6 +25,7 @@ from torch import nn
 
 TOLERATED_KEYS = ("rope.freqs",)
 INDEX_FILE = "pytorch_model.bin.index.json"
+TRAIN_STATE_FILE = "trainer_state.json"  # marks our own (DCP) training checkpoints
 DOWNLOAD_HINT = "download the weights with models/download_opensora.sh (see models/README.md) or pass a local folder"
 
 
@@ -97,16 +100,21 @@ def load_weights(model: nn.Module, state_dict: dict[str, torch.Tensor], source: 
 
 def save_pretrained(model: nn.Module, folder: str | os.PathLike) -> Path:
     """``config.json`` + ``model.safetensors`` (written to temporary names, then renamed)."""
+    return save_weights_folder(model.state_dict(), model.config.to_json(), folder)
+
+
+def save_weights_folder(state_dict: dict[str, torch.Tensor], config: dict, folder: str | os.PathLike) -> Path:
+    """Write a state dict and its ``config.json`` as an HF-style folder that the loaders read back."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / ".model.safetensors.tmp"
-    tensors = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    tensors = {k: v.detach().contiguous().cpu() for k, v in state_dict.items()}
     save_file(tensors, str(tmp), metadata={"format": "pt"})
     tmp.replace(folder / "model.safetensors")
     cfg_tmp = folder / ".config.json.tmp"
-    cfg_tmp.write_text(json.dumps(model.config.to_json(), indent=2))
+    cfg_tmp.write_text(json.dumps(config, indent=2))
     cfg_tmp.replace(folder / "config.json")
     return folder
 
@@ -147,3 +155,24 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
     if unknown:
         raise ValueError(f"{f}: unknown config keys {sorted(unknown)}")
     return {k: (tuple(v) if isinstance(v, list) and k != "input_size" else v) for k, v in data.items() if k in known}
+
+
+def read_training_checkpoint(path: str | os.PathLike, weights: str = "ema") -> dict[str, torch.Tensor]:
+    """Full tensors of a PSFT/ORO checkpoint folder (no process group needed); ``weights`` = ema | model."""
+    import tempfile
+
+    from torch.distributed.checkpoint.format_utils import dcp_to_torch_save
+
+    path = Path(path)
+    if not (path / TRAIN_STATE_FILE).is_file():
+        raise FileNotFoundError(f"{path}: not a complete training checkpoint (no {TRAIN_STATE_FILE})")
+    if weights not in ("ema", "model"):
+        raise ValueError(f"weights must be 'ema' or 'model', got {weights!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "full.pt"
+        dcp_to_torch_save(str(path), str(out))
+        state = torch.load(out, map_location="cpu", weights_only=True)
+    model_sd = state["model"]
+    if weights == "ema":
+        return {k: state["ema"].get(k, v).to(v.dtype) for k, v in model_sd.items()}
+    return model_sd

@@ -194,12 +194,9 @@ def sample(
             upper = None
             if cond_mask is not None:
                 x0 = z.clone()
-                x_noise = add_noise(
-                    x0,
-                    torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype),
-                    t,
-                    args.num_timesteps,
-                )
+                gen_device = generator.device if generator is not None else x0.device
+                eps = torch.randn(x0.shape, generator=generator, device=gen_device, dtype=x0.dtype).to(x0.device)
+                x_noise = add_noise(x0, eps, t, args.num_timesteps)
                 upper = cond_mask * args.num_timesteps >= t[:, None]  # (B, T) frames being generated
                 kwargs["x_mask"] = upper.repeat(2, 1)
                 z = torch.where((upper & ~noise_added)[:, None, :, None, None], x_noise, x0)

@@ -1,0 +1,1 @@
+"""Training data: Open-Sora style CSV manifests of sample directories (DESIGN §3)."""

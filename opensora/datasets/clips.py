@@ -1,0 +1,141 @@
+"""Clips of manifest rows as tensors, Open-Sora's ``resize_crop`` transform, and the data order.
+
+- :func:`resize_crop`: scale so the target is covered (bilinear, ``align_corners=False``, as
+  Open-Sora) and centre-crop; downscaling uses antialiasing (Open-Sora does not; without it a
+  256 → 32 reduction aliases badly — identical when no downscaling happens), then [-1, 1].
+- :class:`ClipDataset`: the first ``num_frames`` frames of each sample (PISA clips start at the
+  drop and frame 0 is the image condition, so no random temporal crop), optionally its masks,
+  depth and flow at the training size, or its cached VAE latent (:mod:`opensora.datasets.latents`).
+- :class:`EpochBatches`: a seeded permutation per epoch, cut into per-rank batches; a position
+  ``(epoch, batch)`` is all a checkpoint needs to continue with exactly the same data order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from evaluation.schema import (
+    DEPTH_FILE,
+    FLOW_FILE,
+    MASK_FILE,
+    list_frames,
+    read_depth,
+    read_flow,
+    read_image,
+    read_mask,
+)
+from opensora.datasets.manifest import ManifestRow
+
+
+def _cover_crop_geometry(h: int, w: int, size: int) -> tuple[int, int, int, int]:
+    """Scaled (h, w) covering ``size``² and the crop offsets (top, left)."""
+    s = size / min(h, w)
+    nh, nw = max(size, round(h * s)), max(size, round(w * s))
+    return nh, nw, (nh - size) // 2, (nw - size) // 2
+
+
+def resize_crop(frames: np.ndarray, size: int) -> torch.Tensor:
+    """``uint8 [T, H, W, 3]`` → ``float [3, T, size, size]`` in [-1, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
+    h, w = x.shape[-2:]
+    nh, nw, top, left = _cover_crop_geometry(h, w, size)
+    if (nh, nw) != (h, w):
+        x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False, antialias=nh < h)
+    x = x[..., top : top + size, left : left + size].clamp(0, 1)
+    return (x * 2 - 1).permute(1, 0, 2, 3).contiguous()
+
+
+def resize_crop_nearest(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Nearest-neighbour ``resize_crop`` of ``[..., H, W]`` (masks, depth)."""
+    h, w = x.shape[-2:]
+    nh, nw, top, left = _cover_crop_geometry(h, w, size)
+    if (nh, nw) != (h, w):
+        lead = x.shape[:-2]
+        x = F.interpolate(x.reshape(1, -1, h, w).float(), size=(nh, nw), mode="nearest").reshape(*lead, nh, nw)
+    return x[..., top : top + size, left : left + size]
+
+
+def resize_crop_flow(flow: torch.Tensor, size: int) -> torch.Tensor:
+    """``[T-1, H, W, 2]`` pixel flow → the training size, vectors rescaled with the image."""
+    h, w = flow.shape[1:3]
+    nh, nw, top, left = _cover_crop_geometry(h, w, size)
+    x = flow.permute(0, 3, 1, 2).float()
+    if (nh, nw) != (h, w):
+        x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False)
+        x = x * torch.tensor([nw / w, nh / h]).view(1, 2, 1, 1)
+    return x[..., top : top + size, left : left + size].permute(0, 2, 3, 1).contiguous()
+
+
+class ClipDataset(torch.utils.data.Dataset):
+    """Tensors for manifest rows: ``video`` (or ``latent``), and on request ``mask``/``depth``/``flow``."""
+
+    def __init__(self, rows: list[ManifestRow], num_frames: int, size: int, extras: tuple[str, ...] = (), latents=None):
+        """``latents``: a :class:`~opensora.datasets.latents.LatentCache` to read instead of frames."""
+        self.rows, self.num_frames, self.size, self.extras, self.latents = rows, num_frames, size, extras, latents
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        row = self.rows[i]
+        out: dict = {"index": i}
+        if self.latents is not None:
+            out["latent"] = self.latents.load(row)
+        else:
+            paths = list_frames(row.path)[: self.num_frames]
+            out["video"] = resize_crop(np.stack([read_image(p) for p in paths]), self.size)
+        t = self.num_frames
+        if "mask" in self.extras:
+            m = torch.from_numpy(read_mask(f"{row.path}/{MASK_FILE}", require_square=False)[:t])
+            out["mask"] = resize_crop_nearest(m, self.size).bool()
+        if "depth" in self.extras:
+            d = torch.from_numpy(read_depth(f"{row.path}/{DEPTH_FILE}")[:t].astype(np.float32))
+            out["depth"] = resize_crop_nearest(d, self.size)
+        if "flow" in self.extras:
+            fl = torch.from_numpy(read_flow(f"{row.path}/{FLOW_FILE}")[: t - 1].astype(np.float32))
+            out["flow"] = resize_crop_flow(fl, self.size)
+        return out
+
+
+@dataclass(frozen=True)
+class EpochBatches:
+    """Deterministic batches of dataset indices for one rank.
+
+    Epoch ``e`` shuffles with ``default_rng(seed + e)``, drops the tail that does not fill a
+    global batch (``batch_size × world``), and gives rank ``r`` the ``r``-th slice of each global batch.
+    """
+
+    num_samples: int
+    batch_size: int
+    seed: int
+    rank: int = 0
+    world: int = 1
+
+    def __post_init__(self):
+        if self.num_samples < self.batch_size * self.world:
+            raise ValueError(
+                f"{self.num_samples} training clips cannot fill one global batch of "
+                f"{self.batch_size} x {self.world} ranks; lower the batch size or add clips"
+            )
+
+    @property
+    def per_epoch(self) -> int:
+        """Batches per epoch (the same on every rank)."""
+        return self.num_samples // (self.batch_size * self.world)
+
+    def epoch(self, e: int) -> list[list[int]]:
+        """This rank's batches of epoch ``e``."""
+        order = np.random.default_rng(self.seed + e).permutation(self.num_samples)
+        g = self.batch_size * self.world
+        return [
+            order[k * g + self.rank * self.batch_size : k * g + (self.rank + 1) * self.batch_size].tolist()
+            for k in range(self.per_epoch)
+        ]
+
+    def position(self, step: int) -> tuple[int, int]:
+        """(epoch, batch within the epoch) of global step ``step``."""
+        return divmod(step, self.per_epoch)

@@ -1,0 +1,101 @@
+"""What PSFT and ORO build from the ``model`` and ``data`` config sections.
+
+- STDiT3 from a hub id (``hpcai-tech/OpenSora-STDiT-v3``), a PISA release folder, one of our
+  training checkpoints, or — only with ``allow_random_weights`` — a random preset (tiny runs);
+- the frozen VAE (or ``PixelSpace`` for pixel-space experiments);
+- the prompts' T5 features, computed once per prompt and cached on disk (training never keeps
+  T5 in memory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from opensora.models import load_stdit3, load_vae
+from opensora.models.text_encoder.t5 import T5Encoder, cached_text_embedding, save_tiny_t5
+
+
+@dataclass
+class ModelArgs:
+    """The ``model`` config section."""
+
+    model: str = "STDiT3-XL/2"  # preset (architecture when the weights carry no config.json)
+    model_path: str | None = "hpcai-tech/OpenSora-STDiT-v3"  # hub id, folder, checkpoint; None = random init
+    model_weights: str = "model"  # PISA/our checkpoints: model | ema
+    model_overrides: dict = field(default_factory=dict)  # STDiT3Config fields, e.g. in_channels=3 for PixelSpace
+    vae: str = "OpenSoraVAE_V1_2"  # or PixelSpace
+    vae_path: str | None = "hpcai-tech/OpenSora-VAE-v1.2"
+    text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"
+    text_max_length: int = 300
+    text_cache_dir: str = "outputs/cache/text"
+    allow_random_weights: bool = False  # tiny smoke runs: random STDiT3/VAE, tiny T5 written if missing
+
+    def __post_init__(self):
+        if self.model_weights not in ("model", "ema"):
+            raise ValueError(f"model.model_weights must be 'model' or 'ema', got {self.model_weights!r}")
+        needs_weights = self.model_path is None or (self.vae_path is None and self.vae != "PixelSpace")
+        if needs_weights and not self.allow_random_weights:
+            raise ValueError(
+                "model.model_path / model.vae_path is None: set model.allow_random_weights=True to train from random init"
+            )
+
+
+@dataclass
+class DataArgs:
+    """The ``data`` config section."""
+
+    manifest: str = "data/sim/psft/psft.csv"
+    split: str | None = None  # keep only rows of this split column value
+    limit: int | None = None  # first N usable rows (PISA PSFT: 500)
+    num_frames: int = 32
+    resolution: int = 256
+    fps: int = 16
+    latent_cache_dir: str | None = None  # encode each clip once with the frozen VAE
+    mask_ratios: dict = field(default_factory=lambda: {"image_head": 1.0})
+
+
+def build_stdit3(args: ModelArgs):
+    """The denoiser, on CPU in fp32."""
+    return load_stdit3(args.model, args.model_path, args.model_weights, args.model_overrides)
+
+
+def build_vae(args: ModelArgs):
+    """The frozen autoencoder in eval mode."""
+    return load_vae(args.vae, args.vae_path).eval().requires_grad_(False)
+
+
+def vae_identity(args: ModelArgs) -> str:
+    """What the latent cache keys on."""
+    return f"{args.vae}:{args.vae_path}"
+
+
+class TextTable:
+    """Cached T5 features of a fixed set of prompts."""
+
+    def __init__(self, prompts, args: ModelArgs):
+        path = args.text_encoder_path
+        if not Path(path).exists() and args.allow_random_weights and not _looks_like_hub_id(path):
+            save_tiny_t5(path)  # tiny smoke runs: a random tiny T5 in the real format
+        encoder: list = []
+
+        def factory():
+            if not encoder:
+                encoder.append(T5Encoder(path, args.text_max_length))
+            return encoder[0]
+
+        self.table = {
+            p: cached_text_embedding(p, args.text_cache_dir, factory, path, args.text_max_length)
+            for p in dict.fromkeys(prompts)
+        }
+
+    def batch(self, prompts: list[str], device) -> tuple[torch.Tensor, torch.Tensor]:
+        """``y [B, 1, L, C]`` and ``mask [B, L]``."""
+        ys, ms = zip(*(self.table[p] for p in prompts), strict=True)
+        return torch.cat(ys).to(device), torch.cat(ms).to(device)
+
+
+def _looks_like_hub_id(path: str) -> bool:
+    return path.count("/") == 1 and not path.startswith((".", "/"))

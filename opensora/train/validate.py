@@ -1,0 +1,156 @@
+"""Benchmark validation while training: generate, segment, score with the PisaBench metrics.
+
+Every ``validation.every`` steps (and before the first and after the last step): the EMA (or
+working) weights are gathered into a plain STDiT3 on rank 0, which generates a first-frame-
+conditioned clip for each held-out simulated sample, segments it with SAM 2 (or the weight-free
+template tracker) prompted with the ground truth's frame-0 masks of every object, and scores it
+against the ground-truth masks with :mod:`evaluation.benchmark` — the same code as
+``python -m evaluation.run``. Outputs, under ``<run>/val/``:
+
+- ``gt/<sample>/``: the ground truth at the training size (frames, masks, ``clip_info.json``);
+- ``step-XXXXXXX/<sample>/``: generated frames, ``movie.mp4``, masks; ``per_sample.jsonl`` and
+  ``summary.json`` next to them;
+- ``val/<metric>`` scalars in ``metrics.jsonl`` / TensorBoard.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, summarize
+from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, points_from_mask, write_json, write_sample
+from opensora.datasets.clips import ClipDataset
+from opensora.datasets.manifest import read_manifest
+from opensora.schedulers.rf import RFlowArgs
+
+SEGMENTERS = ("sam2", "template")
+LOGGED = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio", "accel_log_error", "drop_time_error")
+
+
+@dataclass
+class ValArgs:
+    """The ``validation`` config section."""
+
+    manifest: str | None = None  # held-out CSV (val.csv); None = no validation
+    split: str | None = None
+    limit: int | None = 9
+    every: int = 150  # steps between validations; 0 = only before and after training
+    at_start: bool = True
+    weights: str = "ema"  # ema | model
+    num_sampling_steps: int = 30
+    cfg_scale: float = 7.0
+    batch_size: int = 4
+    seed: int = 1024
+    segmenter: str = "sam2"  # sam2 | template
+    sam2_path: str = "facebook/sam2.1-hiera-large"
+    sam2_image_size: int | None = 256
+    template_search_radius: int | None = None
+    object_selection: str = "last"  # simulated clips: the dropped object is the last
+
+    def __post_init__(self):
+        if self.segmenter not in SEGMENTERS:
+            raise ValueError(f"validation.segmenter must be one of {SEGMENTERS}, got {self.segmenter!r}")
+        if self.weights not in ("ema", "model"):
+            raise ValueError(f"validation.weights must be 'ema' or 'model', got {self.weights!r}")
+
+
+def build_segmenter(args: ValArgs):
+    """SAM 2 (adapter of :mod:`evaluation.perception.sam2`) or the template tracker."""
+    if args.segmenter == "template":
+        from evaluation.perception.template import TemplateTracker
+
+        return TemplateTracker(args.template_search_radius)
+    from evaluation.perception.sam2 import Sam2Segmenter
+
+    return Sam2Segmenter(args.sam2_path, image_size=args.sam2_image_size)
+
+
+def frames_uint8(video: torch.Tensor) -> np.ndarray:
+    """``[3, T, H, W]`` in [-1, 1] → ``uint8 [T, H, W, 3]``."""
+    x = ((video.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return x.permute(1, 2, 3, 0).cpu().numpy()
+
+
+class Validator:
+    """Held-out clips, prepared once; :meth:`run` scores one set of weights."""
+
+    def __init__(self, args: ValArgs, run: Path, num_frames: int, size: int, fps: int, texts):
+        self.args, self.root, self.fps = args, Path(run) / "val", fps
+        self.num_frames = num_frames
+        rows = read_manifest(args.manifest, num_frames=num_frames, needs=("mask",), split=args.split, limit=args.limit)
+        self.data = ClipDataset(rows, num_frames, size, extras=("mask",))
+        self.rows = rows
+        texts.extend(r.text for r in rows)
+        self.segmenter = None
+
+    def prepare_gt(self) -> None:
+        """Write the ground truth at the training size once (rank 0)."""
+        for i, row in enumerate(self.rows):
+            d = self.root / "gt" / row.sample_id
+            if (d / CLIP_INFO_FILE).is_file():
+                continue
+            item = self.data[i]
+            mask = item["mask"].numpy()
+            info = {"text": row.text, "fps": self.fps, "source": row.path, "points": points_from_mask(mask[0])}
+            write_sample(d, frames=frames_uint8(item["video"]), clip_info=info, mask=mask, movie=False)
+
+    @torch.no_grad()
+    def run(self, model, vae, text_table, sched: RFlowArgs, step: int, device, dtype) -> dict[str, float]:
+        """Generate, segment and score at ``step``; returns ``val/<metric>`` means."""
+        from opensora.inference import sample_i2v
+
+        a = self.args
+        if self.segmenter is None:
+            self.segmenter = build_segmenter(a)
+        vsched = replace(sched, num_sampling_steps=a.num_sampling_steps, cfg_scale=a.cfg_scale)
+        out = self.root / f"step-{step:07d}"
+        gen = torch.Generator().manual_seed(a.seed)  # the same noise at every validation
+        model.eval()
+        records = []
+        for k in range(0, len(self.rows), a.batch_size):
+            idx = list(range(k, min(k + a.batch_size, len(self.rows))))
+            items = [self.data[i] for i in idx]
+            ref = torch.stack([it["video"][:, 0] for it in items]).to(device)
+            y, tmask = text_table.batch([self.rows[i].text for i in idx], device)
+            z = sample_i2v(
+                model, vae, ref, y, tmask, vsched, num_frames=self.num_frames, fps=self.fps, dtype=dtype, generator=gen
+            )
+            video = vae.decode(z.float(), self.num_frames)
+            for i, it, v in zip(idx, items, video, strict=True):
+                records.append(self._score(i, it, frames_uint8(v), out, step))
+        ev = EvalArgs(
+            split="custom",
+            model=f"step {step}",
+            output_dir=str(out),
+            object_selection=a.object_selection,
+            bootstrap_samples=200,
+        )
+        summary = summarize(records, ev)
+        summary["segmenter"] = self.segmenter.record
+        write_json(out / "summary.json", summary)
+        with open(out / "per_sample.jsonl", "w") as f:
+            for r in records:
+                f.write(json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, default=str) + "\n")
+        values = {f"val/{m}": summary["metrics"][m]["mean"] for m in LOGGED if m in summary["metrics"]}
+        values["val/failed"] = summary["counts"]["failed"]
+        return values
+
+    def _score(self, i: int, item: dict, frames: np.ndarray, out: Path, step: int) -> dict:
+        row = self.rows[i]
+        gt_mask = item["mask"].numpy()
+        visible = gt_mask[0].reshape(len(gt_mask[0]), -1).any(axis=1)
+        pred = np.zeros((frames.shape[0], *gt_mask.shape[1:]), dtype=bool)
+        if visible.any():  # objects hidden in frame 0 cannot be prompted: their predicted mask stays empty
+            pred[:, visible] = self.segmenter.segment(frames, masks=gt_mask[0, visible])
+        d = out / row.sample_id
+        info = {"text": row.text, "fps": self.fps, "step": step, "segmenter": self.segmenter.record["adapter"]}
+        write_sample(d, frames=frames, clip_info=info, mask=pred)
+        gt = self.root / "gt" / row.sample_id
+        ev_item = EvalItem(i, row.sample_id, str(gt / MASK_FILE), float(self.fps), str(d / MASK_FILE), float(self.fps))
+        ev = EvalArgs(split="custom", object_selection=self.args.object_selection)
+        return evaluate_item(ev_item, ev)
