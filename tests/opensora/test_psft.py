@@ -1,0 +1,152 @@
+"""PSFT on the tiny config: resume equivalence, overfitting, export → inference, faults, 2 processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from opensora.models import stdit3_from_pretrained
+from opensora.models.checkpoint import read_training_checkpoint
+from opensora.train import engine as E
+from opensora.train.psft import PSFT, main
+from tests.opensora.train_helpers import losses, max_abs_diff, simulate, tiny_argv
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    return simulate(tmp_path_factory.mktemp("sim"), num=10)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+def test_resume_continues_exactly(sim, cache, tmp_path):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert main(tiny_argv(sim, straight, cache, "--max-steps", "4", "--train.ckpt_every=2")) == 0
+    assert main(tiny_argv(sim, split, cache, "--max-steps", "2", "--train.ckpt_every=2")) == 0
+    assert main(tiny_argv(sim, split, cache, "--max-steps", "4", "--train.ckpt_every=2", "--resume", "auto")) == 0
+    a, b = losses(straight), losses(split)
+    assert len(a) == len(b) == 4
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    for weights in ("model", "ema"):
+        wa = read_training_checkpoint(straight / "checkpoints/step-0000004", weights)
+        wb = read_training_checkpoint(split / "checkpoints/step-0000004", weights)
+        assert max_abs_diff(wa, wb) < 1e-6
+    # and training changed the weights
+    w0 = read_training_checkpoint(straight / "checkpoints/step-0000002", "model")
+    assert max_abs_diff(wa, w0) > 0
+
+
+def test_tiny_model_overfits_two_clips(sim, cache, tmp_path):
+    run = tmp_path / "overfit"
+    argv = tiny_argv(
+        sim, run, cache, "--max-steps", "40", "--data.limit=2", "--train.lr=3e-3", "--train.ckpt_every=1000"
+    )
+    assert main(argv) == 0
+    loss = losses(run)
+    assert len(loss) == 40
+    assert np.mean(loss[-10:]) <= 0.5 * np.mean(loss[:5]), (np.mean(loss[:5]), np.mean(loss[-10:]))
+
+
+def test_export_loads_in_inference(sim, cache, tmp_path):
+    run = tmp_path / "run"
+    assert main(tiny_argv(sim, run, cache, "--max-steps", "2")) == 0
+    export = run / "export" / "ema"
+    model = stdit3_from_pretrained(str(export))
+    ema = read_training_checkpoint(run / "checkpoints/step-0000002", "ema")
+    assert max_abs_diff({k: v for k, v in model.state_dict().items() if k in ema}, ema) == 0
+    from opensora.inference import main as infer
+
+    out = tmp_path / "gen"
+    rc = infer(
+        [
+            "configs/inference/tiny.py",
+            "--benchmark-dir",
+            str(sim / "samples"),
+            "--output-dir",
+            str(out),
+            f"--inference.model_path={export}",
+            "--inference.vae=PixelSpace",
+            f"--inference.text_encoder_path={cache / 'tiny_t5'}",
+            "--inference.resolution=16",
+            "--inference.num_frames=8",
+        ]
+    )
+    assert rc == 0
+    assert len(list(out.iterdir())) == 10
+
+
+def test_bad_manifest_row_is_named_at_start(sim, cache, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    lines = (sim / "psft.csv").read_text().splitlines()
+    lines.append(lines[1].replace(lines[1].split(",")[0], str(tmp_path / "missing_sample")))
+    bad.write_text("\n".join(lines) + "\n")
+    rc = main(tiny_argv(sim, tmp_path / "run", cache, "--max-steps", "1", f"--data.manifest={bad}"))
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:{len(lines)}" in err and "missing_sample" in err and "does not exist" in err
+    assert not (tmp_path / "run").exists()  # nothing started
+
+
+class FakeNaNAtStep2(PSFT):
+    """A fake job whose loss becomes NaN at step 2."""
+
+    def loss(self, model, batch, ctx, seed):
+        loss, per_sample, extra = super().loss(model, batch, ctx, seed)
+        if len(E.list_checkpoints(Path(ctx.train.run_dir))) == 2:
+            return loss * float("nan"), per_sample * float("nan"), extra
+        return loss, per_sample, extra
+
+
+def test_nan_loss_stops_naming_step_and_samples(sim, cache, tmp_path):
+    from evaluation.config import load_config, parse_overrides
+    from opensora.train.loop import fit
+
+    argv = tiny_argv(sim, tmp_path / "run", cache)
+    overrides = parse_overrides([*argv[3:], "--train.max_steps=5", "--train.ckpt_every=1"])
+    cfg = load_config(argv[0], overrides)
+    cfg.train.run_dir = str(tmp_path / "run")
+    with pytest.raises(E.NonFiniteLossError, match=r"step 2 \(epoch \d+, batch \d+\): samples \['\d{5}', '\d{5}'\]"):
+        fit(cfg, FakeNaNAtStep2())
+    assert [p.name for p in E.list_checkpoints(tmp_path / "run")] == ["step-0000001", "step-0000002"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("parallel", ["fsdp", "ddp"])
+def test_two_process_gloo_run(sim, cache, tmp_path, parallel):
+    run = tmp_path / "run"
+    argv = tiny_argv(sim, run, cache, "--max-steps", "2", f"--train.parallel={parallel}", "--train.ckpt_every=1")
+    # the text cache and tiny T5 are shared with the other tests (rank 0 writes them first)
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "opensora.train.psft",
+        *argv,
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    ckpt = run / "checkpoints" / "step-0000002"
+    shards = sorted(p.name for p in ckpt.glob("*.distcp"))
+    assert shards == ["__0_0.distcp", "__1_0.distcp"]
+    assert all(np.isfinite(losses(run)))
+    # the sharded checkpoint reads back whole and the export equals its EMA
+    ema = read_training_checkpoint(ckpt, "ema")
+    exported = stdit3_from_pretrained(str(run / "export" / "ema")).state_dict()
+    assert max_abs_diff({k: exported[k] for k in ema}, ema) == 0
+    assert torch.isfinite(torch.cat([v.flatten() for v in ema.values()])).all()

@@ -1,0 +1,52 @@
+"""Helpers for the post-training tests: a small simulated set and tiny-config command lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+TINY_CONFIG = "configs/post_training/tiny.py"
+
+
+def simulate(out: Path, num: int = 10, frames: int = 8) -> Path:
+    """``num`` preview-rendered 32x32 clips with psft/oro/val manifests (about 0.3 s per clip)."""
+    from sim_data.parallel import main as simulate_main
+
+    rc = simulate_main(
+        ["configs/sim/small.py", "--num-samples", str(num), "--output-dir", str(out), f"--sim.num_frames={frames}"]
+    )
+    assert rc == 0
+    return out
+
+
+def tiny_argv(data: Path, run: Path, cache: Path, *extra: str, config: str = TINY_CONFIG) -> list[str]:
+    """A tiny CPU run: 8 frames at 16x16 from the simulated set, no validation, every step logged."""
+    return [
+        config,
+        "--run-dir",
+        str(run),
+        f"--data.manifest={data / 'psft.csv'}",
+        "--data.num_frames=8",
+        "--data.resolution=16",
+        "--validation.manifest=None",
+        f"--model.text_encoder_path={cache / 'tiny_t5'}",
+        f"--model.text_cache_dir={cache / 'text'}",
+        "--train.batch_size=2",
+        "--train.log_every=1",
+        "--train.grad_checkpoint=False",
+        *extra,
+    ]
+
+
+def losses(run: Path) -> list[float]:
+    """Per-step training losses from ``metrics.jsonl``."""
+    recs = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [r["loss"] for r in recs if "loss" in r]
+
+
+def max_abs_diff(a: dict, b: dict) -> float:
+    """Largest difference between two state dicts with the same keys."""
+    assert a.keys() == b.keys()
+    return max(float(np.abs(a[k].float().numpy() - b[k].float().numpy()).max()) for k in a)
