@@ -168,7 +168,7 @@ def sample_i2v(
         (b, vae.config.latent_channels, t_lat, h_lat, w_lat), generator=generator, device=generator.device
     )
     z = torch.cat([ref_z.to(noise.device, noise.dtype), noise[:, :, 1:]], dim=2).to(device)
-    null = model.y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None]
+    null = getattr(model, "module", model).y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None]  # DDP: .module
     # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
     # is then bf16-quantised on GPU, reproducing the reference numerics)
     res_h, res_w, n_f, fps_t = (torch.full((b,), float(v), device=device, dtype=dtype) for v in (h, w, num_frames, fps))

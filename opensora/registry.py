@@ -1,6 +1,7 @@
-"""mmengine registries of the model stack (STYLE.md P8): configs name a model or scheduler by key."""
+"""mmengine registries of the model stack (STYLE.md P8): configs name a model, scheduler or reward by key."""
 
 from mmengine.registry import Registry
 
 MODELS = Registry("model")
 SCHEDULERS = Registry("scheduler")
+REWARDS = Registry("reward")

@@ -122,7 +122,7 @@ class Validator:
             )
             video = vae.decode(z.float(), self.num_frames)
             for i, it, v in zip(idx, items, video, strict=True):
-                records.append(self._score(i, it, frames_uint8(v), out, step))
+                records.append(self.score(i, it, frames_uint8(v), out, step))
         ev = EvalArgs(
             split="custom",
             model=f"step {step}",
@@ -140,7 +140,8 @@ class Validator:
         values["val/failed"] = summary["counts"]["failed"]
         return values
 
-    def _score(self, i: int, item: dict, frames: np.ndarray, out: Path, step: int) -> dict:
+    def score(self, i: int, item: dict, frames: np.ndarray, out: Path, step: int) -> dict:
+        """Segment generated ``frames`` of held-out clip ``i``, write them under ``out`` and score them."""
         row = self.rows[i]
         gt_mask = item["mask"].numpy()
         visible = gt_mask[0].reshape(len(gt_mask[0]), -1).any(axis=1)

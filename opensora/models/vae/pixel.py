@@ -29,7 +29,6 @@ class PixelSpace(nn.Module):
     def __init__(self, config: PixelSpaceConfig | None = None):
         super().__init__()
         self.config = config or PixelSpaceConfig()
-        self.spatial_factor = 1
 
     def latent_frames(self, num_frames: int) -> int:
         """One latent frame per frame."""
@@ -43,9 +42,10 @@ class PixelSpace(nn.Module):
         """``[B, 3, T, H, W]`` in [-1, 1] → the same tensor."""
         return x
 
-    def decode(self, z: torch.Tensor, num_frames: int) -> torch.Tensor:
-        """Latents → the first ``num_frames`` frames."""
-        return z[:, :, :num_frames]
+    def decode(self, z: torch.Tensor, num_frames: int, frames: list[int] | None = None) -> torch.Tensor:
+        """Latents → the first ``num_frames`` frames (or only ``frames`` of them)."""
+        z = z[:, :, :num_frames]
+        return z if frames is None else z[:, :, list(frames)]
 
 
 MODELS.register_module(name="PixelSpace", module=lambda **kw: PixelSpace(PixelSpaceConfig(**kw)))

@@ -278,8 +278,12 @@ class VideoAutoencoder(nn.Module):
         z = torch.cat(chunks, dim=2)
         return (z - self.shift.to(z.dtype)) / self.scale.to(z.dtype)
 
-    def decode(self, z, num_frames: int):
-        """Normalised latents → ``[B, 3, num_frames, H, W]`` (about [-1, 1])."""
+    def decode(self, z, num_frames: int, frames: list[int] | None = None):
+        """Normalised latents → ``[B, 3, num_frames, H, W]`` (about [-1, 1]).
+
+        ``frames``: decode only these output frames with the spatial VAE (the temporal VAE still
+        runs on every chunk; the spatial decoder is where the memory goes), as ORO's frame subsets.
+        """
         z = z * self.scale.to(z.dtype) + self.shift.to(z.dtype)
         parts, remaining = [], num_frames
         for i in range(0, z.shape[2], self.micro_z_frame_size):
@@ -289,7 +293,10 @@ class VideoAutoencoder(nn.Module):
                 )
             )
             remaining -= self.micro_frame_size
-        return self.spatial_vae.decode(torch.cat(parts, dim=2))
+        x_z = torch.cat(parts, dim=2)
+        if frames is not None:
+            x_z = x_z[:, :, list(frames)]
+        return self.spatial_vae.decode(x_z)
 
 
 def build_vae(preset: str, **overrides) -> VideoAutoencoder:

@@ -1,0 +1,67 @@
+"""ORO rewards: frozen perception models scoring generated videos against simulated ground truth.
+
+Each reward is registered in ``opensora.registry.REWARDS`` under its config ``type`` and is built
+from one dict of the ``rewards`` config list; a run may combine several with weights::
+
+    rewards = [dict(type="segmentation", weight=1.0, model="facebook/sam2.1-hiera-large", image_size=256)]
+
+Calling a reward gives a per-sample loss ``[B]`` (lower is better) from
+
+- ``video``: the generated frames, float ``[B, T', 3, H, W]`` in [0, 255] (with gradients),
+- ``batch``: the training batch (ground-truth ``video`` in [-1, 1], and ``mask`` / ``depth`` /
+  ``flow`` at the training size when the reward asks for them via ``needs``),
+- ``frames``: which ground-truth frames ``video`` shows (a decoded subset, or all).
+
+The loss arithmetic lives in pure functions (:func:`soft_iou_loss`, :func:`flow_l1`,
+:func:`depth_mse`) that tests check by hand; the classes only hold the frozen models.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from opensora.registry import REWARDS
+from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
+from opensora.rewards.models import DepthReward, FlowReward, SegmentationReward
+
+__all__ = [
+    "REWARDS",
+    "DepthReward",
+    "FlowReward",
+    "RewardSet",
+    "SegmentationReward",
+    "depth_mse",
+    "flow_l1",
+    "soft_iou_loss",
+]
+
+
+class RewardSet:
+    """Weighted sum of the configured rewards."""
+
+    def __init__(self, configs: list[dict], device, allow_random_weights: bool = False):
+        if not configs:
+            raise ValueError("rewards: the list is empty; give at least one reward")
+        self.items = []
+        for c in configs:
+            c = dict(c)
+            weight = float(c.pop("weight", 1.0))
+            kind = c.get("type")
+            if kind not in REWARDS.module_dict:
+                raise ValueError(f"rewards: unknown type {kind!r}; known: {sorted(REWARDS.module_dict)}")
+            c.update(device=device, allow_random_weights=allow_random_weights)
+            self.items.append((kind, weight, REWARDS.build(c)))
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Ground-truth files the rewards read (mask, depth, flow)."""
+        return tuple(sorted({n for _, _, r in self.items for n in r.needs}))
+
+    def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> tuple[torch.Tensor, dict]:
+        """``(weighted per-sample loss [B], {"reward/<type>": mean loss})``."""
+        total, logs = 0.0, {}
+        for kind, weight, reward in self.items:
+            loss = reward(video, batch, frames)
+            logs[f"reward/{kind}"] = float(loss.detach().mean())
+            total = total + weight * loss
+        return total, logs

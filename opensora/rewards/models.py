@@ -1,0 +1,155 @@
+"""The three ORO rewards around frozen perception adapters (:mod:`evaluation.perception`).
+
+- ``segmentation``: SAM 2 prompted with the ground-truth frame-0 masks of every object visible
+  in frame 0, propagated through the generated frames; soft IoU against the simulator masks.
+- ``flow``: RAFT flow between consecutive generated frames, L1 against RAFT on the ground-truth
+  video (``target="video"``, as PISA) or against the simulator's exact ``flow.npz``
+  (``target="simulator"``).
+- ``depth``: Depth Anything V2, per-frame min-max to [0, 255], MSE against the model on the
+  ground-truth video (``target="video"``, as PISA) or against the simulator's ``depth.npz``
+  (``target="simulator"``: metric depth is turned into inverse depth first, because Depth
+  Anything predicts relative inverse depth — larger is nearer).
+
+With a decoded subset of frames, flow compares consecutive *decoded* frames (ground truth over
+the same pairs, so simulator flow is only usable with all frames), depth compares frame by frame,
+and segmentation propagates through the subset (frame 0 must be in it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from opensora.registry import REWARDS
+from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
+
+TARGETS = ("video", "simulator")
+
+
+def _gt_pixels(batch: dict, frames: list[int], device) -> torch.Tensor:
+    """Ground-truth frames ``[B, T', 3, H, W]`` in [0, 255] (``(v + 1)·127.5``)."""
+    v = batch["video"][:, :, frames].to(device).float()
+    return ((v + 1.0) * 127.5).clamp(0, 255).permute(0, 2, 1, 3, 4)
+
+
+def _check_target(target: str) -> str:
+    if target not in TARGETS:
+        raise ValueError(f"reward target must be one of {TARGETS}, got {target!r}")
+    return target
+
+
+def _missing(path: str, allow_random_weights: bool) -> bool:
+    """A local-looking path that does not exist, for which random tiny weights may be written."""
+    p = Path(path)
+    return allow_random_weights and not p.exists() and (path.startswith((".", "/")) or path.count("/") != 1)
+
+
+class SegmentationReward:
+    """Soft-IoU loss of SAM 2 masks on the generated video."""
+
+    needs = ("mask",)
+
+    def __init__(self, model: str, image_size: int | None = 256, device="cpu", allow_random_weights=False):
+        from evaluation.perception.sam2 import Sam2Segmenter, save_tiny_sam2
+
+        if _missing(model, allow_random_weights):
+            save_tiny_sam2(model, image_size=image_size or 128)
+        self.seg = Sam2Segmenter(model, device=str(device), dtype="fp32", image_size=image_size)
+
+    def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
+        """Per-sample ``mean(1 − soft IoU)`` over frames and prompted objects."""
+        if frames[0] != 0:
+            raise ValueError("the segmentation reward needs frame 0 (the prompt frame) among the decoded frames")
+        out = []
+        for b in range(video.shape[0]):
+            gt = batch["mask"][b][frames].to(video.device)  # (T', N, H, W)
+            visible = gt[0].flatten(1).any(dim=1)
+            if not visible.any():
+                raise ValueError(f"sample {batch['index'][b]}: no object is visible in frame 0 to prompt SAM 2 with")
+            probs = self.seg.soft_masks(video[b], gt[0, visible].cpu().numpy())
+            out.append(soft_iou_loss(probs[None], gt[None, :, visible])[0])
+        return torch.stack(out)
+
+
+class FlowReward:
+    """L1 between RAFT flows of generated and ground-truth frames."""
+
+    def __init__(
+        self,
+        model: str = "raft_large",
+        weights: str | None = "default",
+        target: str = "video",
+        num_flow_updates: int = 20,
+        device="cpu",
+        allow_random_weights=False,
+    ):
+        from evaluation.perception.raft import build_raft, save_raft
+
+        if weights not in ("default", None) and _missing(weights, allow_random_weights):
+            save_raft(build_raft(model, None, device="cpu"), weights, model)
+        self.model = build_raft(model, weights, device=str(device))
+        self.target, self.iters = _check_target(target), num_flow_updates
+        self.needs = ("flow",) if target == "simulator" else ()
+
+    def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
+        """Per-sample mean absolute flow difference (pixels)."""
+        from evaluation.perception.raft import flow_differentiable
+
+        if len(frames) < 2:
+            raise ValueError("the flow reward needs at least two decoded frames")
+        gt_pix = _gt_pixels(batch, frames, video.device) if self.target == "video" else None
+        out = []
+        for b in range(video.shape[0]):
+            pred = flow_differentiable(self.model, video[b], self.iters)  # (T'-1, 2, H, W)
+            if self.target == "video":
+                with torch.no_grad():
+                    ref = flow_differentiable(self.model, gt_pix[b], self.iters)
+            else:
+                if frames != list(range(frames[0], frames[0] + len(frames))):
+                    raise ValueError("target='simulator' flow needs consecutive decoded frames")
+                ref = batch["flow"][b][frames[:-1]].to(video.device).permute(0, 3, 1, 2)
+            out.append(flow_l1(pred[None], ref[None])[0])
+        return torch.stack(out)
+
+
+class DepthReward:
+    """MSE between min-max-normalised Depth Anything predictions."""
+
+    def __init__(
+        self,
+        model: str = "depth-anything/Depth-Anything-V2-Small-hf",
+        target: str = "video",
+        input_size: int = 518,
+        device="cpu",
+        allow_random_weights=False,
+    ):
+        from evaluation.perception.depth import build_depth, save_tiny_depth
+
+        if _missing(model, allow_random_weights):
+            save_tiny_depth(model)
+        self.model = build_depth(model, device=str(device))
+        self.target, self.input_size = _check_target(target), input_size
+        self.needs = ("depth",) if target == "simulator" else ()
+
+    def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
+        """Per-sample MSE of min-max-normalised depth."""
+        from evaluation.perception.depth import depth_differentiable
+
+        gt_pix = _gt_pixels(batch, frames, video.device) if self.target == "video" else None
+        out = []
+        for b in range(video.shape[0]):
+            pred = depth_differentiable(self.model, video[b], self.input_size)  # (T', H, W)
+            if self.target == "video":
+                with torch.no_grad():
+                    ref = depth_differentiable(self.model, gt_pix[b], self.input_size)
+            else:
+                metres = batch["depth"][b][frames].to(video.device).float()
+                ref = 1.0 / metres.clamp_min(1e-3)  # inverse depth, like the model's output
+            out.append(depth_mse(pred[None], ref[None])[0])
+        return torch.stack(out)
+
+
+REWARDS.register_module(name="segmentation", module=SegmentationReward)
+REWARDS.register_module(name="flow", module=FlowReward)
+REWARDS.register_module(name="depth", module=DepthReward)

@@ -1,0 +1,209 @@
+r"""ORO: object reward optimisation — reward gradients through the video sampler (paper stage 2).
+
+Usage::
+
+    bash scripts/post_training/oro_seg.sh        # or oro_flow.sh / oro_depth.sh
+    python -m opensora.train.oro configs/post_training/oro_seg.py --model.model_path=outputs/post_training/000-psft/export/ema
+    python -m opensora.train.oro configs/post_training/oro_tiny.py   # CPU, random tiny models
+
+Per step (batch of ground-truth clips): encode frame 0 as the condition, sample a video with the
+rectified-flow sampler (``scheduler``: 10 steps, CFG 4 as PISA) keeping autograd on for the last
+``oro.grad_steps`` denoiser calls (None = all, PISA; 1 = VADER), each wrapped in activation
+checkpointing; decode all frames or ``oro.decode_frames``; score with the ``rewards`` list; back-
+propagate into STDiT3 (full fine-tuning as PISA, or LoRA adapters with ``oro.lora_rank > 0``).
+Engine, EMA, checkpoints, resume, validation: the same as PSFT (:mod:`opensora.train.loop`).
+
+Deliberate differences from the released ``scripts/oro_*.py``:
+
+- Pixel range: generated frames become ``(v + 1)·127.5`` clamped to [0, 255] — the same
+  conversion as the ground-truth branch. The release used ``clamp(v·255 + 0.5, 0, 255)`` on the
+  VAE's [-1, 1] output (spec §2.3 step 5), which zeroes every negative value and compares a
+  differently scaled video against the ground truth.
+- Truncated backprop (``grad_steps``), frame subsets (``decode_frames``) and LoRA are options; the
+  PISA configs keep K = all, all frames, full fine-tuning.
+- The segmentation reward prompts SAM 2 only with objects visible in frame 0 (an empty prompt
+  mask is invalid for SAM 2); PISA prompted every object.
+- Rewards may compare against the simulator's exact flow / depth (``target="simulator"``)
+  instead of perception on the ground-truth video.
+- The sampler runs with the model in train mode, as the release implies (caption dropout active
+  during sampling); ``oro.sample_in_train_mode=False`` turns it off.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import torch
+
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors
+from opensora.inference import sample_i2v
+from opensora.rewards import RewardSet
+from opensora.train import engine as E
+from opensora.train.loop import Context, Job, fit
+from opensora.train.psft import add_train_flags
+
+DEFAULT_CONFIG = "configs/post_training/oro_seg.py"
+REWARD_NEEDS = {"segmentation": ("mask",)}
+
+
+@dataclass
+class OROArgs:
+    """The ``oro`` config section."""
+
+    grad_steps: int | None = None  # denoiser calls that keep a graph; None = all (PISA), 1 = VADER
+    checkpoint_denoiser: bool = True  # activation checkpointing around each graph-keeping call
+    decode_frames: str | list = "all"  # all | stride:K | first:K | [indices] (must include 0 for segmentation)
+    lora_rank: int = 0  # 0 = full fine-tuning (PISA)
+    lora_alpha: float = 8.0  # peft's default; VADER used r=16 with it
+    lora_dropout: float = 0.0
+    lora_init: bool = True  # peft's init (B = 0); False = both factors random (tests: gradients reach A at step 1)
+    lora_targets: list = field(default_factory=lambda: ["qkv", "q_linear", "kv_linear"])
+    sample_in_train_mode: bool = True
+
+
+def select_frames(spec, num_frames: int) -> list[int]:
+    """Indices of the frames to decode and score."""
+    if spec == "all":
+        return list(range(num_frames))
+    if isinstance(spec, str) and ":" in spec:
+        kind, _, k = spec.partition(":")
+        k = int(k)
+        if k < 1:
+            raise ValueError(f"oro.decode_frames {spec!r}: K must be >= 1")
+        if kind == "stride":
+            return list(range(0, num_frames, k))
+        if kind == "first":
+            return list(range(min(k, num_frames)))
+    if isinstance(spec, (list, tuple)) and spec and all(isinstance(i, int) and 0 <= i < num_frames for i in spec):
+        return sorted(set(spec))
+    raise ValueError(
+        f"oro.decode_frames must be 'all', 'stride:K', 'first:K' or frame indices < {num_frames}, got {spec!r}"
+    )
+
+
+def reward_needs(configs: list[dict]) -> tuple[str, ...]:
+    """Ground-truth files the configured rewards read (known before any model is loaded)."""
+    needs = set()
+    for c in configs:
+        needs.update(REWARD_NEEDS.get(c.get("type"), ()))
+        if c.get("target") == "simulator":
+            needs.add(c["type"])
+    return tuple(sorted(needs))
+
+
+def merge_lora(sd: dict[str, torch.Tensor], scaling: float) -> dict[str, torch.Tensor]:
+    """peft-injected state dict → plain STDiT3 keys with ``W + scaling·B·A`` folded into each base weight."""
+    out = {}
+    for k, v in sd.items():
+        if ".lora_A." in k or ".lora_B." in k:
+            continue
+        if ".base_layer." in k:
+            prefix, _, leaf = k.partition(".base_layer.")
+            if leaf == "weight":
+                a, b = sd[f"{prefix}.lora_A.default.weight"], sd[f"{prefix}.lora_B.default.weight"]
+                v = v + (b.float() @ a.float() * scaling).to(v.dtype)
+            out[f"{prefix}.{leaf}"] = v
+        else:
+            out[k] = v
+    return out
+
+
+class ORO(Job):
+    """Reward loss of videos sampled with gradients."""
+
+    name = "oro"
+    use_latent_cache = False
+
+    def __init__(self, cfg):
+        from evaluation.config import section
+
+        self.args = section(cfg, "oro", OROArgs)
+        self.reward_configs = [dict(c) for c in cfg.get("rewards") or []]
+        if not self.reward_configs:
+            raise ValueError("config has no rewards: give e.g. rewards=[dict(type='segmentation', ...)]")
+        self.extras = reward_needs(self.reward_configs)
+        self.rewards = None
+
+    def setup(self, ctx: Context) -> None:
+        """Check the sampler settings and load the frozen reward models."""
+        n = ctx.sched.num_sampling_steps
+        k = self.args.grad_steps if self.args.grad_steps is not None else n
+        if not 1 <= k <= n:
+            raise ValueError(f"oro.grad_steps must be in [1, {n}] (None = all), got {self.args.grad_steps}")
+        self.k = k
+        self.frames = select_frames(self.args.decode_frames, ctx.data.num_frames)
+        self.rewards = RewardSet(self.reward_configs, ctx.dist.device, ctx.model_args.allow_random_weights)
+
+    def prepare_model(self, model, ctx: Context):
+        """Full fine-tuning (y_embedder frozen as configured) or LoRA adapters only."""
+        if self.args.lora_rank <= 0:
+            return model
+        from peft import LoraConfig, inject_adapter_in_model
+
+        cfg = LoraConfig(
+            r=self.args.lora_rank,
+            lora_alpha=self.args.lora_alpha,
+            lora_dropout=self.args.lora_dropout,
+            target_modules=list(self.args.lora_targets),
+            init_lora_weights=self.args.lora_init,
+        )
+        model = inject_adapter_in_model(cfg, model)
+        for n, p in model.named_parameters():
+            p.requires_grad_("lora_" in n)
+        return model
+
+    def export(self, sd, model):
+        """LoRA folded into the base weights, so inference loads a plain STDiT3."""
+        if self.args.lora_rank <= 0:
+            return sd
+        return merge_lora(sd, self.args.lora_alpha / self.args.lora_rank)
+
+    def generate(self, model, batch: dict, ctx: Context, seed: int) -> torch.Tensor:
+        """Decoded frames ``[B, T', 3, H, W]`` in [0, 255], with gradients through the last K steps."""
+        device = ctx.dist.device
+        video = batch["video"].to(device)
+        y, tmask = ctx.text.batch([ctx.rows[i].text for i in batch["index"]], device)
+        gen = torch.Generator(device=device).manual_seed(seed)
+        E.unwrap(model).train(self.args.sample_in_train_mode)
+        z = sample_i2v(
+            model,
+            ctx.vae,
+            video[:, :, 0],
+            y,
+            tmask,
+            ctx.sched,
+            num_frames=ctx.data.num_frames,
+            fps=ctx.data.fps,
+            dtype=ctx.dtype,
+            generator=gen,
+            grad_steps=self.k,
+            checkpoint_model=self.args.checkpoint_denoiser,
+        )
+        E.unwrap(model).train()
+        out = ctx.vae.decode(z.float() if ctx.dtype == torch.float32 else z, ctx.data.num_frames, frames=self.frames)
+        pix = ((out.float().clamp(-1, 1) + 1.0) * 127.5).permute(0, 2, 1, 3, 4)
+        return pix
+
+    def loss(self, model, batch: dict, ctx: Context, seed: int):
+        """Weighted reward loss (per sample for the NaN guard) and each reward's mean."""
+        pix = self.generate(model, batch, ctx, seed)
+        per_sample, logs = self.rewards(pix, batch, self.frames)
+        return per_sample.mean(), per_sample.detach(), logs
+
+
+def main(argv=None) -> int:
+    """Parse the command line and train."""
+    flags, cfg = parse_cli(
+        argv,
+        prog="python -m opensora.train.oro",
+        description=__doc__,
+        default_config=DEFAULT_CONFIG,
+        add_flags=add_train_flags,
+    )
+    copy_flags(cfg, "train", flags, ("run_dir", "resume", "max_steps", "outputs"))
+    return run_reporting_errors(lambda c: fit(c, ORO(c)), cfg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Usage: bash scripts/post_training/oro_seg.sh --model.model_path=PSFT_EXPORT_OR_CHECKPOINT [--section.key=value ...]
+#    or: NPROC=2 bash scripts/post_training/oro_seg.sh   (torchrun, one process per GPU)
+# ORO (paper stage 2) with the reward of configs/post_training/oro_seg.py, starting from PSFT weights.
+# Hardware: GPUs; the PISA setting (all 10 steps, 32 frames, full fine-tuning) needs the most memory;
+# oro.grad_steps=1, oro.decode_frames and oro.lora_rank cut it (figures: benchmarks/oro_memory.py).
+set -euo pipefail
+PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
+source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
+CONFIG=${CONFIG:-configs/post_training/oro_seg.py}
+torchrun --standalone --nproc_per_node "${NPROC:-1}" -m opensora.train.oro "$CONFIG" "$@"

@@ -1,0 +1,208 @@
+"""ORO on tiny random models: reward arithmetic, gradients, truncated backprop, LoRA, a short run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from evaluation.config import load_config, section
+from opensora.datasets.clips import ClipDataset
+from opensora.datasets.manifest import read_manifest
+from opensora.inference import sample_i2v
+from opensora.models.stdit.stdit3 import STDiT3
+from opensora.rewards import depth_mse, flow_l1, soft_iou_loss
+from opensora.schedulers.rf import RFlowArgs
+from opensora.train import engine as E
+from opensora.train.components import DataArgs, ModelArgs, TextTable, build_stdit3, build_vae
+from opensora.train.loop import Context
+from opensora.train.oro import ORO, main, merge_lora, select_frames
+from tests.opensora.train_helpers import losses, simulate
+
+REWARDS = {
+    "segmentation": "dict(type='segmentation', model='{d}/tiny_sam2', image_size=32)",
+    "flow": "dict(type='flow', model='raft_tiny', weights='{d}/raft_tiny.pth', target='video', num_flow_updates=2)",
+    "flow_sim": "dict(type='flow', model='raft_tiny', weights='{d}/raft_tiny.pth', target='simulator', num_flow_updates=2)",
+    "depth": "dict(type='depth', model='{d}/tiny_depth', target='video', input_size=28)",
+    "depth_sim": "dict(type='depth', model='{d}/tiny_depth', target='simulator', input_size=28)",
+}
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    return simulate(tmp_path_factory.mktemp("sim"), num=6, frames=4)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+def oro_overrides(sim, cache, reward: str, **extra) -> dict:
+    rewards = [eval(REWARDS[r].format(d=cache)) for r in reward.split("+")]  # noqa: S307 - test table
+    return {
+        "data.manifest": str(sim / "psft.csv"),
+        "data.num_frames": 4,
+        "data.resolution": 32,
+        "model.text_encoder_path": str(cache / "tiny_t5"),
+        "model.text_cache_dir": str(cache / "text"),
+        "train.grad_checkpoint": False,
+        "scheduler.num_sampling_steps": 3,
+        "rewards": rewards,
+        **extra,
+    }
+
+
+def make_context(sim, cache, reward: str, **extra):
+    """The job, context, model and a one-clip batch as ``opensora.train.loop`` would set them up."""
+    cfg = load_config("configs/post_training/oro_tiny.py", oro_overrides(sim, cache, reward, **extra))
+    job = ORO(cfg)
+    ctx = Context(
+        cfg,
+        section(cfg, "train", E.TrainArgs),
+        section(cfg, "model", ModelArgs),
+        section(cfg, "data", DataArgs),
+        section(cfg, "scheduler", RFlowArgs),
+        E.init_distributed("cpu"),
+    )
+    ctx.rows = read_manifest(ctx.data.manifest, num_frames=4, needs=job.extras)
+    ctx.text = TextTable([r.text for r in ctx.rows], ctx.model_args)
+    ctx.vae = build_vae(ctx.model_args)
+    job.setup(ctx)
+    torch.manual_seed(0)
+    base = build_stdit3(ctx.model_args)
+    # Open-Sora's from-scratch init zeroes some output layers (temporal projections, the fps MLP's
+    # last layer), which blocks gradients to the layers before them at step 0; a PSFT model has no
+    # such zeros, so perturb every weight as training would
+    with torch.no_grad():
+        for p in base.parameters():
+            p.add_(0.02 * torch.randn_like(p))
+    model = job.prepare_model(base, ctx).train()
+    data = ClipDataset(ctx.rows, 4, 32, extras=job.extras)
+    it = data[0]
+    batch = {"index": [0], **{k: v[None] for k, v in it.items() if k != "index"}}
+    return job, ctx, model, batch
+
+
+def test_soft_iou_loss_by_hand():
+    p = torch.zeros(1, 1, 1, 2, 2)
+    p[..., 0, 0] = 1.0
+    p[..., 0, 1] = 0.5
+    g = torch.zeros(1, 1, 1, 2, 2, dtype=torch.bool)
+    g[..., 0, :] = True
+    # I = 1.5, U = 1.5 + 2 - 1.5 + 1e-6
+    assert soft_iou_loss(p, g).item() == pytest.approx(1 - 1.5 / (2 + 1e-6))
+    assert soft_iou_loss(g.float(), g).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_flow_and_depth_losses_by_hand():
+    a, b = torch.zeros(2, 3, 2, 4, 4), torch.ones(2, 3, 2, 4, 4)
+    b[1] = 3.0
+    assert flow_l1(a, b).tolist() == [1.0, 3.0]
+    d = torch.rand(1, 2, 8, 8)
+    assert depth_mse(d, 5 * d + 2).item() == pytest.approx(0.0, abs=1e-6)  # min-max removes scale and shift
+    assert depth_mse(d, -d).item() > 100
+
+
+def test_select_frames():
+    assert select_frames("all", 4) == [0, 1, 2, 3]
+    assert select_frames("stride:2", 5) == [0, 2, 4]
+    assert select_frames("first:2", 5) == [0, 1]
+    assert select_frames([3, 0], 5) == [0, 3]
+    with pytest.raises(ValueError, match="decode_frames"):
+        select_frames("every:2", 5)
+
+
+@pytest.mark.parametrize("lora", [False, True])
+@pytest.mark.parametrize("reward", ["segmentation", "flow", "depth", "flow_sim+depth_sim"])
+def test_one_step_gives_gradients_everywhere(sim, cache, reward, lora):
+    extra = {"oro.lora_rank": 4, "oro.lora_init": False} if lora else {}
+    job, ctx, model, batch = make_context(sim, cache, reward, **{"oro.grad_steps": None, **extra})
+    loss, per_sample, logs = job.loss(model, batch, ctx, seed=0)
+    assert torch.isfinite(loss) and loss.requires_grad
+    assert all(k.startswith("reward/") for k in logs)
+    loss.backward()
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable
+    assert all("lora_" in n for n, _ in trainable) == lora
+    no_grad = [n for n, p in trainable if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not no_grad, no_grad
+
+
+def test_grad_steps_zero_builds_no_graph(sim, cache):
+    job, ctx, model, batch = make_context(sim, cache, "segmentation")
+    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
+    z = sample_i2v(
+        model,
+        ctx.vae,
+        batch["video"][:, :, 0],
+        y,
+        m,
+        ctx.sched,
+        num_frames=4,
+        fps=16,
+        dtype=torch.float32,
+        generator=torch.Generator().manual_seed(0),
+        grad_steps=0,
+    )
+    assert not z.requires_grad and z.grad_fn is None
+
+
+@pytest.mark.parametrize("checkpoint_model", [False, True])
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_model):
+    job, ctx, model, batch = make_context(sim, cache, "segmentation")
+    calls, received = [], set()
+
+    def hook(module, args, output):
+        i = len(calls)
+        calls.append(torch.is_grad_enabled())
+        if output.requires_grad:
+            output.register_hook(lambda g, i=i: received.add(i))
+
+    model.register_forward_hook(hook)
+    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
+    z = sample_i2v(
+        model,
+        ctx.vae,
+        batch["video"][:, :, 0],
+        y,
+        m,
+        ctx.sched,
+        num_frames=4,
+        fps=16,
+        dtype=torch.float32,
+        generator=torch.Generator().manual_seed(0),
+        grad_steps=k,
+        checkpoint_model=checkpoint_model,
+    )
+    n_forward = len(calls)
+    z.square().mean().backward()
+    assert n_forward == 3
+    assert calls[:n_forward] == [False] * (3 - k) + [True] * k
+    assert {i for i in received if i < n_forward} | {
+        i - n_forward + (3 - k) for i in received if i >= n_forward
+    } == set(range(3 - k, 3))
+
+
+def test_merged_lora_equals_adapted_model(sim, cache):
+    job, ctx, model, batch = make_context(sim, cache, "segmentation", **{"oro.lora_rank": 4, "oro.lora_init": False})
+    model.eval()
+    plain = STDiT3(model.config).eval()
+    plain.load_state_dict(merge_lora(model.state_dict(), job.args.lora_alpha / job.args.lora_rank))
+    x = torch.randn(1, 3, 4, 32, 32)
+    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
+    t = torch.tensor([500.0])
+    torch.testing.assert_close(plain(x, t, y, mask=m), model(x, t, y, mask=m), rtol=1e-4, atol=1e-5)
+
+
+def test_segmentation_reward_falls_when_overfitting(sim, cache, tmp_path):
+    run = tmp_path / "run"
+    o = oro_overrides(sim, cache, "segmentation", **{"data.limit": 1, "train.lr": 3e-3, "train.ckpt_every": 1000})
+    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "30"]
+    argv += [f"--{k}={v!r}" if isinstance(v, (str, list)) else f"--{k}={v}" for k, v in o.items()]
+    assert main(argv) == 0
+    loss = losses(run)
+    assert len(loss) == 30 and all(np.isfinite(loss))
+    assert np.mean(loss[-5:]) < np.mean(loss[:5]) - 0.01, (loss[:5], loss[-5:])
+    assert (run / "export" / "ema" / "model.safetensors").is_file()
