@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/psft_small_experiment.py [--out outputs/experiments/psft_small] [--steps 400] [--minutes 18]
+    python benchmarks/psft_small_experiment.py [--out outputs/experiments/psft_small] [--steps 600] [--minutes 18]
 
 1. Simulates 80 drop clips (32x32, 16 frames at 16 fps, preview renderer; ~15 % held out as val.csv).
 2. Trains STDiT3-tiny from scratch in pixel space (configs/post_training/tiny.py) on the training
@@ -60,10 +60,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="outputs/experiments/psft_small")
     p.add_argument("--num-clips", type=int, default=80)
-    p.add_argument("--steps", type=int, default=400)
+    p.add_argument("--steps", type=int, default=600)
     p.add_argument("--minutes", type=float, default=18.0)
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument(
+        "--sample-method",
+        default="uniform",
+        help="training timesteps: uniform (default here: a from-scratch model must learn the low-noise end, "
+        "which logit-normal rarely samples) or logit-normal (PISA's fine-tuning setting)",
+    )
     a = p.parse_args()
     out = Path(a.out)
     from sim_data.parallel import main as simulate
@@ -76,7 +82,8 @@ def main() -> None:
         "data.manifest": str(out / "data" / "psft.csv"),
         "validation.manifest": str(out / "data" / "val.csv"),
         "validation.limit": None,
-        "validation.every": 100,
+        "validation.every": 200,
+        "scheduler.sample_method": a.sample_method,
         "model.text_encoder_path": str(out / "tiny_t5"),
         "model.text_cache_dir": str(out / "cache"),
         "train.run_dir": str(run),

@@ -139,3 +139,14 @@ class EpochBatches:
     def position(self, step: int) -> tuple[int, int]:
         """(epoch, batch within the epoch) of global step ``step``."""
         return divmod(step, self.per_epoch)
+
+    def stream(self, start: int, stop: int):
+        """This rank's batches for global steps ``start .. stop - 1`` (across epochs), for one DataLoader."""
+        step = start
+        while step < stop:
+            epoch, b = self.position(step)
+            for batch in self.epoch(epoch)[b:]:
+                if step >= stop:
+                    return
+                yield batch
+                step += 1

@@ -29,6 +29,7 @@ __all__ = [
     "DepthReward",
     "FlowReward",
     "RewardSet",
+    "check_reward_configs",
     "SegmentationReward",
     "depth_mse",
     "flow_l1",
@@ -36,19 +37,34 @@ __all__ = [
 ]
 
 
+def check_reward_configs(configs: list[dict]) -> list[dict]:
+    """Types and keys of the ``rewards`` list, checked without loading any model."""
+    import inspect
+
+    if not configs:
+        raise ValueError("rewards: the list is empty; give at least one reward")
+    out = []
+    for i, c in enumerate(configs):
+        c = dict(c)
+        kind = c.get("type")
+        if kind not in REWARDS.module_dict:
+            raise ValueError(f"rewards[{i}]: unknown type {kind!r}; known: {sorted(REWARDS.module_dict)}")
+        allowed = set(inspect.signature(REWARDS.module_dict[kind]).parameters) - {"device", "allow_random_weights"}
+        unknown = sorted(set(c) - allowed - {"type", "weight"})
+        if unknown:
+            raise TypeError(f"rewards[{i}] ({kind}): unknown key(s) {unknown}; allowed: {sorted(allowed | {'weight'})}")
+        out.append(c)
+    return out
+
+
 class RewardSet:
     """Weighted sum of the configured rewards."""
 
     def __init__(self, configs: list[dict], device, allow_random_weights: bool = False):
-        if not configs:
-            raise ValueError("rewards: the list is empty; give at least one reward")
         self.items = []
-        for c in configs:
-            c = dict(c)
+        for c in check_reward_configs(configs):
             weight = float(c.pop("weight", 1.0))
-            kind = c.get("type")
-            if kind not in REWARDS.module_dict:
-                raise ValueError(f"rewards: unknown type {kind!r}; known: {sorted(REWARDS.module_dict)}")
+            kind = c["type"]
             c.update(device=device, allow_random_weights=allow_random_weights)
             self.items.append((kind, weight, REWARDS.build(c)))
 

@@ -154,20 +154,17 @@ def _fit(ctx: Context, vargs: ValArgs, job: Job) -> int:
             validate(0)
     bar = tqdm(total=total, initial=start, desc=job.name, unit="step", disable=not d.main or None)
     step = start
-    loader_epoch, loader = None, None
+    loader = iter(
+        torch.utils.data.DataLoader(
+            dataset,
+            batch_sampler=batches.stream(start, total),
+            num_workers=targs.num_workers,
+            collate_fn=_collate,
+        )
+    )
     window, step_times = [], []
     while step < total:
         epoch, b = batches.position(step)
-        if loader_epoch != epoch:
-            loader = iter(
-                torch.utils.data.DataLoader(
-                    dataset,
-                    batch_sampler=batches.epoch(epoch)[b:],
-                    num_workers=targs.num_workers,
-                    collate_fn=_collate,
-                )
-            )
-            loader_epoch = epoch
         batch = next(loader)
         t0 = time.perf_counter()
         ids = [ctx.rows[i].sample_id for i in batch["index"]]

@@ -38,7 +38,7 @@ import torch
 
 from evaluation.config import copy_flags, parse_cli, run_reporting_errors
 from opensora.inference import sample_i2v
-from opensora.rewards import RewardSet
+from opensora.rewards import RewardSet, check_reward_configs
 from opensora.train import engine as E
 from opensora.train.loop import Context, Job, fit
 from opensora.train.psft import add_train_flags
@@ -119,9 +119,7 @@ class ORO(Job):
         from evaluation.config import section
 
         self.args = section(cfg, "oro", OROArgs)
-        self.reward_configs = [dict(c) for c in cfg.get("rewards") or []]
-        if not self.reward_configs:
-            raise ValueError("config has no rewards: give e.g. rewards=[dict(type='segmentation', ...)]")
+        self.reward_configs = check_reward_configs([dict(c) for c in cfg.get("rewards") or []])
         self.extras = reward_needs(self.reward_configs)
         self.rewards = None
 
