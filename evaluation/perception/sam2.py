@@ -206,8 +206,13 @@ def tiny_sam2_config(image_size: int = 128):
     )
 
 
-def save_tiny_sam2(folder: str | Path, image_size: int = 128, seed: int = 0) -> Path:
-    """Random tiny SAM 2 video model + processor, saved in the real format (``from_pretrained`` loads it)."""
+def save_tiny_sam2(folder: str | Path, image_size: int = 128, seed: int = 0, mask_gain: float = 1.0) -> Path:
+    """Random tiny SAM 2 video model + processor, saved in the real format (``from_pretrained`` loads it).
+
+    ``mask_gain`` scales the mask hypernetworks' output layers: a random tiny model's mask logits
+    on propagated frames are all near 0 (probabilities ≈ 0.5 everywhere, almost no gradient);
+    a gain of ~3000 gives masks that depend on the pixels, for reward-optimisation tests.
+    """
     import torch
     from transformers import Sam2ImageProcessor, Sam2VideoModel, Sam2VideoProcessor, Sam2VideoVideoProcessor
 
@@ -215,6 +220,8 @@ def save_tiny_sam2(folder: str | Path, image_size: int = 128, seed: int = 0) -> 
     model = Sam2VideoModel(tiny_sam2_config(image_size))
     with torch.no_grad():
         model.mask_decoder.pred_obj_score_head.proj_out.bias.fill_(TINY_OBJECT_SCORE_BIAS)
+        for mlp in model.mask_decoder.output_hypernetworks_mlps:
+            mlp.proj_out.weight.mul_(mask_gain)
     model.save_pretrained(folder)
     size = {"height": image_size, "width": image_size}
     Sam2VideoProcessor(

@@ -84,6 +84,13 @@ def test_export_loads_in_inference(sim, cache, tmp_path):
     )
     assert rc == 0
     assert len(list(out.iterdir())) == 10
+    # the export CLI writes the same EMA weights from the checkpoint folder
+    from opensora.train.export import main as export_main
+
+    assert export_main([str(run / "checkpoints/step-0000002"), "--output-dir", str(tmp_path / "exp")]) == 0
+    again = stdit3_from_pretrained(str(tmp_path / "exp")).state_dict()
+    assert max_abs_diff(again, model.state_dict()) == 0
+    assert export_main([str(tmp_path), "--output-dir", str(tmp_path / "x")]) == 2
 
 
 def test_bad_manifest_row_is_named_at_start(sim, cache, tmp_path, capsys):

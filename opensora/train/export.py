@@ -1,0 +1,71 @@
+r"""Export a PSFT/ORO checkpoint's EMA or working weights as ``config.json`` + ``model.safetensors``.
+
+Usage::
+
+    python -m opensora.train.export outputs/post_training/000-psft/checkpoints/step-0001000 \
+        --weights ema --output-dir outputs/exports/psft-ema
+
+The output loads with ``opensora.inference --ckpt-path DIR`` (or ``stdit3_from_pretrained``).
+Needs no process group: the sharded checkpoint is read whole. LoRA runs (ORO with
+``oro.lora_rank > 0``) get their adapters merged into the base weights, using the rank and alpha
+recorded in the run's ``config.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from opensora.models.checkpoint import TRAIN_STATE_FILE, read_training_checkpoint, save_weights_folder
+
+
+def lora_scaling(ckpt: Path) -> float | None:
+    """``alpha / rank`` from the run's ``config.json`` when the run trained LoRA adapters."""
+    cfg = ckpt.parent.parent / "config.json"
+    if not cfg.is_file():
+        return None
+    oro = json.loads(cfg.read_text()).get("oro") or {}
+    rank = oro.get("lora_rank", 0) or 0
+    return oro.get("lora_alpha", 8.0) / rank if rank > 0 else None
+
+
+def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
+    """Write the exported folder and return it."""
+    ckpt = Path(ckpt)
+    if not (ckpt / TRAIN_STATE_FILE).is_file() or not (ckpt / "config.json").is_file():
+        raise FileNotFoundError(f"{ckpt}: not a complete training checkpoint ({TRAIN_STATE_FILE} and config.json)")
+    sd = read_training_checkpoint(ckpt, weights)
+    if any(".lora_A." in k for k in sd):
+        from opensora.train.oro import merge_lora
+
+        scaling = lora_scaling(ckpt)
+        if scaling is None:
+            raise ValueError(f"{ckpt}: LoRA weights but no oro.lora_rank/lora_alpha in the run's config.json")
+        sd = merge_lora(sd, scaling)
+    return save_weights_folder(sd, json.loads((ckpt / "config.json").read_text()), output_dir)
+
+
+def main(argv=None) -> int:
+    """Parse the command line and export."""
+    p = argparse.ArgumentParser(
+        prog="python -m opensora.train.export",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("checkpoint", help="a checkpoints/step-XXXXXXX folder")
+    p.add_argument("--weights", choices=("ema", "model"), default="ema")
+    p.add_argument("--output-dir", "--output_dir", dest="output_dir", required=True)
+    a = p.parse_args(argv)
+    try:
+        out = export(a.checkpoint, a.weights, a.output_dir)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}/config.json and model.safetensors ({a.weights} weights of {a.checkpoint})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
