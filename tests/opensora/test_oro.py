@@ -215,3 +215,40 @@ def test_segmentation_reward_falls_when_overfitting(sim, cache, tmp_path):
     # development machine; a margin of 1e-3 tells a falling reward from a flat one
     assert np.mean(loss[-5:]) < np.mean(loss[:5]) - 1e-3, (loss[:5], loss[-5:])
     assert (run / "export" / "ema" / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_two_process_fsdp_run_with_gradients_through_every_step(sim, cache, tmp_path):
+    """Several forwards with a graph before one backward, under FSDP2 on two gloo processes."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = tmp_path / "run"
+    o = oro_overrides(
+        sim, cache, "segmentation", **{"oro.grad_steps": None, "train.parallel": "fsdp", "train.ckpt_every": 1}
+    )
+    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "2"]
+    argv += [f"--{k}={v!r}" if isinstance(v, (str, list)) else f"--{k}={v}" for k, v in o.items()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "opensora.train.oro",
+        *argv,
+    ]
+    root = Path(__file__).resolve().parents[2]
+    res = subprocess.run(
+        cmd, cwd=root, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=400
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert sorted(p.name for p in (run / "checkpoints" / "step-0000002").glob("*.distcp")) == [
+        "__0_0.distcp",
+        "__1_0.distcp",
+    ]
+    assert len(losses(run)) == 2 and all(np.isfinite(losses(run)))

@@ -391,7 +391,9 @@ class STDiT3(nn.Module):
         # unpatchify: B (Nt Nh Nw) (Tp Hp Wp C) → B C (Nt Tp) (Nh Hp) (Nw Wp)
         co = self.config.out_channels
         x = x.view(b, t, hp, wp, pt, ph, pw, co).permute(0, 7, 1, 4, 2, 5, 3, 6)
-        x = x.reshape(b, co, t * pt, hp * ph, wp * pw)[:, :, :tx, :hx, :wx]
+        x = x.reshape(b, co, t * pt, hp * ph, wp * pw)  # a copy (permuted input), not a view
+        if (t * pt, hp * ph, wp * pw) != (tx, hx, wx):  # crop the patch padding (FSDP2 warns on view outputs)
+            x = x[:, :, :tx, :hx, :wx].contiguous()
         return x.float()
 
 
