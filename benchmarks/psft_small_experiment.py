@@ -55,6 +55,45 @@ def reference_rows(cfg, run: Path) -> dict[str, dict]:
     return out
 
 
+def plot(run: Path, path: Path) -> Path:
+    """Training loss, validation metrics over steps, and ground truth vs generated filmstrips."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evaluation.schema import read_frames
+
+    recs = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    train = [(r["step"], r["loss"]) for r in recs if "loss" in r]
+    val = [r for r in recs if "val/l2" in r]
+    steps = sorted((run / "val").glob("step-*"))
+    ids = sorted(p.name for p in (run / "val" / "gt").iterdir())[:2]
+    fig = plt.figure(figsize=(12, 7))
+    ax = fig.add_subplot(2, 2, 1)
+    ax.plot(*zip(*train, strict=True))
+    ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel="PSFT loss", title="training loss")
+    ax = fig.add_subplot(2, 2, 2)
+    for key in ("val/l2", "val/chamfer_distance", "val/iou"):
+        ax.plot([r["step"] for r in val], [r[key] for r in val], marker="o", label=key.removeprefix("val/"))
+    ax.set(xlabel="step", title="held-out PisaBench metrics (template tracker)")
+    ax.legend()
+    for k, sid in enumerate(ids):
+        ax = fig.add_subplot(4, 1, 3 + k)
+        rows = [read_frames(run / "val" / src / sid)[::2] for src in ("gt", steps[-1].name)]
+        ax.imshow(np.concatenate([np.concatenate(list(r), axis=1) for r in rows], axis=0))
+        ax.set_axis_off()
+        ax.set_title(
+            f"clip {sid}: ground truth (top) vs generated at {steps[-1].name} (bottom), every 2nd frame", fontsize=9
+        )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def main() -> None:
     """Simulate, train, score, print."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,6 +102,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=600)
     p.add_argument("--minutes", type=float, default=18.0)
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--figure", help="where to save the figure (default: <out>/psft_small_experiment.png)")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument(
         "--sample-method",
@@ -137,6 +177,7 @@ def main() -> None:
     losses = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     tl = [r["loss"] for r in losses if "loss" in r]
     print(f"\ntraining loss: first logged {tl[0]:.3f}, last logged {tl[-1]:.3f} ({len(tl)} records)")
+    print(f"figure: {plot(run, Path(a.figure) if a.figure else out / 'psft_small_experiment.png')}")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@
 _base_ = ["./base.py"]
 train = dict(experiment="oro", batch_size=1, epochs=1000, ckpt_every=500, log_every=10, num_workers=2)
 model = dict(
-    # PISA's released PSFT checkpoint folder (model/ shards) or our PSFT export, e.g.
+    # PISA's released PSFT checkpoint folder (models/download_opensora.sh; model/ shards) or our PSFT export, e.g.
     # outputs/post_training/000-psft/export/ema
-    model_path="{{$PISA_CKPT_ROOT:./models}}/pisa/base",
+    model_path="{{$PISA_CKPT_ROOT:./models}}/pisa/checkpoints/base",
 )
 data = dict(manifest="{{$PISA_DATA_ROOT:./data}}/sim/psft/oro.csv", limit=1000, latent_cache_dir=None)
 scheduler = dict(num_sampling_steps=10, cfg_scale=4.0, use_timestep_transform=True, sample_method="logit-normal")

@@ -91,6 +91,8 @@ class TrainArgs:
                 raise ValueError(f"train.{name} must be >= 1")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError("train.ema_decay must be in [0, 1)")
+        if self.resume == "auto" and not self.run_dir:
+            raise ValueError("train.resume='auto' needs train.run_dir (--run-dir): the run folder to continue")
 
 
 class NonFiniteLossError(RuntimeError):
@@ -400,8 +402,9 @@ def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, d: Dist, e
     final = root / f"step-{step:07d}"
     tmp = root / f".tmp-step-{step:07d}"
     if d.main:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(".tmp-step-*"):  # left by a run killed while saving
+            shutil.rmtree(stale, ignore_errors=True)
         tmp.mkdir(parents=True)
     d.barrier()
     dcp.save(_train_state(model, optimizer, ema), checkpoint_id=str(tmp))

@@ -157,3 +157,16 @@ def test_two_process_gloo_run(sim, cache, tmp_path, parallel):
     exported = stdit3_from_pretrained(str(run / "export" / "ema")).state_dict()
     assert max_abs_diff({k: exported[k] for k in ema}, ema) == 0
     assert torch.isfinite(torch.cat([v.flatten() for v in ema.values()])).all()
+
+
+def test_incomplete_checkpoints_are_ignored(tmp_path):
+    root = tmp_path / "checkpoints"
+    (root / "step-0000002").mkdir(parents=True)
+    (root / "step-0000002" / "trainer_state.json").write_text("{}")
+    (root / ".tmp-step-0000004").mkdir()  # killed while saving
+    (root / "step-0000003").mkdir()  # no trainer_state.json
+    assert [p.name for p in E.list_checkpoints(tmp_path)] == ["step-0000002"]
+    args = E.TrainArgs(run_dir=str(tmp_path), resume="auto")
+    assert E.find_resume(args, tmp_path).name == "step-0000002"
+    with pytest.raises(ValueError, match="needs train.run_dir"):
+        E.TrainArgs(resume="auto")
