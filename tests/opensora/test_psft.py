@@ -170,3 +170,37 @@ def test_incomplete_checkpoints_are_ignored(tmp_path):
     assert E.find_resume(args, tmp_path).name == "step-0000002"
     with pytest.raises(ValueError, match="needs train.run_dir"):
         E.TrainArgs(resume="auto")
+
+
+@pytest.mark.parametrize("segmenter", ["template", "sam2"])
+def test_validation_generates_segments_and_scores(sim, cache, tmp_path, segmenter):
+    import json
+
+    from evaluation.perception.sam2 import save_tiny_sam2
+
+    sam2 = save_tiny_sam2(tmp_path / "tiny_sam2", image_size=32)
+    run = tmp_path / "run"
+    argv = tiny_argv(sim, run, cache, "--max-steps", "1")
+    argv = [a for a in argv if a != "--validation.manifest=None"]
+    argv += [
+        f"--validation.manifest={sim / 'psft.csv'}",
+        "--validation.limit=2",
+        "--validation.num_sampling_steps=2",
+        f"--validation.segmenter={segmenter}",
+        f"--validation.sam2_path={sam2}",
+        "--validation.sam2_image_size=None",
+    ]
+    assert main(argv) == 0
+    for step in ("step-0000000", "step-0000001"):  # before the first and after the last step
+        summary = json.loads((run / "val" / step / "summary.json").read_text())
+        assert summary["counts"] == {"expected": 2, "found": 2, "evaluated": 2, "failed": 0}
+        assert summary["segmenter"]["adapter"] == ("sam2_video" if segmenter == "sam2" else "template_tracker")
+        for sid in [
+            r["sample_id"] for r in map(json.loads, (run / "val" / step / "per_sample.jsonl").read_text().splitlines())
+        ]:
+            assert (run / "val" / step / sid / "mask.npz").is_file() and (
+                run / "val" / step / sid / "movie.mp4"
+            ).is_file()
+    logged = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    val = [r for r in logged if "val/l2" in r]
+    assert [r["step"] for r in val] == [0, 1] and all(np.isfinite(r["val/l2"]) for r in val)
