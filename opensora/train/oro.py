@@ -36,12 +36,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors
 from opensora.inference import sample_i2v
 from opensora.rewards import RewardSet, check_reward_configs
 from opensora.train import engine as E
-from opensora.train.loop import Context, Job, fit
-from opensora.train.psft import add_train_flags
+from opensora.train.loop import Context, Job
+from opensora.train.psft import train_main
 
 DEFAULT_CONFIG = "configs/post_training/oro_seg.py"
 REWARD_NEEDS = {"segmentation": ("mask",)}
@@ -192,15 +191,7 @@ class ORO(Job):
 
 def main(argv=None) -> int:
     """Parse the command line and train."""
-    flags, cfg = parse_cli(
-        argv,
-        prog="python -m opensora.train.oro",
-        description=__doc__,
-        default_config=DEFAULT_CONFIG,
-        add_flags=add_train_flags,
-    )
-    copy_flags(cfg, "train", flags, ("run_dir", "resume", "max_steps", "outputs"))
-    return run_reporting_errors(lambda c: fit(c, ORO(c)), cfg)
+    return train_main(argv, "python -m opensora.train.oro", __doc__, DEFAULT_CONFIG, ORO)
 
 
 if __name__ == "__main__":

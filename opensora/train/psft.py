@@ -72,17 +72,18 @@ def add_train_flags(p) -> None:
     p.add_argument("--outputs", help="parent folder of new run folders")
 
 
-def main(argv=None) -> int:
-    """Parse the command line and train."""
+def train_main(argv, prog: str, description: str, default_config: str, make_job) -> int:
+    """The PSFT/ORO command line: parse, copy the shared flags into ``train``, ``fit`` with ``make_job(cfg)``."""
     flags, cfg = parse_cli(
-        argv,
-        prog="python -m opensora.train.psft",
-        description=__doc__,
-        default_config=DEFAULT_CONFIG,
-        add_flags=add_train_flags,
+        argv, prog=prog, description=description, default_config=default_config, add_flags=add_train_flags
     )
     copy_flags(cfg, "train", flags, ("run_dir", "resume", "max_steps", "outputs"))
-    return run_reporting_errors(lambda c: fit(c, PSFT()), cfg)
+    return run_reporting_errors(lambda c: fit(c, make_job(c)), cfg)
+
+
+def main(argv=None) -> int:
+    """Parse the command line and train."""
+    return train_main(argv, "python -m opensora.train.psft", __doc__, DEFAULT_CONFIG, lambda cfg: PSFT())
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from opensora.train import engine as E
 from opensora.train.components import DataArgs, ModelArgs, TextTable, build_stdit3, build_vae
 from opensora.train.loop import Context
 from opensora.train.oro import ORO, main, merge_lora, select_frames
-from tests.opensora.train_helpers import losses, simulate
+from tests.opensora.train_helpers import flags, losses, simulate, torchrun_two
 
 REWARDS = {
     "segmentation": "dict(type='segmentation', model='{d}/tiny_sam2', image_size=32)",
@@ -84,6 +84,25 @@ def make_context(sim, cache, reward: str, **extra):
     return job, ctx, model, batch
 
 
+def sample_clip(ctx, model, batch, grad_steps: int, checkpoint_model: bool = False):
+    """Latents of the first clip, sampled with gradients through the last ``grad_steps`` calls."""
+    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
+    return sample_i2v(
+        model,
+        ctx.vae,
+        batch["video"][:, :, 0],
+        y,
+        m,
+        ctx.sched,
+        num_frames=4,
+        fps=16,
+        dtype=torch.float32,
+        generator=torch.Generator().manual_seed(0),
+        grad_steps=grad_steps,
+        checkpoint_model=checkpoint_model,
+    )
+
+
 def test_soft_iou_loss_by_hand():
     p = torch.zeros(1, 1, 1, 2, 2)
     p[..., 0, 0] = 1.0
@@ -131,20 +150,7 @@ def test_one_step_gives_gradients_everywhere(sim, cache, reward, lora):
 
 def test_grad_steps_zero_builds_no_graph(sim, cache):
     job, ctx, model, batch = make_context(sim, cache, "segmentation")
-    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
-    z = sample_i2v(
-        model,
-        ctx.vae,
-        batch["video"][:, :, 0],
-        y,
-        m,
-        ctx.sched,
-        num_frames=4,
-        fps=16,
-        dtype=torch.float32,
-        generator=torch.Generator().manual_seed(0),
-        grad_steps=0,
-    )
+    z = sample_clip(ctx, model, batch, grad_steps=0)
     assert not z.requires_grad and z.grad_fn is None
 
 
@@ -161,21 +167,7 @@ def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_m
             output.register_hook(lambda g, i=i: received.add(i))
 
     model.register_forward_hook(hook)
-    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
-    z = sample_i2v(
-        model,
-        ctx.vae,
-        batch["video"][:, :, 0],
-        y,
-        m,
-        ctx.sched,
-        num_frames=4,
-        fps=16,
-        dtype=torch.float32,
-        generator=torch.Generator().manual_seed(0),
-        grad_steps=k,
-        checkpoint_model=checkpoint_model,
-    )
+    z = sample_clip(ctx, model, batch, grad_steps=k, checkpoint_model=checkpoint_model)
     n_forward = len(calls)
     z.square().mean().backward()
     assert n_forward == 3
@@ -206,8 +198,7 @@ def test_segmentation_reward_falls_when_overfitting(sim, cache, tmp_path):
         sim, tmp_path / "sensitive", "segmentation", **{"data.limit": 1, "train.lr": 1e-4, "train.ckpt_every": 1000}
     )
     o["model.text_encoder_path"], o["model.text_cache_dir"] = str(cache / "tiny_t5"), str(cache / "text")
-    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "30"]
-    argv += [f"--{k}={v!r}" if isinstance(v, (str, list)) else f"--{k}={v}" for k, v in o.items()]
+    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "30", *flags(o)]
     assert main(argv) == 0
     loss = losses(run)
     assert len(loss) == 30 and all(np.isfinite(loss))
@@ -220,32 +211,12 @@ def test_segmentation_reward_falls_when_overfitting(sim, cache, tmp_path):
 @pytest.mark.slow
 def test_two_process_fsdp_run_with_gradients_through_every_step(sim, cache, tmp_path):
     """Several forwards with a graph before one backward, under FSDP2 on two gloo processes."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     run = tmp_path / "run"
     o = oro_overrides(
         sim, cache, "segmentation", **{"oro.grad_steps": None, "train.parallel": "fsdp", "train.ckpt_every": 1}
     )
-    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "2"]
-    argv += [f"--{k}={v!r}" if isinstance(v, (str, list)) else f"--{k}={v}" for k, v in o.items()]
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node",
-        "2",
-        "-m",
-        "opensora.train.oro",
-        *argv,
-    ]
-    root = Path(__file__).resolve().parents[2]
-    res = subprocess.run(
-        cmd, cwd=root, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=400
-    )
+    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "2", *flags(o)]
+    res = torchrun_two("opensora.train.oro", argv)
     assert res.returncode == 0, res.stderr[-3000:]
     assert sorted(p.name for p in (run / "checkpoints" / "step-0000002").glob("*.distcp")) == [
         "__0_0.distcp",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +12,8 @@ from opensora.models import stdit3_from_pretrained
 from opensora.models.checkpoint import read_training_checkpoint
 from opensora.train import engine as E
 from opensora.train.psft import PSFT, main
-from tests.opensora.train_helpers import losses, max_abs_diff, simulate, tiny_argv
+from tests.opensora.train_helpers import losses, max_abs_diff, simulate, tiny_argv, torchrun_two
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -134,19 +130,7 @@ def test_two_process_gloo_run(sim, cache, tmp_path, parallel):
     run = tmp_path / "run"
     argv = tiny_argv(sim, run, cache, "--max-steps", "2", f"--train.parallel={parallel}", "--train.ckpt_every=1")
     # the text cache and tiny T5 are shared with the other tests (rank 0 writes them first)
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node",
-        "2",
-        "-m",
-        "opensora.train.psft",
-        *argv,
-    ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    res = torchrun_two("opensora.train.psft", argv, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     ckpt = run / "checkpoints" / "step-0000002"
     shards = sorted(p.name for p in ckpt.glob("*.distcp"))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
 TINY_CONFIG = "configs/post_training/tiny.py"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def simulate(out: Path, num: int = 10, frames: int = 8) -> Path:
@@ -50,3 +54,15 @@ def max_abs_diff(a: dict, b: dict) -> float:
     """Largest difference between two state dicts with the same keys."""
     assert a.keys() == b.keys()
     return max(float(np.abs(a[k].float().numpy() - b[k].float().numpy()).max()) for k in a)
+
+
+def flags(overrides: dict) -> list[str]:
+    """``--section.key=value`` arguments (strings and lists as Python literals)."""
+    return [f"--{k}={v!r}" if isinstance(v, (str, list)) else f"--{k}={v}" for k, v in overrides.items()]
+
+
+def torchrun_two(module: str, argv: list[str], timeout: int = 400) -> subprocess.CompletedProcess:
+    """``torchrun --standalone --nproc_per_node 2 -m module argv`` from the repository root (gloo, CPU)."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", module, *argv]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
