@@ -15,7 +15,6 @@ from opensora.train.psft import PSFT, main
 from tests.opensora.train_helpers import losses, max_abs_diff, simulate, tiny_argv, torchrun_two
 
 
-
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
     return simulate(tmp_path_factory.mktemp("sim"), num=10)
