@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
+
+from isolated import run_isolated  # benchmarks/isolated.py (the script folder is on sys.path)
 
 
 def measure(model_name: str, backward: bool, device: str, checkpointing: bool) -> dict:
@@ -107,12 +107,10 @@ def main(argv=None) -> None:
         plan.append(("STDiT3-XL/2", True, device, True))
     print(f"{'model':<24}{'pass':<9}{'device':<8}{'params (M)':>11}{'seconds':>10}{'peak GiB':>10}")
     for name, bwd, dev, ckpt in plan:
-        arg = json.dumps({"model_name": name, "backward": bwd, "device": dev, "checkpointing": ckpt})
-        res = subprocess.run([sys.executable, __file__, "--one", arg], capture_output=True, text=True)
-        if res.returncode != 0:
-            print(f"{name:<24}{'fwd+bwd' if bwd else 'fwd':<9}{dev:<8} failed: {res.stderr.strip().splitlines()[-1:]}")
+        r, err = run_isolated(__file__, {"model_name": name, "backward": bwd, "device": dev, "checkpointing": ckpt})
+        if r is None:
+            print(f"{name:<24}{'fwd+bwd' if bwd else 'fwd':<9}{dev:<8} failed: {err}")
             continue
-        r = json.loads(res.stdout.strip().splitlines()[-1])
         print(
             f"{r['model']:<24}{r['pass']:<9}{r['device']:<8}{r['params_m']:>11.1f}{r['seconds']:>10.3f}{r['peak_gib']:>10.2f}"
         )

@@ -23,11 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from isolated import run_isolated  # benchmarks/isolated.py (the script folder is on sys.path)
 
 
 def _rss_gib() -> float:
@@ -145,14 +145,11 @@ def main(argv=None) -> None:
     )
     base = {}
     for name, c in runs:
-        res = subprocess.run(
-            [sys.executable, __file__, "--one", json.dumps(c), "--steps", str(a.steps)], capture_output=True, text=True
-        )
+        r, err = run_isolated(__file__, c, "--steps", str(a.steps))
         size = "XL" if c["full_size"] else "tiny"
-        if res.returncode != 0:
-            print(f"{name:<36}{size:<6} failed: {res.stderr.strip().splitlines()[-1:]}")
+        if r is None:
+            print(f"{name:<36}{size:<6} failed: {err}")
             continue
-        r = json.loads(res.stdout.strip().splitlines()[-1])
         b = base.setdefault(size, r)
         mem = f"{r['peak_gib'] / b['peak_gib']:.2f}" if b["peak_gib"] > 0 else "-"
         print(

@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
+
+from isolated import run_isolated  # benchmarks/isolated.py (the script folder is on sys.path)
 
 
 def measure(adapter: str, size: str, grad: bool, frames: int) -> dict:
@@ -110,14 +110,10 @@ def main(argv=None) -> None:
     for adapter in a.adapters:
         for size in sizes + (["full@256"] if adapter == "sam2" and not a.skip_full else []):
             for grad in (False, True):
-                arg = json.dumps({"adapter": adapter, "size": size, "grad": grad, "frames": a.frames})
-                res = subprocess.run([sys.executable, __file__, "--one", arg], capture_output=True, text=True)
-                if res.returncode != 0:
-                    print(
-                        f"{adapter:<8}{size:<9}{'grad' if grad else 'inference':<11} failed: {res.stderr.strip().splitlines()[-1:]}"
-                    )
+                r, err = run_isolated(__file__, {"adapter": adapter, "size": size, "grad": grad, "frames": a.frames})
+                if r is None:
+                    print(f"{adapter:<8}{size:<9}{'grad' if grad else 'inference':<11} failed: {err}")
                     continue
-                r = json.loads(res.stdout.strip().splitlines()[-1])
                 print(
                     f"{r['adapter']:<8}{r['size']:<9}{r['mode']:<11}{r['fps']:>10.2f}{r['peak_gib']:>10.2f}", flush=True
                 )

@@ -23,9 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
+
+from isolated import run_isolated  # benchmarks/isolated.py (the script folder is on sys.path)
 
 
 def measure(
@@ -145,13 +145,10 @@ def main(argv=None) -> None:
     )
     ref = None
     for i, (name, c) in enumerate(plan):
-        res = subprocess.run(
-            [sys.executable, __file__, "--one", json.dumps(c), "--steps", str(a.steps)], capture_output=True, text=True
-        )
-        if res.returncode != 0:
-            print(f"{name:<36} failed: {res.stderr.strip().splitlines()[-1:]}")
+        r, err = run_isolated(__file__, c, "--steps", str(a.steps))
+        if r is None:
+            print(f"{name:<36} failed: {err}")
             continue
-        r = json.loads(res.stdout.strip().splitlines()[-1])
         ref = r["seconds"] if i == 1 else ref
         ratio = f"{ref / r['seconds']:.2f}x" if ref else "-"
         mfu = f"{r['tflops_per_s'] / a.peak_tflops:.1%}" if c["device"] == "cuda" else "-"
