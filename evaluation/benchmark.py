@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from evaluation import metrics as M
-from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, read_clip_info, read_mask
+from evaluation.errors import ConfigError
+from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, find_samples, read_clip_info, read_mask
 
 SPLITS = ("real", "sim_seen", "sim_unseen", "custom")
 OBJECT_SELECTION = ("auto", "last", "highest_point")
@@ -51,6 +52,7 @@ class EvalArgs:
     object_selection: str = "auto"  # auto | last | highest_point
     metrics: list[str] | None = None  # None = every registered metric
     allow_missing: bool = False
+    allow_short: bool = False  # score predictions shorter than the ground truth on the overlap (flagged)
     workers: int = 1
     bootstrap_samples: int = 1000
     seed: int = 0
@@ -108,7 +110,12 @@ def load_manifest(path: str | os.PathLike) -> list[EvalItem]:
     if not path.is_file():
         raise SchemaError(path, "manifest does not exist")
     items = []
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+    first_line: dict[tuple[str, str], int] = {}
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise SchemaError(path, f"cannot read manifest ({e})") from e
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
@@ -121,20 +128,27 @@ def load_manifest(path: str | os.PathLike) -> list[EvalItem]:
         missing = [k for k in ("gt_mask", "gt_fps", "pd_mask", "pd_fps") if k not in rec]
         if missing:
             raise SchemaError(where, f"missing key(s) {missing}")
+        if not all(isinstance(rec[k], str) and rec[k] for k in ("gt_mask", "pd_mask")):
+            raise SchemaError(where, "gt_mask and pd_mask must be non-empty paths")
         gt_mask = _resolve(rec["gt_mask"], path.parent)
         ann = rec.get("gt_annotation")
-        items.append(
-            EvalItem(
-                index=len(items),
-                sample_id=rec.get("sample_id") or Path(rec["gt_mask"]).parent.name,
-                gt_mask=gt_mask,
-                gt_fps=_positive_fps(rec["gt_fps"], where),
-                pd_mask=_resolve(rec["pd_mask"], path.parent),
-                pd_fps=_positive_fps(rec["pd_fps"], where),
-                gt_annotation=_resolve(ann, path.parent) if ann else None,
-                extra={"gt_mask_arg": rec["gt_mask"], "pd_mask_arg": rec["pd_mask"]},
-            )
+        item = EvalItem(
+            index=len(items),
+            sample_id=rec.get("sample_id") or Path(rec["gt_mask"]).parent.name,
+            gt_mask=gt_mask,
+            gt_fps=_positive_fps(rec["gt_fps"], where),
+            pd_mask=_resolve(rec["pd_mask"], path.parent),
+            pd_fps=_positive_fps(rec["pd_fps"], where),
+            gt_annotation=_resolve(ann, path.parent) if ann else None,
+            extra={"gt_mask_arg": rec["gt_mask"], "pd_mask_arg": rec["pd_mask"]},
         )
+        pair = (os.path.realpath(item.gt_mask), os.path.realpath(item.pd_mask))
+        if pair in first_line:
+            raise SchemaError(
+                where, f"duplicates line {first_line[pair]} (same gt_mask and pd_mask): it would be scored twice"
+            )
+        first_line[pair] = lineno
+        items.append(item)
     if not items:
         raise SchemaError(path, "manifest has no entries")
     return items
@@ -152,18 +166,20 @@ def _fps_of(sample: Path, fallback: float | None, what: str) -> float:
 
 
 def items_from_dirs(args: EvalArgs) -> list[EvalItem]:
-    """Pair every ground-truth sample (a folder with ``mask.npz``) with ``pred_root/<same id>/mask.npz``.
+    """Pair every ground-truth sample (a folder with frames or ``clip_info.json``, symlinks followed)
+    with ``pred_root/<same id>/mask.npz``.
 
-    A prediction that is missing still yields an item, so it is reported as a failure.
+    A ground-truth sample without ``mask.npz`` or a missing prediction still yields an item, so
+    it is reported as a failure, never silently left out of the split.
     """
     gt_root, pred_root = Path(args.gt_root), Path(args.pred_root)
     if not gt_root.is_dir():
         raise SchemaError(gt_root, "ground-truth root does not exist")
     if not pred_root.is_dir():
         raise SchemaError(pred_root, "prediction root does not exist")
-    samples = sorted(p.parent for p in gt_root.rglob(MASK_FILE))
+    samples = find_samples(gt_root)
     if not samples:
-        raise SchemaError(gt_root, f"no {MASK_FILE} found under the ground-truth root")
+        raise SchemaError(gt_root, "no samples (folders with frames or clip_info.json) under the ground-truth root")
     items = []
     for sample in samples:
         sid = sample.relative_to(gt_root).as_posix()
@@ -187,11 +203,11 @@ def items_from_dirs(args: EvalArgs) -> list[EvalItem]:
 def load_items(args: EvalArgs) -> list[EvalItem]:
     """Items from ``config_file`` or from ``gt_root``/``pred_root`` (exactly one must be given)."""
     if bool(args.config_file) == bool(args.gt_root or args.pred_root):
-        raise ValueError("give either --config_file or both --gt-root and --pred-root")
+        raise ConfigError("give either --config_file or both --gt-root and --pred-root")
     if args.config_file:
         return load_manifest(args.config_file)
     if not (args.gt_root and args.pred_root):
-        raise ValueError("--gt-root and --pred-root must be given together")
+        raise ConfigError("--gt-root and --pred-root must be given together")
     return items_from_dirs(args)
 
 
@@ -230,10 +246,32 @@ def select_object(num_objects: int, points: list | None, mode: str) -> int:
 # --------------------------------------------------------------------------------------------
 # one video
 # --------------------------------------------------------------------------------------------
-def load_pair(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """Read, check and align one pair: ``(pred bool [T', H, W], gt bool [T', H, W], object index)``."""
-    gt = read_mask(item.gt_mask)
-    pd = read_mask(item.pd_mask)
+def _read_checked_mask(path: str) -> np.ndarray:
+    """``read_mask`` plus: the frame count must equal ``num_frames`` of a ``clip_info.json`` beside it."""
+    mask = read_mask(path)
+    info_path = Path(path).parent / CLIP_INFO_FILE
+    if info_path.is_file():
+        n = read_clip_info(info_path).get("num_frames")
+        if n is not None and n != mask.shape[0]:
+            raise SchemaError(path, f"mask has {mask.shape[0]} frames but {info_path} says num_frames={n}")
+    return mask
+
+
+def is_short(num_pd: int, num_gt: int, gt_fps: float, pd_fps: float) -> bool:
+    """The prediction ends before the ground truth: ``(num_pd + 0.5) / pd_fps < num_gt / gt_fps``.
+
+    Half a predicted frame of slack absorbs the off-by-one of frame-count conventions (PisaBench
+    real: 32 frames at 16 fps against 240 at 120 fps is not short; 31 frames is).
+    """
+    return (num_pd + 0.5) / pd_fps < num_gt / gt_fps
+
+
+def load_pair(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """Read, check and align one pair: ``(pred bool [T', H, W], gt bool [T', H, W], object index, short)``."""
+    if not Path(item.gt_mask).is_file():
+        raise SchemaError(item.gt_mask, "ground-truth mask does not exist (every ground-truth sample needs mask.npz)")
+    gt = _read_checked_mask(item.gt_mask)
+    pd = _read_checked_mask(item.pd_mask)
     if pd.shape[2:] != gt.shape[2:]:
         raise SchemaError(
             item.pd_mask,
@@ -257,7 +295,8 @@ def load_pair(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int]:
     idx = align_indices(pd.shape[0], gt.shape[0], item.gt_fps, item.pd_fps)
     if len(idx) == 0:
         raise SchemaError(item.pd_mask, "no predicted frame falls inside the ground-truth clip")
-    return pd[: len(idx), k_pd], gt[idx, k], k
+    short = is_short(pd.shape[0], gt.shape[0], item.gt_fps, item.pd_fps)
+    return pd[: len(idx), k_pd], gt[idx, k], k, short
 
 
 def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
@@ -275,11 +314,19 @@ def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
     try:
         if not math.isfinite(item.pd_fps):
             raise SchemaError(Path(item.pd_mask).parent, "prediction sample directory is missing")
-        pred, gt, k = load_pair(item, args.object_selection)
+        pred, gt, k, short = load_pair(item, args.object_selection)
+        if short and not args.allow_short:
+            raise SchemaError(
+                item.pd_mask,
+                f"short_prediction: {pred.shape[0]} frames at {item.pd_fps:g} fps end before the ground truth "
+                f"({item.gt_mask}) does; --allow-short scores the overlap and flags it",
+            )
         values = M.compute_all(pred, gt, item.pd_fps, args.metrics)
-    except (SchemaError, ValueError) as e:
+    except SchemaError as e:
         return {**record, "status": "failed", "error": str(e)}
-    record.update(status="ok", object_index=k, frames_evaluated=int(gt.shape[0]), **values)
+    record.update(
+        status="ok", object_index=k, frames_evaluated=int(gt.shape[0]), short_prediction=bool(short), **values
+    )
     record["_centroids"] = {"gt": M.centroids(gt).tolist(), "pd": M.centroids(pred).tolist()}
     return record
 
@@ -333,6 +380,7 @@ def summarize(records: list[dict], args: EvalArgs) -> dict:
         "flags": {
             "videos_with_vanished_object": sum(bool(r.get("object_vanished")) for r in ok),
             "videos_with_static_object": sum(bool(r.get("object_static")) for r in ok),
+            "videos_with_short_prediction": sum(bool(r.get("short_prediction")) for r in ok),
         },
         "failures": [{"index": r["index"], "pd_mask": r["pd_mask"], "error": r["error"]} for r in failed],
     }

@@ -19,9 +19,14 @@ import ast
 import dataclasses
 import json
 import os
+import sys
+import types
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+from evaluation.errors import ConfigError, UserError
 
 T = TypeVar("T")
 ROOT_ENV_DEFAULTS = {"PISA_DATA_ROOT": "./data", "PISA_CKPT_ROOT": "./models", "PISA_OUT_ROOT": "./outputs"}
@@ -63,8 +68,8 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
     """Load an mmengine config and apply overrides to existing keys only.
 
     Raises:
-        FileNotFoundError: the config file does not exist.
-        KeyError: an override names a key the config does not have (a typo).
+        ConfigError: the config file does not exist or cannot be parsed (syntax error, bad
+            ``_base_``), or an override names a key the config does not have (a typo).
     """
     import logging
 
@@ -73,7 +78,7 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"config file not found: {path}")
+        raise ConfigError(f"config file not found: {path}")
     for k, v in ROOT_ENV_DEFAULTS.items():
         os.environ.setdefault(k, v)
     logger = MMLogger.get_current_instance()
@@ -81,6 +86,8 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
     logger.setLevel(logging.WARNING)  # mmengine logs every {{$VAR:default}} substitution at INFO
     try:
         cfg = Config.fromfile(str(path))
+    except Exception as e:  # mmengine re-raises syntax errors, bad _base_ paths and exec errors
+        raise ConfigError(f"{path}: cannot load the config ({type(e).__name__}: {e})") from e
     finally:
         logger.setLevel(level)
     for dotted, value in (overrides or {}).items():
@@ -89,24 +96,98 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         for i, part in enumerate(parts):
             if not hasattr(node, "keys") or part not in node:
                 known = ", ".join(sorted(node.keys())) if hasattr(node, "keys") else "(not a section)"
-                raise KeyError(f"{path}: override --{dotted}: no key {'.'.join(parts[: i + 1])!r}; known: {known}")
+                raise ConfigError(
+                    f"{path}: override --{dotted}: no key {'.'.join(parts[: i + 1])!r}; known: {known}"
+                )
             if i < len(parts) - 1:
                 node = node[part]
         node[parts[-1]] = value
     return cfg
 
 
+def _type_name(tp) -> str:
+    if tp is type(None):
+        return "None"
+    if isinstance(tp, type) and not typing.get_args(tp):
+        return tp.__name__
+    return str(tp).replace("typing.", "")
+
+
+def _matches(value: Any, tp) -> bool:
+    """Whether ``value`` fits the annotation ``tp`` (bool is not an int; an int is a float)."""
+    if tp is Any or tp is object:
+        return True
+    if tp is type(None) or tp is None:
+        return value is None
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, a) for a in args)
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is str:
+        return isinstance(value, str)
+    if tp in (list, tuple) or origin in (list, tuple):  # configs write lists and tuples interchangeably
+        if not isinstance(value, (list, tuple)):
+            return False
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(_matches(v, a) for v, a in zip(value, args, strict=True))
+        return all(_matches(v, args[0]) for v in value) if args else True
+    if tp is dict or origin is dict:
+        if not hasattr(value, "items"):
+            return False
+        if args:
+            return all(_matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
+        return True
+    if isinstance(tp, type):
+        return isinstance(value, tp)
+    return True  # an annotation this checker does not model (none in the config sections today)
+
+
+def check_value(where: str, value: Any, tp) -> None:
+    """Raise :class:`ConfigError` naming ``where`` when ``value`` does not fit ``tp``."""
+    if _matches(value, tp):
+        return
+    hint = ""
+    if typing.get_origin(tp) in (list, tuple) or tp in (list, tuple) or any(
+        typing.get_origin(a) in (list, tuple) for a in typing.get_args(tp)
+    ):
+        if isinstance(value, str):
+            hint = f" (write a list: --{where}=\"['{value}']\")"
+    raise ConfigError(f"{where} = {value!r} ({type(value).__name__}): expected {_type_name(tp)}{hint}")
+
+
 def section(cfg, name: str, cls: type[T]) -> T:
-    """Convert config section ``name`` into dataclass ``cls``; unknown keys raise ``TypeError``."""
+    """Convert config section ``name`` into dataclass ``cls``, checking every value's type.
+
+    Raises:
+        ConfigError: the section is missing, has an unknown key, a value of the wrong type or a
+            value the dataclass rejects; the message names the config file and ``name.key``.
+    """
+    source = getattr(cfg, "filename", None) or "config"
     raw = cfg.get(name) if hasattr(cfg, "get") else cfg[name]
     if raw is None:
-        raise KeyError(f"config has no section {name!r}")
+        raise ConfigError(f"{source}: config has no section {name!r}")
+    if not hasattr(raw, "keys"):
+        raise ConfigError(f"{source}: {name} must be a section (dict), got {raw!r}")
     data = raw.to_dict() if hasattr(raw, "to_dict") else dict(raw)
+    hints = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
     allowed = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise TypeError(f"unknown key(s) {unknown} in config section {name!r}; allowed: {sorted(allowed)}")
-    return cls(**data)
+        raise ConfigError(f"{source}: unknown key(s) {unknown} in config section {name!r}; allowed: {sorted(allowed)}")
+    for key, value in data.items():
+        try:
+            check_value(f"{name}.{key}", value, hints[key])
+        except ConfigError as e:
+            raise ConfigError(f"{source}: {e}") from None
+    try:
+        return cls(**data)
+    except (ValueError, TypeError) as e:  # __post_init__ range checks
+        raise ConfigError(f"{source}: section {name!r}: {e}") from e
 
 
 def parse_cli(
@@ -136,7 +217,7 @@ def parse_cli(
     args, rest = parser.parse_known_args(argv)
     try:
         cfg = load_config(args.config, parse_overrides(rest))
-    except (FileNotFoundError, KeyError) as e:
+    except UserError as e:
         parser.error(str(e))
     return args, cfg
 
@@ -150,12 +231,8 @@ def set_if_given(cfg, dotted: str, value: Any) -> None:
     for p in parents:
         node = node[p]
     if last not in node:
-        raise KeyError(f"config has no key {dotted!r}")
+        raise ConfigError(f"config has no key {dotted!r}")
     node[last] = value
-
-
-# what a user can get wrong (bad files, values, missing optional packages): reported, not traced
-USER_ERRORS = (ValueError, KeyError, FileNotFoundError, ImportError, TypeError)
 
 
 def copy_flags(cfg, section_name: str, flags, keys) -> None:
@@ -165,12 +242,13 @@ def copy_flags(cfg, section_name: str, flags, keys) -> None:
 
 
 def run_reporting_errors(run, cfg) -> int:
-    """``run(cfg)``, turning user errors into one ``error: …`` line and exit status 2."""
-    import sys
+    """``run(cfg)``, turning a :class:`UserError` into one ``error: …`` line and exit status 2.
 
+    Any other exception is a bug and keeps its traceback.
+    """
     try:
         return run(cfg)
-    except USER_ERRORS as e:
+    except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 

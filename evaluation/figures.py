@@ -79,7 +79,7 @@ def filmstrip(path: Path, item: EvalItem, record: dict, object_selection: str, n
     """Predicted frames with the predicted mask (blue fill) and the ground-truth outline (green)."""
     from PIL import Image
 
-    pred, gt, _ = load_pair(item, object_selection)
+    pred, gt, _, _ = load_pair(item, object_selection)
     t_sel = np.unique(np.linspace(0, len(gt) - 1, num_frames).round().astype(int))
     try:
         frames = read_frames(Path(item.pd_mask).parent)[: len(gt)]

@@ -11,7 +11,13 @@ Writes to ``--output_dir``: ``per_sample.jsonl`` (one line per input, in input o
 ``summary.json`` (means, bootstrap 95 % intervals, counts, failures, config, versions),
 ``report.md`` (the paper's table with this run beside it), ``figures/``, and the resolved
 ``config.py`` and ``env.json`` (git commit, package versions, command line).
-A video that cannot be scored is listed and makes the exit status 1, unless ``--allow-missing``.
+
+A video that cannot be scored (missing or corrupt mask, a ground-truth sample without
+``mask.npz``, a prediction shorter than its ground truth — see ``--allow-short``) makes the run
+fail: the folder then holds only ``failed-eval.json`` (every failure, the config, the versions)
+and the exit status is 1. ``--allow-missing`` writes the results of the rest and lists the
+failures in ``summary.json`` and ``failed-eval.json``. The output folder must be new, empty or an
+earlier evaluation run (README "Errors and recovery").
 """
 
 from __future__ import annotations
@@ -19,18 +25,19 @@ from __future__ import annotations
 import json
 import sys
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
-from tqdm import tqdm
-
 from evaluation import metrics as M
+from evaluation.batch import DONE, FAILED, Outcome, finish, run_jobs
 from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, load_items, summarize
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.figures import FigureArgs, write_figures
+from evaluation.outdirs import claim_output_dir
 from evaluation.report import console_summary, json_safe, markdown_report
 from evaluation.runinfo import environment
 from evaluation.schema import write_json, write_text
+
+RESULT_NAMES = ("per_sample.jsonl", "report.md", "figures", "config.py", "env.json", "summary.json")
 
 DEFAULT_CONFIG = "configs/eval/real.py"
 
@@ -57,16 +64,36 @@ def _flags(p):
         default=None,
         help="count and list failed videos in summary.json instead of exiting with status 1",
     )
+    p.add_argument(
+        "--allow-short",
+        "--allow_short",
+        dest="allow_short",
+        action="store_true",
+        default=None,
+        help="score predictions that end before the ground truth on the overlap (flagged short_prediction)",
+    )
 
 
 def evaluate_all(items: list[EvalItem], args: EvalArgs) -> list[dict]:
-    """Score every item, in parallel when ``args.workers > 1``; results keep the input order."""
-    fn = partial(evaluate_item, args=args)
-    bar = dict(total=len(items), desc="evaluating", unit="video", disable=None)
-    if args.workers == 1:
-        return [fn(it) for it in tqdm(items, **bar)]
-    with get_context("spawn").Pool(args.workers) as pool:
-        return list(tqdm(pool.imap(fn, items, chunksize=4), **bar))
+    """Score every item, in parallel when ``args.workers > 1``; records keep the input order."""
+    outcomes = run_jobs(
+        items,
+        partial(evaluate_item, args=args),
+        key=_item_key,
+        workers=args.workers,
+        desc="evaluating",
+        unit="video",
+    )
+    return [o.value for o in outcomes]
+
+
+def _item_key(item: EvalItem) -> int:
+    return item.index
+
+
+def _outcome(record: dict) -> Outcome:
+    ok = record["status"] == "ok"
+    return Outcome(f"[{record['index']}] {record['pd_mask']}", DONE if ok else FAILED, record, record.get("error"))
 
 
 def write_outputs(out_dir: Path, records: list[dict], summary: dict) -> None:
@@ -82,26 +109,31 @@ def run(cfg) -> int:
     fig_args = section(cfg, "figures", FigureArgs)
     out_dir = Path(args.output_dir)
     items = load_items(args)
+    claim_output_dir(out_dir, "eval")
     records = evaluate_all(items, args)
     summary = summarize(records, args)
     summary["config"] = config_to_dict(cfg)
     summary["versions"] = environment()
-    write_outputs(out_dir, records, summary)
-    cfg.dump(str(out_dir / "config.py"))  # the resolved config, re-runnable as is
-    write_json(out_dir / "env.json", summary["versions"])
-    (out_dir / "report.md").write_text(markdown_report([json_safe(summary)]))
-    write_figures(out_dir, items, records, fig_args, args.object_selection, args.metrics or list(M.METRICS))
-    print(console_summary(summary))
-    print(f"results in {out_dir}/ (per_sample.jsonl, summary.json, report.md, figures/)")
-    failed = summary["failures"]
-    if failed:
-        print(f"{len(failed)} of {len(records)} videos failed:", file=sys.stderr)
-        for f in failed:
-            print(f"  [{f['index']}] {f['error']}", file=sys.stderr)
-        if not args.allow_missing:
-            print("exit status 1 (use --allow-missing to count failures and continue)", file=sys.stderr)
-            return 1
-    return 0
+
+    def write_results() -> None:
+        cfg.dump(str(out_dir / "config.py"))  # the resolved config, re-runnable as is
+        write_json(out_dir / "env.json", summary["versions"])
+        write_text(out_dir / "report.md", markdown_report([json_safe(summary)]))
+        write_figures(out_dir, items, records, fig_args, args.object_selection, args.metrics or list(M.METRICS))
+        write_outputs(out_dir, records, summary)  # summary.json last: its presence means a finished run
+        print(console_summary(summary))
+        print(f"results in {out_dir}/ (per_sample.jsonl, summary.json, report.md, figures/)")
+
+    return finish(
+        out_dir,
+        "eval",
+        [_outcome(r) for r in records],
+        allow=args.allow_missing,
+        allow_flag="--allow-missing",
+        write_results=write_results,
+        result_names=RESULT_NAMES,
+        info={"config": summary["config"], "counts_by_stage": summary["counts"]},
+    )
 
 
 def main(argv=None) -> int:
@@ -113,7 +145,17 @@ def main(argv=None) -> int:
         cfg,
         "eval",
         flags,
-        ("config_file", "gt_root", "pred_root", "output_dir", "model", "split", "workers", "allow_missing"),
+        (
+            "config_file",
+            "gt_root",
+            "pred_root",
+            "output_dir",
+            "model",
+            "split",
+            "workers",
+            "allow_missing",
+            "allow_short",
+        ),
     )
     return run_reporting_errors(run, cfg)
 

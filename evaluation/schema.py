@@ -31,6 +31,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from evaluation.errors import InputError
+from evaluation.outdirs import temp_name
+
 MASK_FILE = "mask.npz"
 DEPTH_FILE = "depth.npz"
 FLOW_FILE = "flow.npz"
@@ -40,13 +43,8 @@ SIM_FRAME_PREFIX = "rgba_"  # simulated clips: rgba_00000.jpg; real PisaBench cl
 _FRAME_RE = re.compile(r"^(rgba_)?(\d{5})\.(jpg|jpeg|png)$", re.IGNORECASE)
 
 
-class SchemaError(ValueError):
+class SchemaError(InputError):
     """A file does not follow the data schema; the message names the file and the problem."""
-
-    def __init__(self, path: str | os.PathLike, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -59,7 +57,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(temp_name(path.name))
     try:
         with open(tmp, mode) as f:
             write(f)
@@ -460,9 +458,37 @@ def validate_sample(sample_dir: str | os.PathLike, *, require_square: bool = Tru
     return summary
 
 
+def is_sample_dir(path: str | os.PathLike) -> bool:
+    """A sample folder holds ``clip_info.json`` or frames (``rgba_00000.jpg`` / ``00000.jpg`` …)."""
+    path = Path(path)
+    if (path / CLIP_INFO_FILE).is_file():
+        return True
+    try:
+        return any(_FRAME_RE.match(p.name) for p in path.iterdir())
+    except OSError:
+        return False
+
+
 def find_samples(root: str | os.PathLike) -> list[Path]:
-    """Sample directories under ``root`` (any depth): those holding ``clip_info.json``, sorted."""
+    """Sample folders under ``root`` (any depth, symlinks followed, hidden folders skipped), sorted.
+
+    A folder is a sample when it holds ``clip_info.json`` or frames; a sample may lack any other
+    file (the caller decides whether that is an error). Symlink loops are visited once.
+    """
     root = Path(root)
     if not root.is_dir():
         raise SchemaError(root, "directory does not exist")
-    return sorted(p.parent for p in root.rglob(CLIP_INFO_FILE))
+    found, seen = [], set()
+    for dirpath, dirnames, _ in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if Path(dirpath) != root and is_sample_dir(dirpath):
+            found.append(Path(dirpath))
+            dirnames[:] = []  # samples do not nest
+    if not found and is_sample_dir(root):
+        found.append(root)
+    return sorted(found)

@@ -8,6 +8,7 @@ import pytest
 
 from evaluation.benchmark import EvalArgs
 from evaluation.config import load_config, parse_overrides, section
+from evaluation.errors import ConfigError
 from evaluation.convert import ConvertArgs
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
@@ -64,7 +65,7 @@ def test_config_loads_and_validates(path):
 def test_unknown_key_in_section_raises(tmp_path):
     p = tmp_path / "bad.py"
     p.write_text("eval = dict(workerz=2)\n")
-    with pytest.raises(TypeError, match="unknown key"):
+    with pytest.raises(ConfigError, match="unknown key"):
         section(load_config(p), "eval", EvalArgs)
 
 
@@ -76,7 +77,7 @@ def test_overrides_parse_and_only_touch_existing_keys():
     }
     cfg = load_config(ROOT / "configs/eval/sim.py", {"eval.workers": 3})
     assert cfg.eval.workers == 3 and cfg.eval.split == "sim_seen"
-    with pytest.raises(KeyError, match="no key"):
+    with pytest.raises(ConfigError, match="no key"):
         load_config(ROOT / "configs/eval/sim.py", {"eval.nope": 1})
 
 

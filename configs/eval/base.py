@@ -12,6 +12,7 @@ eval = dict(
     object_selection="auto",
     metrics=None,
     allow_missing=False,
+    allow_short=False,
     workers=1,
     bootstrap_samples=1000,
     seed=0,

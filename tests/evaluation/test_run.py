@@ -105,10 +105,14 @@ def test_directory_mode_missing_prediction_fails_loudly(bench, capsys):
     ]
     assert R.main(argv) == 1
     err = capsys.readouterr().err
-    assert "1 of 3 videos failed" in err and "c2" in err
+    assert "1 of 3 failed" in err and "c2" in err
+    # a failed run leaves only its failure record, nothing that looks like a result
+    assert sorted(p.name for p in out.iterdir()) == [".pisa-output.json", "failed-eval.json"]
+    record = json.loads((out / "failed-eval.json").read_text())
+    assert record["counts"]["failed"] == 1 and "c2" in record["failures"][0]["job"]
+    assert R.main([*argv, "--allow-missing"]) == 0
     recs = [json.loads(x) for x in (out / "per_sample.jsonl").read_text().splitlines()]
     assert [r["status"] for r in recs] == ["ok", "ok", "failed"]
-    assert R.main([*argv, "--allow-missing"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["counts"]["failed"] == 1 and summary["counts"]["evaluated"] == 2
     assert "c2" in summary["failures"][0]["error"]
