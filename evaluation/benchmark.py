@@ -166,10 +166,9 @@ def _fps_of(sample: Path, fallback: float | None, what: str) -> float:
 
 
 def items_from_dirs(args: EvalArgs) -> list[EvalItem]:
-    """Pair every ground-truth sample (a folder with frames or ``clip_info.json``, symlinks followed)
-    with ``pred_root/<same id>/mask.npz``.
+    """Pair every ground-truth sample with ``pred_root/<same id>/mask.npz``.
 
-    A ground-truth sample without ``mask.npz`` or a missing prediction still yields an item, so
+    Samples are folders with frames or ``clip_info.json`` (symlinks followed). A ground-truth sample without ``mask.npz`` or a missing prediction still yields an item, so
     it is reported as a failure, never silently left out of the split.
     """
     gt_root, pred_root = Path(args.gt_root), Path(args.pred_root)

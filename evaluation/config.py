@@ -96,9 +96,7 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         for i, part in enumerate(parts):
             if not hasattr(node, "keys") or part not in node:
                 known = ", ".join(sorted(node.keys())) if hasattr(node, "keys") else "(not a section)"
-                raise ConfigError(
-                    f"{path}: override --{dotted}: no key {'.'.join(parts[: i + 1])!r}; known: {known}"
-                )
+                raise ConfigError(f"{path}: override --{dotted}: no key {'.'.join(parts[: i + 1])!r}; known: {known}")
             if i < len(parts) - 1:
                 node = node[part]
         node[parts[-1]] = value
@@ -152,8 +150,10 @@ def check_value(where: str, value: Any, tp) -> None:
     if _matches(value, tp):
         return
     hint = ""
-    if typing.get_origin(tp) in (list, tuple) or tp in (list, tuple) or any(
-        typing.get_origin(a) in (list, tuple) for a in typing.get_args(tp)
+    if (
+        typing.get_origin(tp) in (list, tuple)
+        or tp in (list, tuple)
+        or any(typing.get_origin(a) in (list, tuple) for a in typing.get_args(tp))
     ):
         if isinstance(value, str):
             hint = f" (write a list: --{where}=\"['{value}']\")"

@@ -17,25 +17,34 @@ What happens to each sample (as the released converter does for square input):
 - ``clip_info.json`` gets the new ``height``/``width`` and a ``conversion`` record.
 
 Non-square input is refused unless ``--crop center`` (central square) or ``--pad`` (black
-borders to a square) is given; points and masks go through the same crop or pad. A finished
-sample (its ``clip_info.json`` is written last) is skipped on re-runs, so the job is resumable.
-Failures are listed and make the exit status 1 unless ``--allow-failures``.
+borders to a square) is given; points and masks go through the same crop or pad.
+
+Each converted sample is written in a temporary folder and renamed into place with a ``DONE``
+record (files, sizes, sha256) written last; a finished sample whose files still match its
+record is skipped on re-runs, a damaged one is converted again (and said so), and a folder at
+the destination that is not a sample written by this tool is an error (nothing is deleted).
+Every sample folder under ``--src-root`` (frames or ``clip_info.json``, symlinks followed) is a
+job: one without ``clip_info.json`` fails, it is not skipped. Failures are listed in
+``failed-convert.json`` and make the exit status 1 unless ``--allow-failures``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.batch import finish, run_jobs, skipped
+from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.errors import ConfigError
+from evaluation.outdirs import check_sample_target, claim_output_dir, commit_folder, remove_stale_temporaries, temp_name
 from evaluation.schema import (
     CLIP_INFO_FILE,
     DEPTH_FILE,
@@ -44,6 +53,7 @@ from evaluation.schema import (
     MOVIE_FILE,
     SIM_FRAME_PREFIX,
     SchemaError,
+    find_samples,
     list_frames,
     read_clip_info,
     read_depth,
@@ -54,6 +64,7 @@ from evaluation.schema import (
 )
 
 DEFAULT_CONFIG = "configs/data_processing/convert_real.py"
+MIN_RESOLUTION = 8  # smallest output side; below it masks of small objects vanish
 
 
 @dataclass
@@ -76,8 +87,8 @@ class ConvertArgs:
             raise ValueError(f"convert.crop must be None or 'center', got {self.crop!r}")
         if self.crop and self.pad:
             raise ValueError("give at most one of --crop center and --pad")
-        if self.resolution < 8:
-            raise ValueError(f"convert.resolution must be at least 8, got {self.resolution}")
+        if self.resolution < MIN_RESOLUTION:
+            raise ValueError(f"convert.resolution must be at least {MIN_RESOLUTION}, got {self.resolution}")
 
 
 @dataclass(frozen=True)
@@ -181,12 +192,15 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
     """Convert one sample directory; returns ``"done"`` or ``"skipped"`` (already converted).
 
     Raises:
-        SchemaError: the source is unreadable or inconsistent (nothing is left at ``dst``'s
-            ``clip_info.json``, so a re-run retries it).
+        SchemaError: the source is unreadable or inconsistent, or ``dst`` exists and is not a
+            sample this tool wrote (nothing is written at ``dst``, so a re-run retries it).
     """
-    if (dst / CLIP_INFO_FILE).is_file() and not args.overwrite:
+    state = check_sample_target(dst)
+    if state == "done" and not args.overwrite:
         return "skipped"
-    r = resolution or args.resolution
+    if state.startswith("broken"):
+        print(f"{dst}: {state}; converting it again")
+    r = args.resolution if resolution is None else resolution
     frames = read_frames(src, require_square=False)
     t, h, w = frames.shape[:3]
     info_path = src / CLIP_INFO_FILE
@@ -219,75 +233,123 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
         "dropped_negative_points": dropped,
     }
     prefix = SIM_FRAME_PREFIX if list_frames(src)[0].name.startswith(SIM_FRAME_PREFIX) else ""
-    write_sample(
-        dst,
-        frames=convert_frames(frames, g),
-        clip_info=new_info,
-        mask=mask,
-        depth=depth,
-        flow=flow,
-        frame_prefix=prefix,
-        movie=args.write_movie and (src / MOVIE_FILE).exists(),
-    )
+    tmp = dst.with_name(temp_name(dst.name))
+    try:
+        write_sample(
+            tmp,
+            frames=convert_frames(frames, g),
+            clip_info=new_info,
+            mask=mask,
+            depth=depth,
+            flow=flow,
+            frame_prefix=prefix,
+            movie=args.write_movie and (src / MOVIE_FILE).exists(),
+        )
+        commit_folder(tmp, dst)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return "done"
 
 
+def _resolution(value, where) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SchemaError(where, f"resolution must be an integer, got {value!r}")
+    if value < MIN_RESOLUTION:
+        raise SchemaError(where, f"resolution must be at least {MIN_RESOLUTION} pixels, got {value}")
+    return value
+
+
+def _check_pair(src: Path, dst: Path, where) -> None:
+    s, d = Path(os.path.realpath(src)), Path(os.path.realpath(dst))
+    if s == d:
+        raise SchemaError(where, f"destination {dst} is the source itself; choose another destination")
+    if s in d.parents:
+        raise SchemaError(where, f"destination {dst} lies inside the source {src}; choose a folder outside it")
+
+
 def plan_jobs(args: ConvertArgs) -> list[tuple[Path, Path, int]]:
-    """``(src, dst, resolution)`` per sample from the JSONL config or the directory roots."""
+    """``(src, dst, resolution)`` per sample from the JSONL config or the directory roots.
+
+    Raises:
+        SchemaError: unreadable config, a bad line (naming it), a resolution that is not an
+            integer >= 8, a destination equal to or inside its source, two lines with one
+            destination, or a source root without samples.
+    """
     if args.config_file:
         path = Path(args.config_file)
         if not path.is_file():
             raise SchemaError(path, "conversion config does not exist")
-        jobs = []
+        jobs, seen = [], {}
         for lineno, line in enumerate(path.read_text().splitlines(), start=1):
             if not line.strip():
                 continue
+            where = f"{path}:{lineno}"
             try:
                 rec = json.loads(line)
-                jobs.append(
-                    (Path(rec["src_video"]), Path(rec["dst_video"]), int(rec.get("resolution", args.resolution)))
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-                raise SchemaError(
-                    f"{path}:{lineno}", f"expected {{'src_video', 'dst_video', 'resolution'}} ({e})"
-                ) from e
+                src, dst = Path(rec["src_video"]), Path(rec["dst_video"])
+            except (json.JSONDecodeError, KeyError, TypeError) as e:
+                raise SchemaError(where, f"expected {{'src_video', 'dst_video', 'resolution'}} ({e})") from e
+            r = _resolution(rec["resolution"], where) if "resolution" in rec else args.resolution
+            _check_pair(src, dst, where)
+            key = os.path.realpath(dst)
+            if key in seen:
+                raise SchemaError(where, f"dst_video {dst} is also the destination of line {seen[key]}")
+            seen[key] = lineno
+            jobs.append((src, dst, r))
+        if not jobs:
+            raise SchemaError(path, "conversion config has no lines")
         return jobs
     if not (args.src_root and args.dst_root):
-        raise ValueError("give --config_file, or --src-root and --dst-root")
+        raise ConfigError("give --config_file, or --src-root and --dst-root")
     src_root, dst_root = Path(args.src_root), Path(args.dst_root)
     if not src_root.is_dir():
         raise SchemaError(src_root, "source root does not exist")
-    samples = sorted(p.parent for p in src_root.rglob(CLIP_INFO_FILE))
+    _check_pair(src_root, dst_root, "--dst-root")
+    samples = find_samples(src_root)
     if not samples:
-        raise SchemaError(src_root, "no samples (folders with clip_info.json) found")
+        raise SchemaError(src_root, "no samples (folders with frames or clip_info.json) found")
     return [(s, dst_root / s.relative_to(src_root), args.resolution) for s in samples]
 
 
 def _job(job, args):
     src, dst, r = job
-    try:
-        return convert_sample(src, dst, args, r), None
-    except (SchemaError, ValueError) as e:
-        return "failed", str(e)
+    if convert_sample(src, dst, args, r) == "skipped":
+        return skipped()
+    return "converted"
+
+
+def _job_key(job) -> str:
+    return str(job[0])
 
 
 def run(cfg) -> int:
     """Convert every sample; returns the exit status."""
     args = section(cfg, "convert", ConvertArgs)
     jobs = plan_jobs(args)
-    fn = partial(_job, args=args)
-    bar = dict(total=len(jobs), desc="converting", unit="video", disable=None)
-    if args.workers > 1:
-        with get_context("spawn").Pool(args.workers) as pool:
-            results = list(tqdm(pool.imap(fn, jobs), **bar))
+    if args.dst_root and not args.config_file:
+        claim_output_dir(args.dst_root, "convert")
+    parents = {dst.parent for _, dst, _ in jobs}
+    for parent in parents:
+        for p in remove_stale_temporaries(parent):
+            print(f"removed {p} (left by a killed run)")
+    outcomes = run_jobs(
+        jobs, partial(_job, args=args), key=_job_key, workers=args.workers, desc="converting", unit="video"
+    )
+    n = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
+    print(f"converted {n['done']}, already done {n['skipped']}, failed {n['failed']} of {len(jobs)}")
+    if args.config_file:  # the failure record goes where the converted samples go
+        out_dir = Path(os.path.commonpath([os.path.abspath(dst.parent) for _, dst, _ in jobs]))
     else:
-        results = [fn(j) for j in tqdm(jobs, **bar)]
-    counts = {k: sum(1 for s, _ in results if s == k) for k in ("done", "skipped", "failed")}
-    print(f"converted {counts['done']}, already done {counts['skipped']}, failed {counts['failed']} of {len(jobs)}")
-    failures = [(j[0], err) for j, (s, err) in zip(jobs, results, strict=True) if s == "failed"]
-    for src, err in failures:
-        print(f"  FAILED {src}: {err}", file=sys.stderr)
-    return 1 if failures and not args.allow_failures else 0
+        out_dir = Path(args.dst_root)
+    return finish(
+        out_dir,
+        "convert",
+        outcomes,
+        allow=args.allow_failures,
+        allow_flag="--allow-failures",
+        info={"config": config_to_dict(cfg)},
+    )
 
 
 def _flags(p):

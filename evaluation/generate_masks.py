@@ -15,26 +15,36 @@ frame-0 masks of a ground-truth ``mask.npz`` — how generated simulated clips g
 output keeps the prompts' object order. Released JSONL lines ``{"video", "annotation", "mask"}``
 are accepted (``video``: a folder of frames or an ``.mp4``).
 
-Finished videos (their ``mask.npz`` exists) are skipped; a failed video never leaves a partial
-file (atomic write) and is listed; the run exits 1 if anything failed unless ``--allow-failures``.
-``--shard i/n`` processes every n-th video starting at i (one process per GPU).
+Finished videos (their ``mask.npz`` exists and reads as a valid mask of the video's length)
+are skipped; an existing ``mask.npz`` that does not read is an error naming it (it may be a
+user's file: nothing is overwritten unless ``--overwrite``). A failed video never leaves a partial
+file (atomic write). When anything failed, the run writes only ``failed-masks.json`` (every
+failure, the config, the versions) and exits 1 unless ``--allow-failures``; a run without
+failures writes ``masks_run.json`` (the adapter's model id, weights sha256 and versions).
+``--shard i/n`` processes every n-th video starting at i (one process per GPU); each shard
+writes its own records (``masks_run.shard-i-of-n.json``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.batch import finish, run_jobs, skipped
+from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.errors import ConfigError
 from evaluation.schema import (
     CLIP_INFO_FILE,
     MASK_FILE,
     SchemaError,
+    find_samples,
+    list_frames,
     read_clip_info,
     read_frames,
     read_mask,
@@ -66,10 +76,15 @@ class MaskArgs:
         try:
             i, n = (int(v) for v in self.shard.split("/"))
         except ValueError as e:
-            raise ValueError(f"--shard must look like i/n, got {self.shard!r}") from e
+            raise ConfigError(f"masks.shard: --shard must look like i/n, got {self.shard!r}") from e
         if not 0 <= i < n:
-            raise ValueError(f"--shard {self.shard}: need 0 <= i < n")
+            raise ConfigError(f"masks.shard: --shard {self.shard}: need 0 <= i < n")
         return i, n
+
+    def record_suffix(self) -> str:
+        """``""`` for one shard, ``.shard-i-of-n`` otherwise (each shard writes its own records)."""
+        i, n = self.shard_index()
+        return "" if n == 1 else f".shard-{i}-of-{n}"
 
 
 @dataclass(frozen=True)
@@ -102,35 +117,49 @@ def read_video(path: str | Path) -> np.ndarray:
 
 
 def plan_jobs(args: MaskArgs) -> list[MaskJob]:
-    """Jobs from the JSONL config or the directory roots, then this shard's slice."""
+    """Jobs from the JSONL config or the directory roots, then this shard's slice.
+
+    Raises:
+        SchemaError: unreadable config, a bad line (naming it), two lines writing one mask, or
+            a video root without samples.
+    """
     jobs = []
     if args.config_file:
         path = Path(args.config_file)
         if not path.is_file():
             raise SchemaError(path, "mask config does not exist")
+        seen: dict[str, int] = {}
         for n, line in enumerate(path.read_text().splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
-                jobs.append(MaskJob(rec["video"], rec.get("annotation"), rec.get("prompt_mask"), rec["mask"]))
+                job = MaskJob(rec["video"], rec.get("annotation"), rec.get("prompt_mask"), rec["mask"])
             except (json.JSONDecodeError, KeyError, TypeError) as e:
                 raise SchemaError(f"{path}:{n}", f"expected {{'video', 'annotation', 'mask'}} ({e})") from e
+            if not all(isinstance(v, str) and v for v in (job.video, job.output)):
+                raise SchemaError(f"{path}:{n}", "'video' and 'mask' must be non-empty paths")
+            key = os.path.realpath(job.output)
+            if key in seen:
+                raise SchemaError(f"{path}:{n}", f"mask {job.output} is also written by line {seen[key]}")
+            seen[key] = n
+            jobs.append(job)
+        if not jobs:
+            raise SchemaError(path, "mask config has no lines")
     elif args.video_root:
         root = Path(args.video_root)
         if not root.is_dir():
             raise SchemaError(root, "video root does not exist")
         out_root = Path(args.output_root or root)
-        for info in sorted(root.rglob(CLIP_INFO_FILE)):
-            rel = info.parent.relative_to(root)
+        for sample in find_samples(root):
+            rel = sample.relative_to(root)
             prompt = str(Path(args.prompt_mask_root) / rel / MASK_FILE) if args.prompt_mask_root else None
-            jobs.append(
-                MaskJob(str(info.parent), None if prompt else str(info), prompt, str(out_root / rel / MASK_FILE))
-            )
+            info = sample / CLIP_INFO_FILE
+            jobs.append(MaskJob(str(sample), None if prompt else str(info), prompt, str(out_root / rel / MASK_FILE)))
         if not jobs:
-            raise SchemaError(root, "no samples (folders with clip_info.json)")
+            raise SchemaError(root, "no samples (folders with frames or clip_info.json)")
     else:
-        raise ValueError("give --config_file or --video-root")
+        raise ConfigError("give --config_file or --video-root")
     i, n = args.shard_index()
     return jobs[i::n]
 
@@ -138,8 +167,15 @@ def plan_jobs(args: MaskArgs) -> list[MaskJob]:
 def prompts_for(job: MaskJob, height: int, width: int) -> dict:
     """``{"points": [...]}`` from the annotation or ``{"masks": bool [N, H, W]}`` from frame 0 of a mask file."""
     if job.prompt_mask:
-        m = read_mask(job.prompt_mask, height=height, width=width)
-        return {"masks": m[0]}
+        m = read_mask(job.prompt_mask, height=height, width=width)[0]
+        empty = np.flatnonzero(~m.any(axis=(1, 2)))
+        if len(empty):
+            raise SchemaError(
+                job.prompt_mask,
+                f"object {int(empty[0])} is empty in frame 0 (of {m.shape[0]} objects); SAM 2 cannot be prompted "
+                "with an empty mask",
+            )
+        return {"masks": m}
     if not job.annotation:
         raise SchemaError(job.video, "no prompts: give an annotation (clip_info.json with points) or a prompt mask")
     info = read_clip_info(job.annotation, height=height, width=width)
@@ -148,36 +184,84 @@ def prompts_for(job: MaskJob, height: int, width: int) -> dict:
     return {"points": info["points"]}
 
 
+def existing_mask_ok(job: MaskJob) -> bool:
+    """Whether ``job.output`` already holds a valid mask (skip); a file that does not read is an error.
+
+    Raises:
+        SchemaError: the file exists but is truncated, corrupt or of the wrong length — maybe a
+            user's file, so it is named and never overwritten without ``--overwrite``.
+    """
+    out = Path(job.output)
+    if not out.exists():
+        return False
+    num_frames = len(list_frames(job.video)) if Path(job.video).is_dir() else None
+    try:
+        read_mask(out, num_frames=num_frames)
+    except SchemaError as e:
+        raise SchemaError(out, f"existing mask is not valid ({e.problem}); pass --overwrite to replace it") from e
+    return True
+
+
+_SEGMENTER: dict = {}  # this process's SAM 2, loaded at the first video that needs it
+
+
+def _segmenter(args: MaskArgs):
+    if "model" not in _SEGMENTER:
+        from evaluation.perception.sam2 import Sam2Segmenter
+
+        _SEGMENTER["model"] = Sam2Segmenter(args.model, args.device, args.dtype, args.image_size)
+    return _SEGMENTER["model"]
+
+
+def segment_job(job: MaskJob, args: MaskArgs) -> str:
+    """Segment one video with the (per-process) SAM 2 model and write its mask atomically."""
+    if not args.overwrite and existing_mask_ok(job):
+        return skipped(job.output)
+    frames = read_video(job.video)
+    p = prompts_for(job, frames.shape[1], frames.shape[2])
+    try:
+        masks = _segmenter(args).segment(frames, points=p.get("points"), masks=p.get("masks"))
+    except ValueError as e:  # the segmenter's own prompt checks
+        raise SchemaError(job.annotation or job.prompt_mask or job.video, str(e)) from e
+    write_mask(job.output, masks)
+    return job.output
+
+
+def _job_key(job: MaskJob) -> str:
+    return job.video
+
+
 def run(cfg) -> int:
     """Segment every video of this shard; returns the exit status."""
     args = section(cfg, "masks", MaskArgs)
+    suffix = args.record_suffix()
     jobs = plan_jobs(args)
-    todo = [j for j in jobs if args.overwrite or not Path(j.output).is_file()]
-    print(f"{len(jobs)} videos in this shard, {len(jobs) - len(todo)} already have masks")
-    if not todo:
-        return 0
-    from evaluation.perception.sam2 import Sam2Segmenter
-
-    seg = Sam2Segmenter(args.model, args.device, args.dtype, args.image_size)
-    failures = []
-    for job in tqdm(todo, desc="segmenting", unit="video", disable=None):
-        try:
-            frames = read_video(job.video)
-            p = prompts_for(job, frames.shape[1], frames.shape[2])
-            masks = seg.segment(frames, points=p.get("points"), masks=p.get("masks"))
-        except (SchemaError, ValueError) as e:
-            failures.append({"video": job.video, "error": str(e)})
-            continue
-        write_mask(job.output, masks)
     out_dir = Path(args.output_root or args.video_root or Path(args.config_file).parent)
-    write_json(
-        out_dir / "masks_run.json",
-        {"adapter": seg.record, "shard": args.shard, "done": len(todo) - len(failures), "failures": failures},
+    _SEGMENTER.clear()
+    outcomes = run_jobs(jobs, partial(segment_job, args=args), key=_job_key, desc="segmenting", unit="video")
+    n = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
+    print(
+        f"{len(jobs)} videos in this shard: segmented {n['done']}, already had masks {n['skipped']}, failed {n['failed']}"
     )
-    for f in failures:
-        print(f"  FAILED {f['video']}: {f['error']}", file=sys.stderr)
-    print(f"segmented {len(todo) - len(failures)} videos, {len(failures)} failed")
-    return 1 if failures and not args.allow_failures else 0
+
+    record = _SEGMENTER["model"].record if "model" in _SEGMENTER else None
+
+    def write_results() -> None:
+        write_json(
+            out_dir / f"masks_run{suffix}.json",
+            {"adapter": record, "shard": args.shard, "done": n["done"], "skipped": n["skipped"]},
+        )
+
+    return finish(
+        out_dir,
+        f"masks{suffix}",
+        outcomes,
+        allow=args.allow_failures,
+        allow_flag="--allow-failures",
+        write_results=write_results,
+        result_names=(f"masks_run{suffix}.json",),
+        info={"adapter": record, "config": config_to_dict(cfg)},
+    )
 
 
 def main(argv=None) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.errors import ConfigError, InputError
 from sim_data.mesh import PROCEDURAL, Mesh, hull_mass_properties, read_obj
 
 UNSEEN_PERCENT = 10  # paper: 10 % of GSO objects and HDRIs held out (get_test_split(fraction=0.1))
@@ -41,7 +42,7 @@ def split_of(key: str) -> str:
 def in_split(key: str, split: str) -> bool:
     """Whether ``key`` belongs to ``split`` (``all`` holds everything)."""
     if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        raise ConfigError(f"split must be one of {SPLITS}, got {split!r}")
     return split == "all" or split_of(key) == split
 
 
@@ -65,14 +66,14 @@ def _gso_assets(gso_dir: str) -> list[Asset]:
     """Raw GSO layout (``<name>/meshes/model.obj``) or a manifest ``gso_manifest.json`` {id: obj path}."""
     root = Path(gso_dir)
     if not root.is_dir():
-        raise FileNotFoundError(f"--gso-dir {root}: folder does not exist")
+        raise InputError(root, "--gso-dir: folder does not exist")
     manifest = root / "gso_manifest.json"
     if manifest.is_file():
         entries = json.loads(manifest.read_text())
         return [Asset(f"gso/{k}", str((root / v).resolve())) for k, v in sorted(entries.items())]
     found = [Asset(f"gso/{p.parents[1].name}", str(p)) for p in sorted(root.glob("*/meshes/model.obj"))]
     if not found:
-        raise FileNotFoundError(f"--gso-dir {root}: no <name>/meshes/model.obj and no gso_manifest.json")
+        raise InputError(root, "--gso-dir: no <name>/meshes/model.obj and no gso_manifest.json")
     return found
 
 
@@ -82,7 +83,7 @@ class AssetLibrary:
     def __init__(self, sources: list[str], gso_dir: str | None = None):
         unknown = set(sources) - {"procedural", "pybullet", "gso"}
         if unknown:
-            raise ValueError(f"unknown asset source(s) {sorted(unknown)}; use procedural, pybullet, gso")
+            raise ConfigError(f"sim.asset_sources: unknown source(s) {sorted(unknown)}; use procedural, pybullet, gso")
         assets: list[Asset] = []
         if "procedural" in sources:
             assets += [Asset(f"procedural/{name}", None) for name in sorted(PROCEDURAL)]
@@ -96,7 +97,7 @@ class AssetLibrary:
             ]
         if "gso" in sources:
             if not gso_dir:
-                raise ValueError("asset source 'gso' needs --gso-dir")
+                raise ConfigError("sim.asset_sources: source 'gso' needs --gso-dir")
             assets += _gso_assets(gso_dir)
         self._assets = {a.asset_id: a for a in assets}
 
@@ -109,7 +110,7 @@ class AssetLibrary:
         if asset_id not in self._assets:
             prefix = asset_id.split("/")[0]
             near = [k for k in self._assets if k.startswith(prefix)][:5]
-            raise KeyError(f"unknown asset id {asset_id!r}; e.g. {near or list(self._assets)[:5]}")
+            raise ConfigError(f"unknown asset id {asset_id!r}; e.g. {near or list(self._assets)[:5]}")
         return self._assets[asset_id]
 
     def mesh(self, asset_id: str) -> Mesh:
@@ -125,7 +126,7 @@ def _normalised_mesh(asset: Asset) -> Mesh:
         try:
             raw = read_obj(asset.mesh_path)
         except (OSError, ValueError) as e:
-            raise ValueError(f"asset {asset.asset_id}: cannot load mesh {asset.mesh_path} ({e})") from e
+            raise InputError(asset.mesh_path, f"asset {asset.asset_id}: cannot load mesh ({e})") from e
     scale = 1.0 / float(np.max(raw.extent))
     m = raw.scaled(scale)
     _, com = hull_mass_properties(m)
@@ -143,6 +144,6 @@ def hdri_files(hdri_dir: str | None, split: str) -> list[str]:
         return []
     root = Path(hdri_dir)
     if not root.is_dir():
-        raise FileNotFoundError(f"--hdri-dir {root}: folder does not exist")
+        raise InputError(root, "--hdri-dir: folder does not exist")
     files = sorted(p for p in root.iterdir() if p.suffix.lower() in (".hdr", ".exr"))
     return [str(p) for p in files if in_split(f"hdri/{p.stem}", split)]

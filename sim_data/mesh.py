@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.errors import InputError
+
 
 @dataclass(frozen=True)
 class Mesh:
@@ -38,7 +40,7 @@ def read_obj(path: str | Path) -> Mesh:
     """Read the vertices and faces of a Wavefront OBJ (polygons are fan-triangulated).
 
     Raises:
-        ValueError: the file has no vertices or faces, or a face refers to a missing vertex.
+        InputError: the file has no vertices or faces, or a face refers to a missing vertex.
     """
     path = Path(path)
     verts, faces = [], []
@@ -53,10 +55,10 @@ def read_obj(path: str | Path) -> Mesh:
             idx = [i - 1 if i > 0 else len(verts) + i for i in idx]
             faces += [[idx[0], idx[k], idx[k + 1]] for k in range(1, len(idx) - 1)]
     if not verts or not faces:
-        raise ValueError(f"{path}: OBJ has no vertices or no faces")
+        raise InputError(path, "OBJ has no vertices or no faces")
     v, f = np.array(verts, dtype=np.float64), np.array(faces, dtype=np.int64)
     if f.min() < 0 or f.max() >= len(v):
-        raise ValueError(f"{path}: a face refers to a vertex that does not exist")
+        raise InputError(path, "a face refers to a vertex that does not exist")
     return Mesh(v, f)
 
 

@@ -6,12 +6,16 @@ Usage::
         --output-dir data/sim/psft [--launcher local|ray] [--renderer cycles]
 
 Every seed ``start_seed .. start_seed + num_samples - 1`` becomes ``<output_dir>/samples/<seed:05d>``.
-Workers are idempotent (finished samples have a ``DONE`` file and are skipped; unfinished ones
-are redone from scratch in a temporary folder), so a killed batch rerun with the same arguments
-completes with no duplicates. A sample that fails is logged to ``failures.jsonl`` and does not
-stop the batch; the batch ends with a summary and exit status 1 if anything failed.
+Workers are idempotent: a finished sample (its ``DONE`` record matches its files) is skipped, a
+damaged one is made again, an unfinished one never appears (samples are renamed into place),
+and temporaries left by killed runs are removed; a killed batch rerun with the same arguments
+completes with no duplicates. ``--output-dir`` must be new, empty or an earlier batch.
 
-Manifests written at the end (finished samples only, sorted by seed):
+A sample that fails does not stop the batch. If any failed, the batch writes only
+``failed-sim.json`` (every failure with its traceback, the config, the versions) and exits 1;
+``--allow-failures`` writes the manifests of the finished samples as well.
+
+Manifests written at the end of a successful batch (finished samples only, sorted by seed):
 
 - ``psft.csv``, ``oro.csv``, ``val.csv``: Open-Sora style
   ``path,text,num_frames,height,width,aspect_ratio,resolution,sample,split,mask_strategy``; each
@@ -27,15 +31,13 @@ import hashlib
 import io
 import json
 import sys
-import traceback
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
-from tqdm import tqdm
-
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.batch import counts, finish, run_jobs, skipped
+from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.outdirs import claim_output_dir, remove_stale_temporaries
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, read_clip_info, write_text
 from sim_data.sample import is_done
 from sim_data.scene import SimArgs
@@ -86,40 +88,14 @@ def sample_dir(root: str | Path, seed: int) -> Path:
     return Path(root) / "samples" / f"{seed:05d}"
 
 
-def run_one(seed: int, sim: SimArgs, rargs: RenderArgs, root: str) -> dict:
-    """Worker body: never raises; a failure comes back as a record with the traceback."""
-    try:
-        return generate_sample(sim, rargs, seed, sample_dir(root, seed))
-    except Exception as e:  # any crash of one sample (mesh, render) must not stop the batch
-        tb = traceback.format_exc(limit=4)
-        return {"seed": seed, "status": "failed", "error": f"{type(e).__name__}: {e}", "traceback": tb}
+def make_sample(seed: int, sim: SimArgs, rargs: RenderArgs, root: str) -> dict:
+    """Worker body: one seed's sample (an exception fails this seed only, in the batch runner)."""
+    result = generate_sample(sim, rargs, seed, sample_dir(root, seed))
+    return skipped(result) if result["status"] == "skipped" else result
 
 
-def _run_local(seeds, fn, workers):
-    if workers == 1:
-        yield from map(fn, seeds)
-        return
-    with get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap_unordered(fn, seeds)
-
-
-def _run_ray(seeds, fn: partial, workers, address):
-    try:
-        import ray
-    except ImportError as e:
-        raise ImportError("--launcher ray needs Ray: pip install 'ray[default]'") from e
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, num_cpus=None if address else workers, log_to_driver=False)
-    try:
-        remote = ray.remote(fn.func)  # Ray needs a plain function; the partial's arguments go along
-        pending = [remote.remote(s, **fn.keywords) for s in seeds]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(done[0])
-    finally:
-        if started:
-            ray.shutdown()
+def _seed_key(seed: int) -> str:
+    return f"seed {seed}"
 
 
 def assign_split(seed: int, val_fraction: float, oro_fraction: float) -> str:
@@ -174,6 +150,9 @@ def write_manifests(root: Path, seeds: list[int], args: BatchArgs) -> dict[str, 
     return {k: len(v) for k, v in rows.items()}
 
 
+MANIFEST_NAMES = ("psft.csv", "oro.csv", "val.csv", "eval_sim.jsonl")
+
+
 def run(cfg) -> int:
     """Generate the batch; returns the exit status."""
     sim, rargs, args = (
@@ -181,40 +160,48 @@ def run(cfg) -> int:
         section(cfg, "render", RenderArgs),
         section(cfg, "batch", BatchArgs),
     )
-    root = Path(args.output_dir)
-    root.mkdir(parents=True, exist_ok=True)
+    root = claim_output_dir(args.output_dir, "sim")
+    for p in remove_stale_temporaries(root / "samples"):
+        print(f"removed {p} (left by a killed run)")
     seeds = list(range(args.start_seed, args.start_seed + args.num_samples))
     todo = [s for s in seeds if not is_done(sample_dir(root, s))]
     print(
-        f"{len(seeds)} samples in {root}: {len(seeds) - len(todo)} already done, {len(todo)} to make ({rargs.renderer}, {args.workers} workers, {args.launcher})"
+        f"{len(seeds)} samples in {root}: {len(seeds) - len(todo)} already done, {len(todo)} to make "
+        f"({rargs.renderer}, {args.workers} workers, {args.launcher})"
     )
-    fn = partial(run_one, sim=sim, rargs=rargs, root=str(root))
-    results = []
-    runner = (
-        _run_ray(todo, fn, args.workers, args.ray_address)
-        if args.launcher == "ray"
-        else _run_local(todo, fn, args.workers)
+    outcomes = run_jobs(
+        todo,
+        partial(make_sample, sim=sim, rargs=rargs, root=str(root)),
+        key=_seed_key,
+        workers=args.workers,
+        desc="simulating",
+        unit="clip",
+        catch=(Exception,),  # any crash of one sample (mesh, render) must not stop the batch
+        ordered=False,
+        launcher=args.launcher,
+        ray_address=args.ray_address,
     )
-    with open(root / "failures.jsonl", "a") as failures:
-        for res in tqdm(runner, total=len(todo), desc="simulating", unit="clip", disable=None):
-            results.append(res)
-            if res["status"] == "failed":
-                failures.write(json.dumps(res) + "\n")
-                failures.flush()
-    failed = [r for r in results if r["status"] == "failed"]
-    counts = write_manifests(root, seeds, args)
-    done = [r for r in results if r["status"] == "done"]
+    done = [o.value for o in outcomes if o.status == "done"]
     if done:
         mean = {k: sum(r[k] for r in done) / len(done) for k in ("physics_s", "render_s", "write_s")}
         print("seconds per clip: " + ", ".join(f"{k} {v:.2f}" for k, v in mean.items()))
-    print(
-        f"made {len(done)}, skipped {len(seeds) - len(todo)}, failed {len(failed)}; manifests: {counts} + eval_sim.jsonl"
+    n = counts(outcomes)
+    print(f"made {n['done']}, skipped {len(seeds) - len(todo) + n['skipped']}, failed {n['failed']}")
+
+    def write_results() -> None:
+        rows = write_manifests(root, seeds, args)
+        print(f"manifests: {rows} + eval_sim.jsonl in {root}")
+
+    return finish(
+        root,
+        "sim",
+        outcomes,
+        allow=args.allow_failures,
+        allow_flag="--allow-failures",
+        write_results=write_results,
+        result_names=MANIFEST_NAMES,
+        info={"config": config_to_dict(cfg)},
     )
-    for r in failed:
-        print(f"  FAILED seed {r['seed']}: {r['error']}", file=sys.stderr)
-    if failed:
-        print(f"failures logged in {root / 'failures.jsonl'}", file=sys.stderr)
-    return 1 if failed and not args.allow_failures else 0
 
 
 def main(argv=None) -> int:

@@ -1,8 +1,10 @@
 """One simulated sample in the data schema (DESIGN.md §3), written through ``evaluation.schema``.
 
-The sample is assembled in a temporary sibling folder and renamed into place, with a ``DONE``
-file written last, so a finished sample is never half-written and a killed run leaves at most
-a temporary folder that the next run removes.
+The sample is assembled in a temporary sibling folder (``.<seed>.tmp-<host>-<pid>``) and renamed
+into place with a ``DONE`` record written last (every file with its size and sha256,
+``evaluation.outdirs``), so a finished sample is never half-written, a killed run leaves at most
+a temporary folder that the next run removes, and a sample damaged later (a file deleted or
+truncated) is recognised and made again.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.outdirs import DONE_FILE, commit_folder, completion_problem, temp_name
 from evaluation.runinfo import git_state, package_versions
 from evaluation.schema import points_from_mask, write_sample
 from sim_data.physics import Trajectory
 from sim_data.render_common import RenderOutput, rigid_flow
 from sim_data.scene import DropScene
 
-DONE_FILE = "DONE"
+__all__ = ["DONE_FILE", "is_done", "write_simulated_sample", "clip_info", "prompt_points"]
 
 
 def is_done(sample_dir: str | os.PathLike) -> bool:
-    """A sample is finished when its ``DONE`` file exists."""
-    return (Path(sample_dir) / DONE_FILE).is_file()
+    """A sample is finished when its ``DONE`` record exists and every file it lists is there, whole."""
+    return completion_problem(sample_dir) is None
 
 
 def prompt_points(scene: DropScene, masks0: np.ndarray) -> list[dict]:
@@ -89,9 +92,13 @@ def clip_info(scene: DropScene, traj: Trajectory, render: RenderOutput) -> dict:
 def write_simulated_sample(
     sample_dir: str | os.PathLike, scene: DropScene, traj: Trajectory, render: RenderOutput, *, movie: bool = True
 ) -> Path:
-    """Write frames, movie, mask/depth/flow npz, clip_info.json and DONE; atomic as a whole."""
+    """Write frames, movie, mask/depth/flow npz, clip_info.json and DONE; atomic as a whole.
+
+    Raises:
+        InputError: ``sample_dir`` exists and is not a sample written by us (nothing is deleted).
+    """
     sample_dir = Path(sample_dir)
-    tmp = sample_dir.with_name(f".{sample_dir.name}.tmp-{os.getpid()}")
+    tmp = sample_dir.with_name(temp_name(sample_dir.name))
     if tmp.exists():
         shutil.rmtree(tmp)
     flow = rigid_flow(scene.camera, render.depth, render.masks, traj.positions, traj.quaternions)
@@ -105,10 +112,7 @@ def write_simulated_sample(
             flow=flow,
             movie=movie,
         )
-        (tmp / DONE_FILE).write_text("ok\n")
-        if sample_dir.exists():  # an unfinished earlier attempt (no DONE): replace it
-            shutil.rmtree(sample_dir)
-        tmp.rename(sample_dir)
+        commit_folder(tmp, sample_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

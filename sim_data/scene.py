@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from evaluation.errors import ConfigError
 from sim_data.assets import AssetLibrary, hdri_files, unit_volume
 from sim_data.camera import Camera
 
@@ -224,11 +225,11 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
         groups = group_assets(library.ids(args.split))
         args_weights = args.group_weights
     if not groups:
-        raise ValueError(f"no assets in split {args.split!r} for sources {args.asset_sources}")
+        raise ConfigError(f"sim.split: no assets in split {args.split!r} for sources {args.asset_sources}")
     names = sorted(groups)
     weights = np.array([args_weights.get(g, 0.0) for g in names], dtype=np.float64)
     if weights.sum() <= 0:
-        raise ValueError(f"sim.group_weights gives no weight to any of the groups {names}")
+        raise ConfigError(f"sim.group_weights gives no weight to any of the groups {names}")
     weights /= weights.sum()
 
     def draw_asset() -> str:

@@ -5,8 +5,9 @@ Usage::
     python -m sim_data.worker configs/sim/base.py --seed 7 --output-dir outputs/sim/00007 \
         [--renderer preview|cycles] [--gso-dir DIR] [--hdri-dir DIR] [--sim.num_dropped="(1, 2)"]
 
-Idempotent: a sample whose ``DONE`` file exists is skipped. Same seed and config → the same
-scene, trajectories and masks.
+Idempotent: a sample whose ``DONE`` record matches its files is skipped; a damaged one is made
+again; an existing folder that is not a sample of ours is an error (nothing is deleted). Same
+seed and config → the same scene, trajectories and masks.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.config import parse_cli, section, set_if_given
+from evaluation.config import parse_cli, run_reporting_errors, section, set_if_given
+from evaluation.outdirs import check_sample_target
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
-from sim_data.sample import is_done, write_simulated_sample
+from sim_data.sample import write_simulated_sample
 from sim_data.scene import SimArgs, sample_scene
 
 DEFAULT_CONFIG = "configs/sim/base.py"
@@ -61,10 +63,17 @@ def render(scene, traj, library, args: RenderArgs):
 def generate_sample(
     sim: SimArgs, rargs: RenderArgs, seed: int, out_dir: str | Path, library: AssetLibrary | None = None
 ) -> dict:
-    """Make one sample at ``out_dir`` unless it is done; returns timings and the status."""
+    """Make one sample at ``out_dir`` unless it is done; returns timings and the status.
+
+    Raises:
+        InputError: ``out_dir`` exists and is not a sample of ours (checked before any work).
+    """
     out_dir = Path(out_dir)
-    if is_done(out_dir):
+    state = check_sample_target(out_dir)
+    if state == "done":
         return {"seed": seed, "status": "skipped", "path": str(out_dir)}
+    if state != "absent":
+        print(f"{out_dir}: {state}; making it again", file=sys.stderr)
     library = library or AssetLibrary(sim.asset_sources, sim.gso_dir)
     t0 = time.perf_counter()
     scene = sample_scene(sim, np.random.default_rng(seed), library, seed)
@@ -117,14 +126,13 @@ def main(argv=None) -> int:
         argv, prog="python -m sim_data.worker", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
     )
     apply_sim_flags(cfg, args)
-    try:
+
+    def run(cfg) -> int:
         sim, rargs = section(cfg, "sim", SimArgs), section(cfg, "render", RenderArgs)
-        result = generate_sample(sim, rargs, args.seed, args.output_dir)
-    except (ValueError, KeyError, FileNotFoundError, ImportError, TypeError) as e:
-        print(f"error: seed {args.seed}: {e}", file=sys.stderr)
-        return 2
-    print(result)
-    return 0
+        print(generate_sample(sim, rargs, args.seed, args.output_dir))
+        return 0
+
+    return run_reporting_errors(run, cfg)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evaluation.errors import InputError
 from evaluation.perception.common import adapter_record, normalize_imagenet, pick_device
+from evaluation.weightfiles import check_weights
 
 DEFAULT_DEPTH = "depth-anything/Depth-Anything-V2-Small-hf"
 INPUT_SIZE = 518  # Depth Anything V2's default input (37 patches of 14)
@@ -22,11 +24,12 @@ def build_depth(name_or_path: str = DEFAULT_DEPTH, device: str = "auto"):
     from transformers import DepthAnythingForDepthEstimation
 
     dev = pick_device(device)
+    check_weights(name_or_path)
     try:
         model = DepthAnythingForDepthEstimation.from_pretrained(name_or_path)
     except OSError as e:
-        raise FileNotFoundError(
-            f"{name_or_path}: Depth Anything weights not found ({e}); run models/download_depth_anything_v2.sh"
+        raise InputError(
+            name_or_path, f"Depth Anything weights not found ({e}); run models/download_depth_anything_v2.sh"
         ) from e
     model = model.to(dev).eval().requires_grad_(False)
     model.pisa_record = adapter_record("depth_anything_v2", name_or_path, {"input_size": INPUT_SIZE})

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.errors import ConfigError, InputError
 from evaluation.perception.common import adapter_record, pick_device
+from evaluation.weightfiles import check_weights
 
 NUM_FLOW_UPDATES = 20  # PISA's RAFT setting (iters=20)
 TINY_CONFIG = dict(
@@ -69,17 +71,22 @@ def build_raft(name: str = "raft_large", weights: str | None = "default", device
         try:
             model = getattr(of, name)(weights=w, progress=False)
         except Exception as e:  # download failed (offline)
-            raise FileNotFoundError(
-                f"{name} weights could not be downloaded ({e}); run models/download_raft.sh or pass a local .pth"
+            raise InputError(
+                f"torchvision:{name}",
+                f"weights could not be downloaded ({e}); run models/download_raft.sh or pass a local .pth",
             ) from e
     else:
-        raise ValueError(f"unknown RAFT {name!r}: raft_large, raft_small or raft_tiny")
+        raise ConfigError(f"unknown RAFT {name!r}: raft_large, raft_small or raft_tiny")
     source = f"torchvision:{name}:{'default' if weights == 'default' else 'random'}"
     if weights not in ("default", None):
         p = Path(weights)
         if not p.is_file():
-            raise FileNotFoundError(f"{p}: RAFT weights file does not exist; run models/download_raft.sh")
-        model.load_state_dict(torch.load(p, map_location="cpu", weights_only=True))
+            raise InputError(p, "RAFT weights file does not exist; run models/download_raft.sh")
+        check_weights(p)
+        try:
+            model.load_state_dict(torch.load(p, map_location="cpu", weights_only=True))
+        except RuntimeError as e:  # wrong architecture for these weights
+            raise InputError(p, f"weights do not fit {name} ({str(e).splitlines()[0]})") from e
         source = str(p)
     model = model.to(dev).eval().requires_grad_(False)
     model.pisa_record = adapter_record("raft", source, {"name": name, "num_flow_updates": NUM_FLOW_UPDATES})

@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.errors import InputError
 from evaluation.perception.common import adapter_record, normalize_imagenet, pick_device, pick_dtype
+from evaluation.weightfiles import check_weights
 
 DEFAULT_SAM2 = "facebook/sam2.1-hiera-large"
 TINY_OBJECT_SCORE_BIAS = 10.0  # tiny random models: open the object-presence gate (see module docstring)
@@ -42,6 +44,7 @@ class Sam2Segmenter:
 
         self.device = pick_device(device)
         self.dtype = pick_dtype(dtype, self.device)
+        check_weights(name_or_path)
         try:
             self.processor = Sam2VideoProcessor.from_pretrained(name_or_path)
             kwargs = {}
@@ -53,8 +56,8 @@ class Sam2Segmenter:
                 self.processor.target_size = image_size
             self.model = Sam2VideoModel.from_pretrained(name_or_path, dtype=self.dtype, **kwargs).to(self.device).eval()
         except OSError as e:
-            raise FileNotFoundError(
-                f"{name_or_path}: SAM 2 weights not found locally or on the hub ({e}); run models/download_sam2.sh"
+            raise InputError(
+                name_or_path, f"SAM 2 weights not found locally or on the hub ({e}); run models/download_sam2.sh"
             ) from e
         self.model.requires_grad_(False)
         self.image_size = int(self.model.config.image_size)
@@ -70,7 +73,9 @@ class Sam2Segmenter:
             if masks.ndim != 3 or masks.shape[1:] != (height, width):
                 raise ValueError(f"prompt masks must be [N, {height}, {width}], got {masks.shape}")
             if not masks.reshape(len(masks), -1).any(axis=1).all():
-                raise ValueError("a prompt mask is empty in frame 0")
+                raise ValueError(
+                    f"prompt mask of object {int(np.flatnonzero(~masks.any(axis=(1, 2)))[0])} is empty in frame 0"
+                )
             return len(masks)
         for i, obj in enumerate(points):
             for x, y in [*obj.get("positive", []), *obj.get("negative", [])]:

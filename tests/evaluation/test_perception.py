@@ -11,6 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from evaluation.errors import InputError  # noqa: E402
 from evaluation import generate_masks as G  # noqa: E402
 from evaluation.perception import depth as D  # noqa: E402
 from evaluation.perception import raft as R  # noqa: E402
@@ -93,7 +94,7 @@ def test_raft_tiny_round_trip_and_gradient(tmp_path):
     vid = torch.tensor(video(3, 60), dtype=torch.float32).permute(0, 3, 1, 2).requires_grad_(True)
     R.flow_differentiable(m2, vid, 2).abs().mean().backward()
     assert torch.isfinite(vid.grad).all() and vid.grad.abs().sum() > 0
-    with pytest.raises(FileNotFoundError, match="download_raft.sh"):
+    with pytest.raises(InputError, match="download_raft.sh"):
         R.build_raft("raft_tiny", weights=str(tmp_path / "missing.pth"))
 
 
@@ -107,7 +108,7 @@ def test_depth_tiny_round_trip_and_gradient(tmp_path):
     assert float(n.amin()) >= 0 and float(n.amax()) <= 255.0 + 1e-3
     n.mean().backward()
     assert torch.isfinite(vid.grad).all() and vid.grad.abs().sum() > 0
-    with pytest.raises(FileNotFoundError, match="download_depth_anything_v2.sh"):
+    with pytest.raises(InputError, match="download_depth_anything_v2.sh"):
         D.build_depth(str(tmp_path / "nope"))
 
 

@@ -114,8 +114,10 @@ def test_failures_are_logged_and_fail_the_batch(tmp_path, monkeypatch, capsys):
     out = tmp_path / "b"
     rc = parallel.main(["configs/sim/base.py", "--num-samples", "2", "--output-dir", str(out), *SMALL])
     assert rc == 1
-    lines = (out / "failures.jsonl").read_text().splitlines()
-    assert len(lines) == 2 and "mesh failed to load" in lines[0]
+    record = json.loads((out / "failed-sim.json").read_text())
+    assert len(record["failures"]) == 2 and "mesh failed to load" in record["failures"][0]["error"]
+    assert "RuntimeError" in record["failures"][0]["traceback"]
+    assert not any((out / name).exists() for name in parallel.MANIFEST_NAMES)  # no results of a failed run
     assert "FAILED seed 0" in capsys.readouterr().err
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from evaluation.errors import ConfigError, InputError
 from sim_data.assets import AssetLibrary, split_of
 from sim_data.scene import SimArgs, _fall_column_visible, _radius, sample_scene
 
@@ -55,13 +56,13 @@ def test_meshes_are_unit_size_and_centred():
 
 
 def test_bad_input_errors(tmp_path):
-    with pytest.raises(KeyError, match="unknown asset id 'procedural/teapot'"):
+    with pytest.raises(ConfigError, match="unknown asset id 'procedural/teapot'"):
         LIB.get("procedural/teapot")
-    with pytest.raises(FileNotFoundError, match="--gso-dir .*does not exist"):
+    with pytest.raises(InputError, match="--gso-dir: folder does not exist"):
         AssetLibrary(["gso"], gso_dir=str(tmp_path / "nope"))
-    with pytest.raises(FileNotFoundError, match="no <name>/meshes/model.obj"):
+    with pytest.raises(InputError, match="no <name>/meshes/model.obj"):
         AssetLibrary(["gso"], gso_dir=str(tmp_path))
-    with pytest.raises(ValueError, match="unknown asset source"):
+    with pytest.raises(ConfigError, match="unknown source"):
         AssetLibrary(["kubric"])
     with pytest.raises(ValueError, match="num_dropped"):
         SimArgs(num_dropped=(0, 2))
@@ -72,7 +73,7 @@ def test_bad_input_errors(tmp_path):
 def test_explicit_asset_list_and_unknown_id():
     s = sample_scene(SimArgs(assets=["pybullet/duck", "procedural/bottle"]), np.random.default_rng(1), LIB, 1)
     assert {o.asset_id for o in s.objects} <= {"pybullet/duck", "procedural/bottle"}
-    with pytest.raises(KeyError, match="unknown asset id 'pybullet/dock'"):
+    with pytest.raises(ConfigError, match="unknown asset id 'pybullet/dock'"):
         sample_scene(SimArgs(assets=["pybullet/dock"]), np.random.default_rng(1), LIB, 1)
 
 
