@@ -12,10 +12,13 @@ Steps per split (``real``, ``sim``):
 2. verify it: the CRC of every member (``zipfile.testzip``), no member escaping the target
    folder, and the sha256 against ``expected_sha256`` when one is configured (the sha256 is
    always recorded in ``<out_dir>/download_manifest.json``);
-3. unpack into a temporary folder and rename it to ``<out_dir>/<split>`` (atomic; a finished
-   split is skipped on re-runs);
-4. validate every sample with ``evaluation.schema.validate_sample`` and print a summary. Invalid
-   clips are listed and make the exit status 1 unless ``--allow-failures``.
+3. unpack into a temporary folder and rename it to ``<out_dir>/<split>`` (atomic; a split
+   unpacked from the same archive is skipped on re-runs; a ``<split>`` folder that this tool did
+   not unpack is an error, never deleted);
+4. validate every sample with ``evaluation.schema.validate_sample`` and print a summary.
+
+Invalid clips are listed; without ``--allow-failures`` the run then writes only
+``failed-download.json`` (no ``download_manifest.json``) and exits 1.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.batch import Outcome, finish, run_jobs
+from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.errors import ConfigError, MissingDependencyError
+from evaluation.outdirs import remove_stale_temporaries, temp_name
 from evaluation.schema import SchemaError, find_samples, validate_sample, write_json
+
+UNPACKED_STAMP = ".unpacked_from"  # sha256 of the archive a split folder was unpacked from
 
 DEFAULT_CONFIG = "configs/data_processing/download_pisabench.py"
 
@@ -62,7 +68,7 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 def fetch_archive(split: str, args: DownloadArgs) -> Path:
     """Path of ``<split>.zip``: from ``archive_dir`` if set, else downloaded from the hub."""
     if split not in args.archives:
-        raise ValueError(f"unknown split {split!r}; known: {sorted(args.archives)}")
+        raise ConfigError(f"download.splits: unknown split {split!r}; known: {sorted(args.archives)}")
     if args.archive_dir:
         path = Path(args.archive_dir) / Path(args.archives[split]).name
         if not path.is_file():
@@ -71,7 +77,7 @@ def fetch_archive(split: str, args: DownloadArgs) -> Path:
     try:
         from huggingface_hub import hf_hub_download
     except ImportError as e:  # pragma: no cover - huggingface_hub is in requirements/eval.txt
-        raise ImportError("huggingface_hub is needed: pip install -r requirements/eval.txt") from e
+        raise MissingDependencyError("huggingface_hub is needed: pip install -r requirements/eval.txt") from e
     try:
         return Path(
             hf_hub_download(
@@ -109,59 +115,80 @@ def verify_archive(path: Path, expected_sha256: str | None) -> str:
     return digest
 
 
-def unpack(path: Path, target: Path) -> Path:
-    """Extract into ``target`` via a temporary sibling folder renamed at the end."""
-    tmp = target.with_name(f".{target.name}.partial")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    with zipfile.ZipFile(path) as zf:
-        zf.extractall(tmp)
-    if target.exists():
-        shutil.rmtree(target)
-    tmp.rename(target)
+def unpack(path: Path, target: Path, digest: str) -> Path:
+    """Extract into ``target`` via a temporary sibling folder renamed at the end.
+
+    An existing ``target`` is replaced only when this tool unpacked it (it has the stamp).
+
+    Raises:
+        SchemaError: ``target`` exists, holds files and was not unpacked by this tool.
+    """
+    if target.exists() and not (target / UNPACKED_STAMP).is_file() and any(target.iterdir()):
+        raise SchemaError(
+            target, "exists and was not unpacked by this tool; nothing was deleted — choose another --out-dir"
+        )
+    remove_stale_temporaries(target.parent)
+    tmp = target.with_name(temp_name(target.name))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.extractall(tmp)
+        (tmp / UNPACKED_STAMP).write_text(digest + "\n")
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return target
 
 
-def validate_split(root: Path) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Validate every sample under ``root``: (summaries of good clips, [(sample, error)])."""
-    good, bad = [], []
-    for sample in tqdm(find_samples(root), desc=f"validating {root.name}", unit="clip", disable=None):
-        try:
-            good.append(validate_sample(sample, require_square=False))
-        except SchemaError as e:
-            bad.append((str(sample), str(e)))
-    return good, bad
+def _validate(sample: Path) -> dict:
+    return validate_sample(sample, require_square=False)
+
+
+def validate_split(root: Path) -> list[Outcome]:
+    """Validate every sample under ``root`` (one outcome per clip)."""
+    return run_jobs(find_samples(root), _validate, desc=f"validating {root.name}", unit="clip")
 
 
 def run(cfg) -> int:
     """Fetch, verify, unpack and validate every configured split; returns the exit status."""
     args = section(cfg, "download", DownloadArgs)
+    for split in args.splits:
+        if split not in args.archives:
+            raise ConfigError(f"download.splits: unknown split {split!r}; known: {sorted(args.archives)}")
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    manifest, failures = {}, []
+    manifest, outcomes = {}, []
     for split in args.splits:
         archive = fetch_archive(split, args)
         digest = verify_archive(archive, args.expected_sha256.get(split))
         target = out / split
-        stamp = target / ".unpacked_from"
+        stamp = target / UNPACKED_STAMP
         if not (stamp.is_file() and stamp.read_text().strip() == digest):
-            unpack(archive, target)
-            stamp.write_text(digest + "\n")
-        good, bad = validate_split(target)
-        failures += bad
+            unpack(archive, target, digest)
+        results = validate_split(target)
+        outcomes += results
+        good = [o.value for o in results if o.status == "done"]
         sizes = sorted({(g["height"], g["width"]) for g in good})
         manifest[split] = {
             "archive": str(archive),
             "sha256": digest,
-            "clips": len(good) + len(bad),
+            "clips": len(results),
             "valid": len(good),
             "sizes": sizes,
         }
-        print(f"{split}: {len(good)} valid clips, {len(bad)} invalid, frame sizes {sizes} -> {target}")
-    write_json(out / "download_manifest.json", manifest)
-    for sample, err in failures:
-        print(f"  INVALID {sample}: {err}", file=sys.stderr)
-    return 1 if failures and not args.allow_failures else 0
+        print(f"{split}: {len(good)} valid clips, {len(results) - len(good)} invalid, frame sizes {sizes} -> {target}")
+    return finish(
+        out,
+        "download",
+        outcomes,
+        allow=args.allow_failures,
+        allow_flag="--allow-failures",
+        write_results=lambda: write_json(out / "download_manifest.json", manifest),
+        result_names=("download_manifest.json",),
+        info={"splits": manifest, "config": config_to_dict(cfg)},
+    )
 
 
 def _flags(p):

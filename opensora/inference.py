@@ -9,13 +9,19 @@ Usage::
 Inputs: a prompt file in the released format (one ``text{"reference_path": "...", "mask_strategy": "0"}``
 per line), or a benchmark folder whose samples give the prompt (``clip_info.json`` ``text``) and
 the first frame. Each prompt becomes ``<output_dir>/<sample_id>/`` in the data schema (frames,
-``movie.mp4``, ``clip_info.json`` with prompt, seed and sampler settings), so the benchmark reads
-the outputs directly. Finished samples are skipped. Batches, bf16 on GPU, progress bar.
+``movie.mp4``, ``clip_info.json`` with prompt, seed and sampler settings, a ``DONE`` record), so
+the benchmark reads the outputs directly. Batches, bf16 on GPU, progress bar.
+
+Samples are written in a temporary folder and renamed into place; finished ones (their ``DONE``
+record matches) are skipped, damaged ones made again. ``--output-dir`` must be new, empty or an
+earlier inference output. A prompt whose first frame cannot be read fails alone; if any failed,
+``failed-inference.json`` lists them and the exit status is 1 (``--allow-failures``: 0).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,15 +29,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from tqdm import tqdm
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, write_sample
+from evaluation.batch import finish, run_jobs, skipped
+from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.errors import ConfigError, InputError
+from evaluation.outdirs import check_sample_target, claim_output_dir, commit_folder, remove_stale_temporaries, temp_name
+from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, read_image, write_sample
 from opensora.models import load_stdit3, load_vae
 from opensora.models.text_encoder.t5 import T5Encoder
 from opensora.schedulers.rf import RFlowArgs, i2v_mask, sample
 
 DEFAULT_CONFIG = "configs/inference/sample.py"
+DTYPES = ("auto", "fp32", "bf16")
 
 
 @dataclass
@@ -57,8 +66,11 @@ class InferenceArgs:
     dtype: str = "auto"  # auto (bf16 on GPU, fp32 on CPU) | fp32 | bf16
     device: str = "auto"
     allow_random_weights: bool = False  # only for tiny smoke runs
+    allow_failures: bool = False  # exit 0 even if some prompts failed (they are listed)
 
     def __post_init__(self):
+        if self.dtype not in DTYPES:
+            raise ValueError(f"inference.dtype must be one of {DTYPES}, got {self.dtype!r}")
         no_vae_weights = self.vae_path is None and self.vae != "PixelSpace"  # PixelSpace has no weights
         if (self.model_path is None or no_vae_weights) and not self.allow_random_weights:
             raise ValueError(
@@ -84,26 +96,26 @@ def parse_prompt_line(line: str, where: str) -> tuple[str, dict]:
     try:
         return line[:i].strip(), json.loads(line[i:])
     except json.JSONDecodeError as e:
-        raise ValueError(f"{where}: the JSON after the prompt is invalid ({e})") from e
+        raise InputError(where, f"the JSON after the prompt is invalid ({e})") from e
 
 
 def load_jobs(args: InferenceArgs) -> list[Job]:
     """Jobs from the prompt file or the benchmark folder."""
     if bool(args.prompt_file) == bool(args.benchmark_dir):
-        raise ValueError("give exactly one of --prompt-file and --benchmark-dir")
+        raise ConfigError("give exactly one of --prompt-file and --benchmark-dir")
     jobs = []
     if args.prompt_file:
         path = Path(args.prompt_file)
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: prompt file does not exist")
+            raise InputError(path, "prompt file does not exist")
         for n, line in enumerate(path.read_text().splitlines(), start=1):
             if not line.strip():
                 continue
             text, opts = parse_prompt_line(line, f"{path}:{n}")
-            if "reference_path" not in opts:
-                raise ValueError(f"{path}:{n}: no reference_path (image-to-video needs a first frame)")
+            if not isinstance(opts, dict) or "reference_path" not in opts:
+                raise InputError(f"{path}:{n}", "no reference_path (image-to-video needs a first frame)")
             if opts.get("mask_strategy", "0") != "0":
-                raise ValueError(f"{path}:{n}: only mask_strategy '0' (first frame fixed) is supported")
+                raise InputError(f"{path}:{n}", "only mask_strategy '0' (first frame fixed) is supported")
             ref = Path(opts["reference_path"])
             ref = ref if ref.exists() else path.parent / ref
             jobs.append(Job(f"{len(jobs):04d}", text, str(ref)))
@@ -111,17 +123,18 @@ def load_jobs(args: InferenceArgs) -> list[Job]:
     for s in find_samples(args.benchmark_dir):
         info = read_clip_info(s / CLIP_INFO_FILE)
         jobs.append(Job(s.relative_to(args.benchmark_dir).as_posix(), info.get("text", ""), str(list_frames(s)[0])))
+    if not jobs:
+        raise InputError(args.benchmark_dir, "no samples (folders with frames or clip_info.json)")
     return jobs
 
 
 def load_reference(path: str, size: int) -> torch.Tensor:
     """First frame → ``[3, size, size]`` in [-1, 1] (scale to cover, centre crop: Open-Sora's ``resize_crop``)."""
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        s = size / min(im.size)
-        im = im.resize((max(size, round(im.width * s)), max(size, round(im.height * s))), Image.Resampling.BICUBIC)
-        left, top = (im.width - size) // 2, (im.height - size) // 2
-        arr = np.asarray(im.crop((left, top, left + size, top + size)), dtype=np.float32)
+    im = Image.fromarray(read_image(path))  # a missing or corrupt image is an InputError naming it
+    s = size / min(im.size)
+    im = im.resize((max(size, round(im.width * s)), max(size, round(im.height * s))), Image.Resampling.BICUBIC)
+    left, top = (im.width - size) // 2, (im.height - size) // 2
+    arr = np.asarray(im.crop((left, top, left + size, top + size)), dtype=np.float32)
     return torch.from_numpy(arr).permute(2, 0, 1) / 127.5 - 1.0
 
 
@@ -189,36 +202,63 @@ def sample_i2v(
 
 
 @torch.no_grad()
-def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype) -> list[str]:
-    """Generate every unfinished job; returns the written sample folders."""
+def generate_batch(batch: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype, gen) -> list[str]:
+    """Generate one batch of jobs and write each as a sample folder (atomically); returns the folders."""
     model, vae, text_enc = models
     out_root = Path(args.output_dir)
-    todo = [j for j in jobs if not (out_root / j.sample_id / CLIP_INFO_FILE).is_file()]
-    gen = torch.Generator(device="cpu").manual_seed(args.seed)
+    ref = torch.stack([load_reference(j.reference, args.resolution) for j in batch]).to(device)
+    prompts = [f"{j.text} aesthetic score: {args.aes}." if args.aes is not None else j.text for j in batch]
+    y, mask = text_enc.encode(prompts)
+    z = sample_i2v(
+        model, vae, ref, y, mask, sched, num_frames=args.num_frames, fps=args.fps, dtype=dtype, generator=gen
+    )
+    video = vae.decode(z.float(), args.num_frames)
     written = []
-    for i in tqdm(range(0, len(todo), args.batch_size), desc="generating", unit="batch", disable=None):
-        batch = todo[i : i + args.batch_size]
-        prompts = [f"{j.text} aesthetic score: {args.aes}." if args.aes is not None else j.text for j in batch]
-        y, mask = text_enc.encode(prompts)
-        ref = torch.stack([load_reference(j.reference, args.resolution) for j in batch]).to(device)
-        z = sample_i2v(
-            model, vae, ref, y, mask, sched, num_frames=args.num_frames, fps=args.fps, dtype=dtype, generator=gen
-        )
-        video = vae.decode(z.float(), args.num_frames)
-        for j, v, sent in zip(batch, video, prompts, strict=True):
-            info = {
-                "text": j.text,
-                "fps": args.fps,
-                "seed": args.seed,
-                "reference_path": j.reference,
-                "mask_strategy": j.mask_strategy,
-                "model": args.model_path or f"random {args.model}",
-                "sampler": asdict(sched),
-                "prompt_sent": sent,
-            }
-            write_sample(out_root / j.sample_id, frames=to_uint8(v), clip_info=info)
-            written.append(str(out_root / j.sample_id))
+    for j, v, sent in zip(batch, video, prompts, strict=True):
+        info = {
+            "text": j.text,
+            "fps": args.fps,
+            "seed": args.seed,
+            "reference_path": j.reference,
+            "mask_strategy": j.mask_strategy,
+            "model": args.model_path or f"random {args.model}",
+            "sampler": asdict(sched),
+            "prompt_sent": sent,
+        }
+        final = out_root / j.sample_id
+        tmp = final.with_name(temp_name(final.name))
+        try:
+            write_sample(tmp, frames=to_uint8(v), clip_info=info)
+            commit_folder(tmp, final)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+        written.append(str(final))
     return written
+
+
+def _batch_key(batch: list[Job]) -> str:
+    return ", ".join(j.sample_id for j in batch)
+
+
+def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype):
+    """Generate every unfinished job in batches; returns the batch runner's outcomes."""
+    out_root = Path(args.output_dir)
+    todo = []
+    for j in jobs:
+        state = check_sample_target(out_root / j.sample_id)  # a folder not of ours: InputError, before any work
+        if state != "done":
+            if state != "absent":
+                print(f"{out_root / j.sample_id}: {state}; generating it again")
+            todo.append(j)
+    gen = torch.Generator(device="cpu").manual_seed(args.seed)
+    batches = [todo[i : i + args.batch_size] for i in range(0, len(todo), args.batch_size)]
+
+    def one(batch):
+        return generate_batch(batch, args, sched, models, device, dtype, gen)
+
+    outcomes = run_jobs(batches, one, key=_batch_key, desc="generating", unit="batch")
+    return [skipped(j.sample_id) for j in jobs if j not in todo] + outcomes
 
 
 def pick_device(name: str) -> torch.device:
@@ -237,11 +277,21 @@ def run(cfg) -> int:
         args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32
     )
     jobs = load_jobs(args)
-    written = generate(jobs, args, sched, build_models(args, device, dtype), device, dtype)
-    print(
-        f"generated {len(written)} of {len(jobs)} videos into {args.output_dir} ({len(jobs) - len(written)} already there)"
+    out_root = claim_output_dir(args.output_dir, "inference")
+    for p in remove_stale_temporaries(out_root):
+        print(f"removed {p} (left by a killed run)")
+    outcomes = generate(jobs, args, sched, build_models(args, device, dtype), device, dtype)
+    made = sum(len(o.value) for o in outcomes if o.status == "done")
+    already = sum(o.status == "skipped" for o in outcomes)
+    print(f"generated {made} of {len(jobs)} videos into {args.output_dir} ({already} already there)")
+    return finish(
+        out_root,
+        "inference",
+        outcomes,
+        allow=args.allow_failures,
+        allow_flag="--allow-failures",
+        info={"config": config_to_dict(cfg)},
     )
-    return 0
 
 
 def main(argv=None) -> int:
@@ -255,11 +305,19 @@ def main(argv=None) -> int:
         p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="where generated samples go")
         p.add_argument("--model-path", "--ckpt-path", dest="model_path", help="STDiT3 weights: hub id, folder or file")
         p.add_argument("--seed", type=int, help="sampling seed")
+        p.add_argument(
+            "--allow-failures", dest="allow_failures", action="store_true", default=None, help="exit 0 despite failures"
+        )
 
     flags_ns, cfg = parse_cli(
         argv, prog="python -m opensora.inference", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
     )
-    copy_flags(cfg, "inference", flags_ns, ("prompt_file", "benchmark_dir", "output_dir", "model_path", "seed"))
+    copy_flags(
+        cfg,
+        "inference",
+        flags_ns,
+        ("prompt_file", "benchmark_dir", "output_dir", "model_path", "seed", "allow_failures"),
+    )
     return run_reporting_errors(run, cfg)
 
 

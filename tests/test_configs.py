@@ -8,9 +8,9 @@ import pytest
 
 from evaluation.benchmark import EvalArgs
 from evaluation.config import load_config, parse_overrides, section
-from evaluation.errors import ConfigError
 from evaluation.convert import ConvertArgs
 from evaluation.download import DownloadArgs
+from evaluation.errors import ConfigError
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
 from evaluation.selftest import SelftestArgs

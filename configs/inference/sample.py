@@ -20,6 +20,7 @@ inference = dict(
     dtype="auto",
     device="auto",
     allow_random_weights=False,
+    allow_failures=False,
 )
 scheduler = dict(
     num_sampling_steps=30,

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from evaluation.errors import ConfigError
 from evaluation.schema import (
     DEPTH_FILE,
     FLOW_FILE,
@@ -117,7 +118,7 @@ class EpochBatches:
 
     def __post_init__(self):
         if self.num_samples < self.batch_size * self.world:
-            raise ValueError(
+            raise ConfigError(
                 f"{self.num_samples} training clips cannot fill one global batch of "
                 f"{self.batch_size} x {self.world} ranks; lower the batch size or add clips"
             )

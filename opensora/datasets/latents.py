@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from evaluation.errors import InputError
 from opensora.datasets.manifest import ManifestRow
 
 
@@ -42,7 +43,7 @@ class LatentCache:
         try:
             return load_file(str(p))["latent"]
         except Exception as e:  # truncated/corrupt cache entries name the file
-            raise ValueError(f"{p}: unreadable latent cache entry for {row.path} ({e}); delete it to re-encode") from e
+            raise InputError(p, f"unreadable latent cache entry for {row.path} ({e}); delete it to re-encode") from e
 
     @torch.no_grad()
     def fill(self, dataset, vae, device, rank: int = 0, world: int = 1, batch_size: int = 4) -> int:

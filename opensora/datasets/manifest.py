@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.errors import ConfigError, InputError, UserError
 from evaluation.schema import CLIP_INFO_FILE, DEPTH_FILE, FLOW_FILE, MASK_FILE, SchemaError, list_frames, read_clip_info
 
 REQUIRED_COLUMNS = ("path", "text")
@@ -22,7 +23,7 @@ EXTRA_FILES = {"mask": MASK_FILE, "depth": DEPTH_FILE, "flow": FLOW_FILE}
 MAX_LISTED = 10
 
 
-class ManifestError(ValueError):
+class ManifestError(UserError, ValueError):
     """One or more manifest rows point at unusable sample directories."""
 
 
@@ -80,10 +81,10 @@ def read_manifest(
     """
     csv_path = Path(csv_path)
     if not csv_path.is_file():
-        raise FileNotFoundError(f"{csv_path}: manifest does not exist (write one with sim_data/generate_parallel.sh)")
+        raise InputError(csv_path, "manifest does not exist (write one with sim_data/generate_parallel.sh)")
     unknown = set(needs) - set(EXTRA_FILES)
     if unknown:
-        raise ValueError(f"unknown sample files {sorted(unknown)}; known: {sorted(EXTRA_FILES)}")
+        raise ConfigError(f"unknown sample files {sorted(unknown)}; known: {sorted(EXTRA_FILES)}")
     with open(csv_path, newline="") as f:
         reader = csv.DictReader(f)
         missing_cols = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from evaluation.errors import InputError
 from opensora.models.checkpoint import (
     TRAIN_STATE_FILE,
     load_weights,
@@ -46,7 +47,7 @@ __all__ = [
 def _weights_path(root: Path, weights: str) -> Path:
     if weights == "ema":
         if not (root / "ema.pt").is_file():
-            raise FileNotFoundError(f"{root}: weights='ema' but there is no ema.pt")
+            raise InputError(root, "weights='ema' but there is no ema.pt")
         return root / "ema.pt"
     return root
 

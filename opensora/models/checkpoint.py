@@ -23,6 +23,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from evaluation.errors import InputError
+from evaluation.weightfiles import check_weight_file
+
 TOLERATED_KEYS = ("rope.freqs",)
 INDEX_FILE = "pytorch_model.bin.index.json"
 TRAIN_STATE_FILE = "trainer_state.json"  # marks our own (DCP) training checkpoints
@@ -30,7 +33,11 @@ DOWNLOAD_HINT = "download the weights with models/download_opensora.sh (see mode
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
-    """All tensors of a weights file or folder (see the module docstring for the layouts)."""
+    """All tensors of a weights file or folder (see the module docstring for the layouts).
+
+    Raises:
+        InputError: the file or folder is missing, or a file is truncated or corrupt (named).
+    """
     path = Path(path)
     if path.is_dir():
         for name in ("model.safetensors", "diffusion_pytorch_model.safetensors"):
@@ -38,27 +45,37 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
                 return read_state_dict(path / name)
         for index in (path / INDEX_FILE, path / "model" / INDEX_FILE):
             if index.is_file():
-                shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+                check_weight_file(index)
+                try:
+                    shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+                except (KeyError, TypeError, AttributeError) as e:
+                    raise InputError(index, f"not a weight index (no weight_map: {e})") from e
                 out: dict[str, torch.Tensor] = {}
                 for shard in shards:
                     out.update(read_state_dict(index.parent / shard))
                 return out
         if (path / "ema.pt").is_file():
             return read_state_dict(path / "ema.pt")
-        raise FileNotFoundError(
-            f"{path}: no model.safetensors, {INDEX_FILE} (also under model/) or ema.pt; {DOWNLOAD_HINT}"
-        )
+        raise InputError(path, f"no model.safetensors, {INDEX_FILE} (also under model/) or ema.pt; {DOWNLOAD_HINT}")
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: weights file does not exist; {DOWNLOAD_HINT}")
+        raise InputError(path, f"weights file does not exist; {DOWNLOAD_HINT}")
+    check_weight_file(path)
     if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        return load_file(str(path))
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+        try:
+            return load_file(str(path))
+        except (SafetensorError, OSError) as e:
+            raise InputError(path, f"truncated or corrupt safetensors file ({e})") from e
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError) as e:  # torch reports a cut archive as RuntimeError
+        raise InputError(path, f"truncated or corrupt weights file ({str(e).splitlines()[0]})") from e
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict):
-        raise ValueError(f"{path}: expected a state dict, found {type(obj).__name__}")
+        raise InputError(path, f"expected a state dict, found {type(obj).__name__}")
     return obj
 
 
@@ -94,7 +111,7 @@ def load_weights(model: nn.Module, state_dict: dict[str, torch.Tensor], source: 
             parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[:5]})")
         if shapes:
             parts.append(f"{len(shapes)} with other shapes (e.g. {shapes[:3]})")
-        raise ValueError(f"{source}: weights do not match the model: " + "; ".join(parts))
+        raise InputError(source, "weights do not match the model: " + "; ".join(parts))
     model.load_state_dict({k: v for k, v in state_dict.items() if k in own}, strict=False)
 
 
@@ -129,8 +146,8 @@ def resolve(name_or_path: str, allow_patterns=("config.json", "*.safetensors")) 
 
         return Path(snapshot_download(repo_id=name_or_path, allow_patterns=list(allow_patterns)))
     except Exception as e:  # offline, unknown repo, auth: one clear message
-        raise FileNotFoundError(
-            f"{name_or_path}: not a local path and not downloadable ({type(e).__name__}: {e}); {DOWNLOAD_HINT}"
+        raise InputError(
+            name_or_path, f"not a local path and not downloadable ({type(e).__name__}: {e}); {DOWNLOAD_HINT}"
         ) from e
 
 
@@ -141,7 +158,12 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
         f = folder / "model" / "config.json"
     if not f.is_file():
         return {}
-    data = json.loads(f.read_text())
+    try:
+        data = json.loads(f.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InputError(f, f"malformed config.json ({e})") from e
+    if not isinstance(data, dict):
+        raise InputError(f, "config.json must hold an object")
     ignored = {
         "architectures",
         "model_type",
@@ -153,7 +175,7 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
     }
     unknown = set(data) - known - ignored
     if unknown:
-        raise ValueError(f"{f}: unknown config keys {sorted(unknown)}")
+        raise InputError(f, f"unknown config keys {sorted(unknown)}")
     return {k: (tuple(v) if isinstance(v, list) and k != "input_size" else v) for k, v in data.items() if k in known}
 
 
@@ -164,15 +186,38 @@ def read_training_checkpoint(path: str | os.PathLike, weights: str = "ema") -> d
     from torch.distributed.checkpoint.format_utils import dcp_to_torch_save
 
     path = Path(path)
-    if not (path / TRAIN_STATE_FILE).is_file():
-        raise FileNotFoundError(f"{path}: not a complete training checkpoint (no {TRAIN_STATE_FILE})")
+    problem = checkpoint_problem(path)
+    if problem:
+        raise InputError(path, f"not a complete training checkpoint: {problem}")
     if weights not in ("ema", "model"):
-        raise ValueError(f"weights must be 'ema' or 'model', got {weights!r}")
+        raise InputError(path, f"weights must be 'ema' or 'model', got {weights!r}")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "full.pt"
-        dcp_to_torch_save(str(path), str(out))
+        try:
+            dcp_to_torch_save(str(path), str(out))
+        except Exception as e:  # DCP raises assorted types (CheckpointException, RuntimeError) on cut shards
+            raise InputError(path, f"truncated or corrupt checkpoint ({type(e).__name__})") from e
         state = torch.load(out, map_location="cpu", weights_only=True)
     model_sd = state["model"]
     if weights == "ema":
         return {k: state["ema"].get(k, v).to(v.dtype) for k, v in model_sd.items()}
     return model_sd
+
+
+def checkpoint_problem(path: str | os.PathLike) -> str | None:
+    """Why a training checkpoint folder is not complete (None when it is).
+
+    Complete means: ``trainer_state.json`` parses, and the ``DONE`` record written last by
+    ``opensora.train`` lists every file with its size and they all match (a cut shard is caught).
+    """
+    from evaluation.outdirs import completion_problem
+
+    path = Path(path)
+    state = path / TRAIN_STATE_FILE
+    if not state.is_file():
+        return f"no {TRAIN_STATE_FILE}"
+    try:
+        json.loads(state.read_text())
+    except (ValueError, UnicodeDecodeError):
+        return f"{TRAIN_STATE_FILE} is truncated or corrupt"
+    return completion_problem(path)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import torch
 
+from evaluation.errors import ConfigError
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
 from opensora.rewards.models import DepthReward, FlowReward, SegmentationReward
@@ -42,17 +43,19 @@ def check_reward_configs(configs: list[dict]) -> list[dict]:
     import inspect
 
     if not configs:
-        raise ValueError("rewards: the list is empty; give at least one reward")
+        raise ConfigError("rewards: the list is empty; give at least one reward")
     out = []
     for i, c in enumerate(configs):
         c = dict(c)
         kind = c.get("type")
         if kind not in REWARDS.module_dict:
-            raise ValueError(f"rewards[{i}]: unknown type {kind!r}; known: {sorted(REWARDS.module_dict)}")
+            raise ConfigError(f"rewards[{i}]: unknown type {kind!r}; known: {sorted(REWARDS.module_dict)}")
         allowed = set(inspect.signature(REWARDS.module_dict[kind]).parameters) - {"device", "allow_random_weights"}
         unknown = sorted(set(c) - allowed - {"type", "weight"})
         if unknown:
-            raise TypeError(f"rewards[{i}] ({kind}): unknown key(s) {unknown}; allowed: {sorted(allowed | {'weight'})}")
+            raise ConfigError(
+                f"rewards[{i}] ({kind}): unknown key(s) {unknown}; allowed: {sorted(allowed | {'weight'})}"
+            )
         out.append(c)
     return out
 

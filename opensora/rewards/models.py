@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from evaluation.errors import ConfigError, UserError
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
 
@@ -35,7 +36,7 @@ def _gt_pixels(batch: dict, frames: list[int], device) -> torch.Tensor:
 
 def _check_target(target: str) -> str:
     if target not in TARGETS:
-        raise ValueError(f"reward target must be one of {TARGETS}, got {target!r}")
+        raise ConfigError(f"reward target must be one of {TARGETS}, got {target!r}")
     return target
 
 
@@ -60,13 +61,15 @@ class SegmentationReward:
     def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
         """Per-sample ``mean(1 − soft IoU)`` over frames and prompted objects."""
         if frames[0] != 0:
-            raise ValueError("the segmentation reward needs frame 0 (the prompt frame) among the decoded frames")
+            raise ConfigError(
+                "the segmentation reward needs frame 0 (the prompt frame) among the decoded frames (oro.decode_frames)"
+            )
         out = []
         for b in range(video.shape[0]):
             gt = batch["mask"][b][frames].to(video.device)  # (T', N, H, W)
             visible = gt[0].flatten(1).any(dim=1)
             if not visible.any():
-                raise ValueError(f"sample {batch['index'][b]}: no object is visible in frame 0 to prompt SAM 2 with")
+                raise UserError(f"sample {batch['index'][b]}: no object is visible in frame 0 to prompt SAM 2 with")
             probs = self.seg.soft_masks(video[b], gt[0, visible].cpu().numpy())
             out.append(soft_iou_loss(probs[None], gt[None, :, visible])[0])
         return torch.stack(out)
@@ -97,7 +100,7 @@ class FlowReward:
         from evaluation.perception.raft import flow_differentiable
 
         if len(frames) < 2:
-            raise ValueError("the flow reward needs at least two decoded frames")
+            raise ConfigError("the flow reward needs at least two decoded frames (oro.decode_frames)")
         gt_pix = _gt_pixels(batch, frames, video.device) if self.target == "video" else None
         out = []
         for b in range(video.shape[0]):
@@ -107,7 +110,7 @@ class FlowReward:
                     ref = flow_differentiable(self.model, gt_pix[b], self.iters)
             else:
                 if frames != list(range(frames[0], frames[0] + len(frames))):
-                    raise ValueError("target='simulator' flow needs consecutive decoded frames")
+                    raise ConfigError("target='simulator' flow needs consecutive decoded frames (oro.decode_frames)")
                 ref = batch["flow"][b][frames[:-1]].to(video.device).permute(0, 3, 1, 2)
             out.append(flow_l1(pred[None], ref[None])[0])
         return torch.stack(out)

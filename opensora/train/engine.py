@@ -11,9 +11,14 @@
   sharded like the parameters (DTensors under FSDP), as Open-Sora shards its EMA.
 - Checkpoints: ``<run>/checkpoints/step-XXXXXXX/`` written with ``torch.distributed.checkpoint``
   (one shard file per rank: model, EMA, optimizer) plus ``trainer_state.json`` (step, data
-  position, world size) and the model's ``config.json``; everything goes to a ``.tmp-`` folder
-  first and is renamed when every rank has finished, so a killed run always resumes from its
-  last complete checkpoint. DCP re-shards on load, so a run may resume on another world size.
+  position, world size), the model's ``config.json`` and, last, a ``DONE`` record of every file
+  and its size (``evaluation.outdirs``); everything goes to a ``.tmp-`` folder first and is
+  renamed when every rank has finished. ``--resume auto`` takes the newest checkpoint whose files
+  all match its record, says so when it skips a newer incomplete one, and names the step it
+  resumes from. DCP re-shards on load, so a run may resume on another world size.
+- Run folders: new, empty, or (only with ``--resume``) an earlier run; anything else is an error
+  and nothing in it is touched. After a resume from step S, ``metrics.jsonl`` and TensorBoard
+  hold each step once (records after S are dropped, TensorBoard purges them).
 - Randomness: every step seeds torch from ``(seed, step, rank)`` and the data order is a pure
   function of ``(seed, epoch)``, so ``--resume`` continues exactly as if never interrupted.
 - Logging: tqdm, ``metrics.jsonl``, TensorBoard; Weights & Biases only when ``train.wandb_project``
@@ -38,14 +43,18 @@ import torch
 import torch.distributed as dist
 
 from evaluation.config import config_to_dict
+from evaluation.errors import ConfigError, InputError
+from evaluation.outdirs import claim_output_dir, output_owner, write_done
 from evaluation.runinfo import environment
 from evaluation.schema import write_json, write_text
 from opensora.models.checkpoint import TRAIN_STATE_FILE as STATE_FILE
+from opensora.models.checkpoint import checkpoint_problem
 
 # DCP warns on every save/load in a single process that it assumes one process: it is right
 warnings.filterwarnings("ignore", message="torch.distributed is disabled, unavailable or uninitialized")
 
 CKPT_DIR = "checkpoints"
+RUN_JOB = "train"  # the job name in a run folder's ownership marker
 CKPT_RE = re.compile(r"^step-(\d{7})$")
 PARALLEL = ("fsdp", "ddp")
 PRECISION = ("auto", "fp32", "bf16")
@@ -92,7 +101,7 @@ class TrainArgs:
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError("train.ema_decay must be in [0, 1)")
         if self.resume == "auto" and not self.run_dir:
-            raise ValueError("train.resume='auto' needs train.run_dir (--run-dir): the run folder to continue")
+            raise ConfigError("train.resume='auto' needs train.run_dir (--run-dir): the run folder to continue")
 
 
 class NonFiniteLossError(RuntimeError):
@@ -250,7 +259,7 @@ def make_optimizer(model: torch.nn.Module, args: TrainArgs, lr: float | None = N
     """AdamW (Open-Sora: HybridAdam in AdamW mode) over the trainable parameters."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("the model has no trainable parameters")
+        raise ConfigError("the model has no trainable parameters")
     return torch.optim.AdamW(params, lr=lr or args.lr, eps=args.adam_eps, weight_decay=args.weight_decay)
 
 
@@ -285,11 +294,32 @@ def clip_gradients(model: torch.nn.Module, max_norm: float, step: int) -> float:
 # --------------------------------------------------------------------------------------------
 # run folder, logging
 # --------------------------------------------------------------------------------------------
+def check_run_dir(args: TrainArgs) -> None:
+    """Fail before anything is built when ``train.run_dir`` cannot hold this run.
+
+    Raises:
+        InputError: the folder holds files that are not a training run of ours, or holds a run
+            and ``train.resume`` is not set (a fresh run would mix its logs into the old one).
+    """
+    if not args.run_dir:
+        return
+    run = Path(args.run_dir)
+    if not run.is_dir() or not any(run.iterdir()):
+        return
+    if output_owner(run) != RUN_JOB:
+        claim_output_dir(run, RUN_JOB, create=False)  # raises, naming the folder
+    if not args.resume:
+        raise InputError(
+            run, "already holds a training run; pass --resume auto to continue it or choose a new --run-dir"
+        )
+
+
 def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
     """``<outputs>/<NNN>-<experiment>`` (or ``train.run_dir``) with ``config.py`` and ``env.json``.
 
     Rank 0 picks the name and broadcasts it; resuming with ``resume="auto"`` needs ``run_dir``.
     """
+    check_run_dir(args)
     if args.run_dir:
         run = Path(args.run_dir)
     else:
@@ -303,7 +333,7 @@ def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
             dist.broadcast_object_list(box, src=0)
         run = Path(box[0])
     if d.main:
-        run.mkdir(parents=True, exist_ok=True)
+        claim_output_dir(run, RUN_JOB)
         write_text(run / "config.py", cfg.pretty_text)
         write_json(run / "config.json", config_to_dict(cfg))
         write_json(run / "env.json", {**environment(), "world_size": d.world, "device": str(d.device)})
@@ -311,10 +341,36 @@ def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
     return run
 
 
-class RunLog:
-    """``metrics.jsonl`` + TensorBoard (+ W&B when configured); only rank 0 writes."""
+def truncate_metrics(path: Path, last_step: int) -> int:
+    """Drop records after ``last_step`` from ``metrics.jsonl`` (atomically); returns how many went.
 
-    def __init__(self, run: Path, args: TrainArgs, d: Dist, cfg=None):
+    A cut last line (the process was killed while writing it) is dropped too.
+    """
+    if not path.is_file():
+        return 0
+    kept, dropped = [], 0
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+            keep = isinstance(rec, dict) and rec.get("step", last_step + 1) <= last_step
+        except ValueError:
+            keep = False
+        if keep:
+            kept.append(line)
+        else:
+            dropped += 1
+    write_text(path, "".join(x + "\n" for x in kept))
+    return dropped
+
+
+class RunLog:
+    """``metrics.jsonl`` + TensorBoard (+ W&B when configured); only rank 0 writes.
+
+    ``resumed_from`` (the checkpoint step of a resume): later records of the interrupted run are
+    removed from ``metrics.jsonl`` and purged from TensorBoard, so each step is logged once.
+    """
+
+    def __init__(self, run: Path, args: TrainArgs, d: Dist, cfg=None, resumed_from: int | None = None):
         self.active = d.main
         self.path = run / "metrics.jsonl"
         self.tb = self.wandb = None
@@ -322,7 +378,11 @@ class RunLog:
             return
         from torch.utils.tensorboard import SummaryWriter
 
-        self.tb = SummaryWriter(str(run / "tensorboard"))
+        purge = None
+        if resumed_from is not None:
+            truncate_metrics(self.path, resumed_from)
+            purge = resumed_from + 1
+        self.tb = SummaryWriter(str(run / "tensorboard"), purge_step=purge)
         if args.wandb_project:
             import wandb  # optional dependency: pip install wandb
 
@@ -365,7 +425,7 @@ class RunLog:
 # checkpoints
 # --------------------------------------------------------------------------------------------
 def list_checkpoints(run: Path) -> list[Path]:
-    """Complete checkpoints of a run, oldest first."""
+    """Checkpoint folders of a run that have a ``trainer_state.json``, oldest first (complete or not)."""
     root = Path(run) / CKPT_DIR
     if not root.is_dir():
         return []
@@ -375,15 +435,24 @@ def list_checkpoints(run: Path) -> list[Path]:
 
 
 def find_resume(args: TrainArgs, run: Path) -> Path | None:
-    """The checkpoint folder ``train.resume`` names (``auto``: the run's latest; None when there is none)."""
+    """The checkpoint folder ``train.resume`` names (``auto``: the run's newest complete one; None when there is none).
+
+    Raises:
+        InputError: an explicit ``train.resume`` folder is not a complete checkpoint.
+    """
     if not args.resume:
         return None
     if args.resume == "auto":
-        found = list_checkpoints(run)
-        return found[-1] if found else None
+        for ckpt in reversed(list_checkpoints(run)):
+            problem = checkpoint_problem(ckpt)
+            if problem is None:
+                return ckpt
+            print(f"skipping incomplete checkpoint {ckpt}: {problem}")
+        return None
     p = Path(args.resume)
-    if not (p / STATE_FILE).is_file():
-        raise FileNotFoundError(f"{p}: not a complete checkpoint (no {STATE_FILE})")
+    problem = checkpoint_problem(p)
+    if problem:
+        raise InputError(p, f"not a complete checkpoint: {problem}")
     return p
 
 
@@ -414,6 +483,7 @@ def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, d: Dist, e
         if cfg is not None and hasattr(cfg, "to_json"):
             write_json(tmp / "config.json", cfg.to_json())
         write_json(tmp / STATE_FILE, {"step": step, "world_size": d.world, **extra})
+        write_done(tmp, hashes=False)  # last: every file and its size, checked before a resume
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
@@ -434,7 +504,10 @@ def load_checkpoint(path: Path, model, optimizer, ema: EMA) -> dict:
     from torch.distributed.checkpoint.state_dict import set_state_dict
 
     state = _train_state(model, optimizer, ema)
-    dcp.load(state, checkpoint_id=str(path))
+    try:
+        dcp.load(state, checkpoint_id=str(path))
+    except Exception as e:  # DCP wraps a cut or corrupt shard in several exception types
+        raise InputError(path, f"truncated or corrupt checkpoint ({type(e).__name__}: {str(e).splitlines()[0]})") from e
     set_state_dict(unwrap(model), optimizer, model_state_dict=state["model"], optim_state_dict=state["optim"])
     return json.loads((Path(path) / STATE_FILE).read_text())
 

@@ -18,6 +18,7 @@ import json
 import sys
 from pathlib import Path
 
+from evaluation.errors import InputError
 from opensora.models.checkpoint import TRAIN_STATE_FILE, read_training_checkpoint, save_weights_folder
 
 
@@ -35,14 +36,14 @@ def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
     """Write the exported folder and return it."""
     ckpt = Path(ckpt)
     if not (ckpt / TRAIN_STATE_FILE).is_file() or not (ckpt / "config.json").is_file():
-        raise FileNotFoundError(f"{ckpt}: not a complete training checkpoint ({TRAIN_STATE_FILE} and config.json)")
+        raise InputError(ckpt, f"not a complete training checkpoint ({TRAIN_STATE_FILE} and config.json)")
     sd = read_training_checkpoint(ckpt, weights)
     if any(".lora_A." in k for k in sd):
         from opensora.train.oro import merge_lora
 
         scaling = lora_scaling(ckpt)
         if scaling is None:
-            raise ValueError(f"{ckpt}: LoRA weights but no oro.lora_rank/lora_alpha in the run's config.json")
+            raise InputError(ckpt, "LoRA weights but no oro.lora_rank/lora_alpha in the run's config.json")
         sd = merge_lora(sd, scaling)
     return save_weights_folder(sd, json.loads((ckpt / "config.json").read_text()), output_dir)
 

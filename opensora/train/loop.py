@@ -54,8 +54,11 @@ class Job:
     extras: tuple[str, ...] = ()  # per-sample files the loss needs (mask, depth, flow)
     use_latent_cache = True
 
+    def validate(self, ctx: Context) -> None:
+        """Check job settings against the other sections; runs before any folder or model is made."""
+
     def setup(self, ctx: Context) -> None:
-        """Read job-specific config sections, build reward models (before the model is built)."""
+        """Build reward models and the like (before the model is built)."""
 
     def prepare_model(self, model: torch.nn.Module, ctx: Context) -> torch.nn.Module:
         """Change the model before wrapping (e.g. LoRA); returns it."""
@@ -91,6 +94,8 @@ def fit(cfg, job: Job) -> int:
         E.init_distributed(targs.device),
     )
     vargs = section(cfg, "validation", ValArgs)
+    job.validate(ctx)
+    E.check_run_dir(targs)  # before anything is written
     try:
         return _fit(ctx, vargs, job)
     finally:
@@ -135,7 +140,9 @@ def _fit(ctx: Context, vargs: ValArgs, job: Job) -> int:
         start = E.load_checkpoint(ckpt, model, optimizer, ema)["step"]
         if d.main:
             print(f"resumed from {ckpt} at step {start}")
-    log = E.RunLog(run, targs, d, ctx.cfg)
+    elif targs.resume and d.main:
+        print(f"no complete checkpoint in {run}; starting at step 0")
+    log = E.RunLog(run, targs, d, ctx.cfg, resumed_from=start if targs.resume else None)
 
     def validate(step: int) -> None:
         sd = E.weights_for_export(model, ema if vargs.weights == "ema" else None)  # collective

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+from evaluation.errors import ConfigError
+
 STRATEGIES = (
     "identity",
     "random",
@@ -27,9 +29,9 @@ def check_ratios(ratios: dict) -> dict:
     """Validated ratios with ``identity`` filling the remainder."""
     unknown = sorted(set(ratios) - set(STRATEGIES))
     if unknown:
-        raise ValueError(f"data.mask_ratios: unknown strategies {unknown}; known: {list(STRATEGIES)}")
+        raise ConfigError(f"data.mask_ratios: unknown strategies {unknown}; known: {list(STRATEGIES)}")
     if any(v < 0 for v in ratios.values()) or sum(v for k, v in ratios.items() if k != "identity") > 1 + 1e-9:
-        raise ValueError(f"data.mask_ratios must be non-negative and sum to at most 1, got {ratios}")
+        raise ConfigError(f"data.mask_ratios must be non-negative and sum to at most 1, got {ratios}")
     rest = 1.0 - sum(v for k, v in ratios.items() if k != "identity")
     return {**{k: v for k, v in ratios.items() if k != "identity"}, "identity": max(rest, 0.0)}
 

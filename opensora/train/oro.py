@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from evaluation.errors import ConfigError
 from opensora.inference import sample_i2v
 from opensora.rewards import RewardSet, check_reward_configs
 from opensora.train import engine as E
@@ -122,14 +123,21 @@ class ORO(Job):
         self.extras = reward_needs(self.reward_configs)
         self.rewards = None
 
-    def setup(self, ctx: Context) -> None:
-        """Check the sampler settings and load the frozen reward models."""
+    def validate(self, ctx: Context) -> None:
+        """Check the sampler settings and the frame subset (before any folder or model is made)."""
         n = ctx.sched.num_sampling_steps
         k = self.args.grad_steps if self.args.grad_steps is not None else n
         if not 1 <= k <= n:
-            raise ValueError(f"oro.grad_steps must be in [1, {n}] (None = all), got {self.args.grad_steps}")
+            raise ConfigError(f"oro.grad_steps must be in [1, {n}] (None = all), got {self.args.grad_steps}")
         self.k = k
-        self.frames = select_frames(self.args.decode_frames, ctx.data.num_frames)
+        try:
+            self.frames = select_frames(self.args.decode_frames, ctx.data.num_frames)
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+
+    def setup(self, ctx: Context) -> None:
+        """Load the frozen reward models (after the checks of :meth:`validate`)."""
+        self.validate(ctx)
         self.rewards = RewardSet(self.reward_configs, ctx.dist.device, ctx.model_args.allow_random_weights)
 
     def prepare_model(self, model, ctx: Context):

@@ -56,8 +56,10 @@ def test_invalid_clip_fails_the_run(archives, tmp_path, capsys):
         "real",
     ]
     assert D.main(argv) == 1
-    assert "INVALID" in capsys.readouterr().err
+    assert "FAILED" in capsys.readouterr().err and "0002" in (out / "failed-download.json").read_text()
+    assert not (out / "download_manifest.json").exists()  # no result of a failed run
     assert D.main([*argv, "--allow-failures"]) == 0
+    assert (out / "download_manifest.json").is_file()
 
 
 def test_corrupt_archive_and_checksum(archives, tmp_path):

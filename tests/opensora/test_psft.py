@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from evaluation.outdirs import write_done
 from opensora.models import stdit3_from_pretrained
 from opensora.models.checkpoint import read_training_checkpoint
 from opensora.train import engine as E
@@ -78,7 +79,7 @@ def test_export_loads_in_inference(sim, cache, tmp_path):
         ]
     )
     assert rc == 0
-    assert len(list(out.iterdir())) == 10
+    assert len([p for p in out.iterdir() if p.is_dir()]) == 10
     # the export CLI writes the same EMA weights from the checkpoint folder
     from opensora.train.export import main as export_main
 
@@ -146,9 +147,12 @@ def test_incomplete_checkpoints_are_ignored(tmp_path):
     root = tmp_path / "checkpoints"
     (root / "step-0000002").mkdir(parents=True)
     (root / "step-0000002" / "trainer_state.json").write_text("{}")
+    write_done(root / "step-0000002")
     (root / ".tmp-step-0000004").mkdir()  # killed while saving
     (root / "step-0000003").mkdir()  # no trainer_state.json
-    assert [p.name for p in E.list_checkpoints(tmp_path)] == ["step-0000002"]
+    (root / "step-0000005").mkdir()  # state written, DONE record missing (killed before it)
+    (root / "step-0000005" / "trainer_state.json").write_text("{}")
+    assert [p.name for p in E.list_checkpoints(tmp_path)] == ["step-0000002", "step-0000005"]
     args = E.TrainArgs(run_dir=str(tmp_path), resume="auto")
     assert E.find_resume(args, tmp_path).name == "step-0000002"
     with pytest.raises(ValueError, match="needs train.run_dir"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from evaluation.errors import InputError
 from opensora.datasets.clips import ClipDataset, EpochBatches, resize_crop, resize_crop_flow, resize_crop_nearest
 from opensora.datasets.latents import LatentCache
 from opensora.datasets.manifest import ManifestError, read_manifest
@@ -35,7 +36,7 @@ def test_manifest_rows_and_errors(sim, tmp_path):
     (tmp_path / "nocol.csv").write_text("text\nhello\n")
     with pytest.raises(ManifestError, match="missing column"):
         read_manifest(tmp_path / "nocol.csv", num_frames=4)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         read_manifest(tmp_path / "none.csv", num_frames=4)
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from evaluation.errors import InputError
 from opensora.models import save_pretrained, stdit3_from_pretrained, vae_from_pretrained
 from opensora.models.checkpoint import load_weights, read_state_dict
 from opensora.models.stdit.stdit3 import build_stdit3
@@ -107,7 +108,7 @@ def test_missing_weights_explain_how_to_get_them(tmp_path, monkeypatch):
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(FileNotFoundError, match="download_opensora.sh"):
+    with pytest.raises(InputError, match="download_opensora.sh"):
         stdit3_from_pretrained("hpcai-tech/OpenSora-STDiT-v3-not-here")
-    with pytest.raises(FileNotFoundError, match="no model.safetensors"):
+    with pytest.raises(InputError, match="no model.safetensors"):
         read_state_dict(tmp_path)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import torch
 
+from evaluation.errors import InputError
+from evaluation.weightfiles import check_weights
+
 DEFAULT_T5 = "DeepFloyd/t5-v1_1-xxl"
 MAX_LENGTH = 300
 
@@ -25,12 +28,13 @@ class T5Encoder:
     def __init__(self, name_or_path: str = DEFAULT_T5, max_length: int = MAX_LENGTH, device="cpu", dtype=torch.float32):
         from transformers import AutoTokenizer, T5EncoderModel
 
+        check_weights(name_or_path)  # a truncated local file is named, not a library traceback
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             self.model = T5EncoderModel.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
         except OSError as e:
-            raise FileNotFoundError(
-                f"{name_or_path}: T5 not found locally or on the hub ({e}); download it with models/download_t5.sh"
+            raise InputError(
+                name_or_path, f"T5 not found locally or on the hub ({e}); download it with models/download_t5.sh"
             ) from e
         self.model.requires_grad_(False)
         self.name = name_or_path
