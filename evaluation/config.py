@@ -53,13 +53,13 @@ def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
     it = iter(args)
     for arg in it:
         if not arg.startswith("--") or len(arg) <= 2:
-            raise SystemExit(f"error: unexpected argument {arg!r}; overrides look like --section.key=value")
+            raise ConfigError(f"unexpected argument {arg!r}; overrides look like --section.key=value")
         key, sep, value = arg[2:].partition("=")
         if not sep:
             try:
                 value = next(it)
             except StopIteration:
-                raise SystemExit(f"error: override {arg!r} has no value") from None
+                raise ConfigError(f"override {arg!r} has no value") from None
         out[key.replace("-", "_")] = parse_value(value)
     return out
 

@@ -71,6 +71,9 @@ class MaskArgs:
     overwrite: bool = False
     allow_failures: bool = False
 
+    def __post_init__(self):
+        self.shard_index()  # "i/n" with 0 <= i < n
+
     def shard_index(self) -> tuple[int, int]:
         """``(i, n)`` from ``"i/n"``."""
         try:
@@ -241,7 +244,8 @@ def run(cfg) -> int:
     outcomes = run_jobs(jobs, partial(segment_job, args=args), key=_job_key, desc="segmenting", unit="video")
     n = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
     print(
-        f"{len(jobs)} videos in this shard: segmented {n['done']}, already had masks {n['skipped']}, failed {n['failed']}"
+        f"{len(jobs)} videos in this shard: {n['skipped']} already have masks, {n['done']} segmented, "
+        f"{n['failed']} failed"
     )
 
     record = _SEGMENTER["model"].record if "model" in _SEGMENTER else None

@@ -277,10 +277,12 @@ def run(cfg) -> int:
         args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32
     )
     jobs = load_jobs(args)
+    claim_output_dir(args.output_dir, "inference", create=False)  # a folder not of ours: fail before loading models
+    models = build_models(args, device, dtype)
     out_root = claim_output_dir(args.output_dir, "inference")
     for p in remove_stale_temporaries(out_root):
         print(f"removed {p} (left by a killed run)")
-    outcomes = generate(jobs, args, sched, build_models(args, device, dtype), device, dtype)
+    outcomes = generate(jobs, args, sched, models, device, dtype)
     made = sum(len(o.value) for o in outcomes if o.status == "done")
     already = sum(o.status == "skipped" for o in outcomes)
     print(f"generated {made} of {len(jobs)} videos into {args.output_dir} ({already} already there)")

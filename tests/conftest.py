@@ -32,3 +32,31 @@ def clip_factory(tmp_path):
         return path
 
     return _make
+
+
+# --- fault tests: run a CLI in-process and check what it left --------------------------------
+def run_cli(main, argv, capsys) -> tuple[int, str, str]:
+    """``main(argv)`` → ``(exit status, stdout, stderr)``; argparse's ``SystemExit`` becomes its code."""
+    try:
+        rc = main(list(map(str, argv)))
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else 1
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_user_error(rc: int, err: str, *needles: str) -> None:
+    """Exit status 2, one ``error:`` message containing every needle, and no traceback."""
+    assert rc == 2, err
+    assert "Traceback" not in err, err
+    assert "error:" in err, err
+    for n in needles:
+        assert n in err, (n, err)
+
+
+def snapshot(root) -> dict:
+    """Every file under ``root`` with its bytes (to assert a folder was left untouched)."""
+    from pathlib import Path
+
+    root = Path(root)
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -7,4 +7,5 @@ set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
 source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
 CONFIG=${CONFIG:-configs/post_training/base.py}
-torchrun --standalone --nproc_per_node "${NPROC:-1}" -m opensora.train.psft "$CONFIG" "$@"
+source "$(dirname "${BASH_SOURCE[0]}")/launch.sh"
+launch opensora.train.psft "$CONFIG" "$@"  # python -m opensora.train.psft (torchrun when NPROC > 1)

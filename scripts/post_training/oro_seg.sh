@@ -8,4 +8,5 @@ set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
 source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
 CONFIG=${CONFIG:-configs/post_training/oro_seg.py}
-torchrun --standalone --nproc_per_node "${NPROC:-1}" -m opensora.train.oro "$CONFIG" "$@"
+source "$(dirname "${BASH_SOURCE[0]}")/launch.sh"
+launch opensora.train.oro "$CONFIG" "$@"  # python -m opensora.train.oro (torchrun when NPROC > 1)
