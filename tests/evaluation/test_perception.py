@@ -132,7 +132,8 @@ def test_generate_masks_cli(tmp_path, sam_dir, capsys):
     err = capsys.readouterr().err
     assert "0001" in err and "cannot read image" in err
     assert (tmp_path / "gen" / "0000" / "mask.npz").is_file() and not (tmp_path / "gen" / "0001" / "mask.npz").exists()
-    run = json.loads((tmp_path / "gen" / "masks_run.json").read_text())
+    assert not (tmp_path / "gen" / "masks_run.json").exists()  # a failed run writes only its failure record
+    run = json.loads((tmp_path / "gen" / "failed-masks.json").read_text())
     assert run["adapter"]["adapter"] == "sam2_video" and len(run["failures"]) == 1
 
 
