@@ -10,7 +10,7 @@ from evaluation import convert, download, generate_masks
 from evaluation import run as eval_run
 from evaluation.config import check_value, section
 from evaluation.errors import ConfigError
-from sim_data import parallel, worker
+from sim_data import parallel
 from tests.conftest import assert_user_error, run_cli
 
 torch = pytest.importorskip("torch")
@@ -21,20 +21,50 @@ from opensora.train import oro, psft  # noqa: E402
 CASES = [
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.workers=abc", ["eval.workers", "'abc'", "int"]),
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.bootstrap_samples=1e3", ["eval.bootstrap_samples"]),
-    (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.allow_missing=maybe", ["eval.allow_missing", "bool"]),
+    (
+        eval_run.main,
+        "configs/eval/sim.py",
+        "--output_dir",
+        "--eval.allow_missing=maybe",
+        ["eval.allow_missing", "bool"],
+    ),
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.metrics=l2", ["eval.metrics", "['l2']"]),
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.split=nope", ["eval.split must be one of"]),
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--figures.dpi=high", ["figures.dpi"]),
-    (convert.main, "configs/data_processing/convert_sim.py", "--dst-root", "--convert.resolution=abc", ["convert.resolution"]),
+    (
+        convert.main,
+        "configs/data_processing/convert_sim.py",
+        "--dst-root",
+        "--convert.resolution=abc",
+        ["convert.resolution"],
+    ),
     (convert.main, "configs/data_processing/convert_sim.py", "--dst-root", "--convert.resolution=4", ["at least 8"]),
     (convert.main, "configs/data_processing/convert_sim.py", "--dst-root", "--convert.crop=left", ["convert.crop"]),
     (parallel.main, "configs/sim/base.py", "--output-dir", "--sim.resolution=abc", ["sim.resolution", "int"]),
     (parallel.main, "configs/sim/base.py", "--output-dir", "--batch.workers=0", ["batch.workers"]),
     (parallel.main, "configs/sim/base.py", "--output-dir", "--sim.num_dropped=3", ["sim.num_dropped", "tuple"]),
     (parallel.main, "configs/sim/base.py", "--output-dir", "--render.samples=many", ["render.samples"]),
-    (generate_masks.main, "configs/data_processing/generate_mask.py", "--output-root", "--masks.shard=2/2", ["0 <= i < n"]),
-    (generate_masks.main, "configs/data_processing/generate_mask.py", "--output-root", "--masks.overwrite=yes", ["masks.overwrite"]),
-    (download.main, "configs/data_processing/download_pisabench.py", "--out-dir", "--download.splits=real", ["download.splits"]),
+    (
+        generate_masks.main,
+        "configs/data_processing/generate_mask.py",
+        "--output-root",
+        "--masks.shard=2/2",
+        ["0 <= i < n"],
+    ),
+    (
+        generate_masks.main,
+        "configs/data_processing/generate_mask.py",
+        "--output-root",
+        "--masks.overwrite=yes",
+        ["masks.overwrite"],
+    ),
+    (
+        download.main,
+        "configs/data_processing/download_pisabench.py",
+        "--out-dir",
+        "--download.splits=real",
+        ["download.splits"],
+    ),
     (inference.main, "configs/inference/tiny.py", "--output-dir", "--inference.dtype=fp8", ["inference.dtype"]),
     (inference.main, "configs/inference/tiny.py", "--output-dir", "--inference.seed=abc", ["inference.seed"]),
     (psft.main, "configs/post_training/tiny.py", "--run-dir", "--train.lr=abc", ["train.lr", "float"]),

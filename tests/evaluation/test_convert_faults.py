@@ -42,7 +42,9 @@ def run_cli_jsonl(p):
     "resolution, problem", [(0, "at least 8"), (-64, "at least 8"), ("abc", "must be an integer"), (64.5, "integer")]
 )
 def test_bad_resolution_in_jsonl_names_the_line(src, tmp_path, capsys, resolution, problem):
-    argv = jsonl(tmp_path, [{"src_video": str(src / "s0"), "dst_video": str(tmp_path / "d0"), "resolution": resolution}])
+    argv = jsonl(
+        tmp_path, [{"src_video": str(src / "s0"), "dst_video": str(tmp_path / "d0"), "resolution": resolution}]
+    )
     rc, _, err = run_cli(C.main, argv, capsys)
     assert_user_error(rc, err, "conv.jsonl:1", problem)
     assert not (tmp_path / "d0").exists()
