@@ -161,7 +161,7 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
     try:
         data = json.loads(f.read_text())
     except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(f, f"malformed config.json ({e})") from e
+        raise InputError(f, f"truncated or corrupt JSON ({e})") from e
     if not isinstance(data, dict):
         raise InputError(f, "config.json must hold an object")
     ignored = {

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -71,39 +65,6 @@ def test_same_seed_same_sample(tmp_path):
     ia, ib = read_clip_info(a / "clip_info.json"), read_clip_info(b / "clip_info.json")
     assert [o["positions"] for o in ia["objects"]] == [o["positions"] for o in ib["objects"]]
     assert worker.main(["configs/sim/base.py", "--seed", "5", "--output-dir", str(a), *SMALL]) == 0  # DONE: skipped
-
-
-def test_parallel_resume_after_kill(tmp_path):
-    out = tmp_path / "batch"
-    cmd = [
-        sys.executable,
-        "-m",
-        "sim_data.parallel",
-        "configs/sim/base.py",
-        "--num-samples",
-        "6",
-        "--output-dir",
-        str(out),
-        *SMALL,
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "samples").glob("*/DONE"))) < 2:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # kill -9 mid-batch
-    proc.wait()
-    done_before = len(list((out / "samples").glob("*/DONE")))
-    assert 2 <= done_before < 6 or done_before == 6
-    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
-    samples = sorted((out / "samples").iterdir())
-    assert [p.name for p in samples] == [f"{s:05d}" for s in range(6)]  # no temporary leftovers
-    for p in samples:
-        validate_sample(p)
-    rows = [r for name in ("psft", "oro", "val") for r in csv.DictReader(open(out / f"{name}.csv"))]
-    assert sorted(r["sample"] for r in rows) == [f"{s:05d}" for s in range(6)]
-    evals = [json.loads(x) for x in (out / "eval_sim.jsonl").read_text().splitlines()]
-    assert len(evals) == 6 and evals[0]["gt_fps"] == 16
 
 
 def test_failures_are_logged_and_fail_the_batch(tmp_path, monkeypatch, capsys):
