@@ -23,7 +23,6 @@ Invalid clips are listed; without ``--allow-failures`` the run then writes only
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import zipfile
@@ -33,7 +32,7 @@ from pathlib import Path
 from evaluation.batch import Outcome, finish, run_jobs
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError, MissingDependencyError
-from evaluation.outdirs import remove_stale_temporaries, temp_name
+from evaluation.outdirs import file_sha256, remove_stale_temporaries, temp_name
 from evaluation.schema import SchemaError, find_samples, validate_sample, write_json
 
 UNPACKED_STAMP = ".unpacked_from"  # sha256 of the archive a split folder was unpacked from
@@ -54,15 +53,6 @@ class DownloadArgs:
     archive_dir: str | None = None  # take <archive_dir>/<split>.zip instead of the hub
     expected_sha256: dict = field(default_factory=dict)  # split -> hex digest, checked when given
     allow_failures: bool = False
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fetch_archive(split: str, args: DownloadArgs) -> Path:
@@ -98,7 +88,7 @@ def fetch_archive(split: str, args: DownloadArgs) -> Path:
 
 def verify_archive(path: Path, expected_sha256: str | None) -> str:
     """Check CRCs, member paths and (optionally) the sha256; returns the sha256."""
-    digest = sha256_of(path)
+    digest = file_sha256(path)
     if expected_sha256 and digest != expected_sha256.lower():
         raise SchemaError(path, f"sha256 is {digest}, expected {expected_sha256}")
     try:

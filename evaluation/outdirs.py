@@ -116,7 +116,8 @@ def output_owner(path: str | os.PathLike) -> str | None:
 # --------------------------------------------------------------------------------------------
 # completion records
 # --------------------------------------------------------------------------------------------
-def _sha256(path: Path) -> str:
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file (read in 1 MiB blocks)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
@@ -135,7 +136,7 @@ def write_done(folder: str | os.PathLike, name: str = DONE_FILE, *, hashes: bool
         if p.is_file() and p.name != name:
             entry = {"size": p.stat().st_size}
             if hashes:
-                entry["sha256"] = _sha256(p)
+                entry["sha256"] = file_sha256(p)
             files[p.relative_to(folder).as_posix()] = entry
     out = folder / name
     tmp = folder / f".{name}.tmp"
@@ -169,7 +170,7 @@ def completion_problem(folder: str | os.PathLike, name: str = DONE_FILE, *, hash
         size = p.stat().st_size
         if size != want.get("size"):
             return f"{rel} is {size} bytes, {want.get('size')} when written (truncated or changed)"
-        if hashes and "sha256" in want and _sha256(p) != want["sha256"]:
+        if hashes and "sha256" in want and file_sha256(p) != want["sha256"]:
             return f"{rel} differs from its sha256 when written"
     return None
 

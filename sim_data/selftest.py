@@ -29,7 +29,7 @@ from evaluation.config import parse_cli, run_reporting_errors, section
 from evaluation.selftest import evaluate_variants
 from sim_data.assets import AssetLibrary
 from sim_data.physics import Trajectory, simulate
-from sim_data.sample import write_simulated_sample
+from sim_data.sample import is_done, write_simulated_sample
 from sim_data.scene import DropScene, SimArgs, sample_scene
 from sim_data.worker import RenderArgs, render
 
@@ -86,7 +86,7 @@ def build_benchmark(args: SimSelftestArgs, sim: SimArgs, rargs: RenderArgs, root
     for i, variant in tqdm(jobs, desc="simulating clips", unit="clip", disable=None):
         sid = f"clip_{i:04d}"
         target = root / "gt" / sid if variant == "ground_truth" else root / "pred" / variant / sid
-        if (target / "DONE").is_file():
+        if is_done(target):
             continue
         if i not in scenes:
             scene = sample_scene(sim, np.random.default_rng(args.seed + i), library, args.seed + i)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from evaluation.outdirs import file_sha256
 from evaluation.runinfo import package_versions
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # SAM 2, Depth Anything: ImageNet normalisation
@@ -30,15 +30,6 @@ def pick_dtype(name: str, device):
     if name not in table:
         raise ValueError(f"dtype must be auto, fp32, bf16 or fp16, got {name!r}")
     return table[name]
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def adapter_record(kind: str, source: str, options: dict) -> dict:

@@ -318,8 +318,8 @@ def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
     """``<outputs>/<NNN>-<experiment>`` (or ``train.run_dir``) with ``config.py`` and ``env.json``.
 
     Rank 0 picks the name and broadcasts it; resuming with ``resume="auto"`` needs ``run_dir``.
+    The folder was checked with :func:`check_run_dir` before anything was built.
     """
-    check_run_dir(args)
     if args.run_dir:
         run = Path(args.run_dir)
     else:

@@ -85,18 +85,14 @@ def _collate(items: list[dict]) -> dict:
 def fit(cfg, job: Job) -> int:
     """Train as configured; returns the exit status."""
     targs = section(cfg, "train", E.TrainArgs)
-    ctx = Context(
-        cfg,
-        targs,
-        section(cfg, "model", ModelArgs),
-        section(cfg, "data", DataArgs),
-        section(cfg, "scheduler", RFlowArgs),
-        E.init_distributed(targs.device),
-    )
-    vargs = section(cfg, "validation", ValArgs)
-    job.validate(ctx)
-    E.check_run_dir(targs)  # before anything is written
+    margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
+    sched, vargs = section(cfg, "scheduler", RFlowArgs), section(cfg, "validation", ValArgs)
+    ctx = Context(cfg, targs, margs, data, sched, E.init_distributed(targs.device))
     try:
+        job.validate(ctx)
+        if ctx.dist.main:
+            E.check_run_dir(targs)  # before anything is written (rank 0: the others may find its new folder)
+        ctx.dist.barrier()
         return _fit(ctx, vargs, job)
     finally:
         E.shutdown(ctx.dist)

@@ -33,11 +33,6 @@ def sim(tmp_path_factory):
     return simulate(tmp_path_factory.mktemp("sim"), num=6, frames=4)
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
-
-
 def oro_overrides(sim, cache, reward: str, **extra) -> dict:
     rewards = [eval(REWARDS[r].format(d=cache)) for r in reward.split("+")]  # noqa: S307 - test table
     return {

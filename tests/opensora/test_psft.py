@@ -13,17 +13,7 @@ from opensora.models import stdit3_from_pretrained
 from opensora.models.checkpoint import read_training_checkpoint
 from opensora.train import engine as E
 from opensora.train.psft import PSFT, main
-from tests.opensora.train_helpers import losses, max_abs_diff, simulate, tiny_argv, torchrun_two
-
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory):
-    return simulate(tmp_path_factory.mktemp("sim"), num=10)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
+from tests.opensora.train_helpers import losses, max_abs_diff, tiny_argv, torchrun_two
 
 
 def test_resume_continues_exactly(sim, cache, tmp_path):

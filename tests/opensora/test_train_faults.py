@@ -21,17 +21,9 @@ from opensora.models.text_encoder.t5 import save_tiny_t5
 from opensora.train import engine as E
 from opensora.train.psft import main as psft_main
 from tests.conftest import assert_user_error, run_cli, snapshot
-from tests.opensora.train_helpers import ROOT, simulate, tiny_argv
+from tests.opensora.train_helpers import ROOT, tiny_argv
 
-
-@pytest.fixture(scope="module")
-def sim(tmp_path_factory):
-    return simulate(tmp_path_factory.mktemp("sim"), num=10)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}  # the test runner already uses every core
 
 
 def steps_logged(run: Path, key: str = "loss") -> list[int]:
@@ -48,7 +40,9 @@ def test_kill_then_cut_newest_checkpoint_then_resume(sim, cache, tmp_path):
     argv = tiny_argv(sim, run, cache, "--max-steps", "400", "--train.ckpt_every=2", "--train.keep_checkpoints=0")
     assert psft_main(tiny_argv(sim, tmp_path / "warm", cache, "--max-steps", "1")) == 0  # tiny T5 + text cache
     cmd = [sys.executable, "-m", "opensora.train.psft", *argv]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=ONE_THREAD, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         complete = [c for c in E.list_checkpoints(run) if (c / DONE_FILE).is_file()]
@@ -65,7 +59,9 @@ def test_kill_then_cut_newest_checkpoint_then_resume(sim, cache, tmp_path):
     logged_before = steps_logged(run)
     assert max(logged_before) >= previous  # the killed run logged past the checkpoint it resumes from
     end = previous + 3
-    res = subprocess.run([*cmd, "--resume", "auto", "--max-steps", str(end)], cwd=ROOT, capture_output=True, text=True)
+    res = subprocess.run(
+        [*cmd, "--resume", "auto", "--max-steps", str(end)], cwd=ROOT, env=ONE_THREAD, capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert f"skipping incomplete checkpoint {newest}" in res.stdout and "is " in res.stdout
     assert f"at step {previous}" in res.stdout

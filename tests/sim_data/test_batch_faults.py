@@ -17,6 +17,7 @@ from evaluation.schema import MASK_FILE, validate_sample
 from sim_data import parallel, worker
 from tests.conftest import assert_user_error, run_cli, snapshot
 
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}  # the test runner already uses every core
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--sim.resolution=64", "--sim.num_frames=12", "--sim.num_dropped=(1, 2)", "--render.movie=False"]
 # larger clips with a movie: writing one takes long enough to be caught in the act
@@ -35,7 +36,9 @@ def test_kill_while_writing_then_rerun_completes(tmp_path):
     n = 6
     cmd = [sys.executable, "-m", "sim_data.parallel", "configs/sim/base.py", "--num-samples", str(n)]
     cmd += ["--output-dir", str(out), *SLOW_WRITE]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=ONE_THREAD, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     caught, deadline = [], time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         tmps = [p for p in _temporaries(out / "samples") if any(p.iterdir())]  # files being written into it
@@ -48,7 +51,7 @@ def test_kill_while_writing_then_rerun_completes(tmp_path):
     assert all(p.is_dir() for p in caught)  # the killed write left its temporary behind
     done_before = len(list((out / "samples").glob(f"*/{DONE_FILE}")))
     assert done_before < n
-    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    res = subprocess.run(cmd, cwd=ROOT, env=ONE_THREAD, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "left by a killed run" in res.stdout
     samples = sorted((out / "samples").iterdir())
