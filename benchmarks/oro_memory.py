@@ -38,10 +38,11 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
     import torch
 
     from evaluation.perception.sam2 import save_tiny_sam2
-    from opensora.models import load_stdit3, load_vae
+    from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
     from opensora.rewards import RewardSet
     from opensora.schedulers.rf import RFlowArgs
-    from opensora.train.engine import TrainArgs, make_optimizer
+    from opensora.train.args import TrainArgs
+    from opensora.train.optim import make_optimizer
     from opensora.train.oro import ORO, select_frames
 
     dev = torch.device(device)
@@ -52,9 +53,9 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
         model, vae_name, t, size, n_steps = "STDiT3-XL/2", "OpenSoraVAE_V1_2", 32, 256, 10
     else:
         model, vae_name, t, size, n_steps = "STDiT3-tiny", "PixelSpace", 16, 32, 4
-    vae = load_vae(vae_name, None).to(dev).eval().requires_grad_(False)
+    vae = vae_from_path_or_preset(vae_name, None).to(dev).eval().requires_grad_(False)
     overrides = {"in_channels": 3} if vae_name == "PixelSpace" else {}
-    net = load_stdit3(model, None, overrides=overrides)
+    net = stdit3_from_path_or_preset(model, None, overrides=overrides)
     c = net.config
 
     class Cfg(dict):

@@ -37,7 +37,7 @@ def reference_rows(cfg, run: Path) -> dict[str, dict]:
     from opensora.train.validate import ValArgs, Validator, frames_uint8
 
     vargs = section(cfg, "validation", ValArgs)
-    v = Validator(vargs, run, cfg.data.num_frames, cfg.data.resolution, cfg.data.fps, [])
+    v = Validator(vargs, run, cfg.data.num_frames, cfg.data.resolution, cfg.data.fps)
     v.prepare_gt()
     from opensora.train.validate import build_segmenter
 

@@ -33,15 +33,15 @@ def measure(
 ) -> dict:
     import torch
 
-    from opensora.models import load_stdit3, load_vae
+    from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
     from opensora.schedulers.rf import RFlowArgs, training_losses
-    from opensora.train.engine import EMA
+    from opensora.train.optim import EMA
 
     dev = torch.device(device)
     torch.manual_seed(0)
-    vae = load_vae(vae, None).to(dev).eval().requires_grad_(False)
+    vae = vae_from_path_or_preset(vae, None).to(dev).eval().requires_grad_(False)
     overrides = {"in_channels": 3} if vae.config.latent_channels == 3 else {}
-    net = load_stdit3(model, None, overrides=overrides).to(dev).train()
+    net = stdit3_from_path_or_preset(model, None, overrides=overrides).to(dev).train()
     net.grad_checkpointing = ckpt
     c = net.config
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=1e-4, eps=1e-15)

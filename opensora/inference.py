@@ -35,8 +35,9 @@ from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporti
 from evaluation.errors import ConfigError, InputError
 from evaluation.outdirs import check_sample_target, claim_output_dir, commit_folder, remove_stale_temporaries, temp_name
 from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, read_image, write_sample
-from opensora.models import load_stdit3, load_vae
+from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
 from opensora.models.text_encoder.t5 import T5Encoder
+from opensora.models.tiny import resolve_weights
 from opensora.schedulers.rf import RFlowArgs, i2v_mask, sample
 
 DEFAULT_CONFIG = "configs/inference/sample.py"
@@ -79,8 +80,8 @@ class InferenceArgs:
 
 
 @dataclass(frozen=True)
-class Job:
-    """One video to generate."""
+class Prompt:
+    """One video to generate: its id, text and first frame."""
 
     sample_id: str
     text: str
@@ -99,7 +100,7 @@ def parse_prompt_line(line: str, where: str) -> tuple[str, dict]:
         raise InputError(where, f"the JSON after the prompt is invalid ({e})") from e
 
 
-def load_jobs(args: InferenceArgs) -> list[Job]:
+def load_jobs(args: InferenceArgs) -> list[Prompt]:
     """Jobs from the prompt file or the benchmark folder."""
     if bool(args.prompt_file) == bool(args.benchmark_dir):
         raise ConfigError("give exactly one of --prompt-file and --benchmark-dir")
@@ -118,11 +119,11 @@ def load_jobs(args: InferenceArgs) -> list[Job]:
                 raise InputError(f"{path}:{n}", "only mask_strategy '0' (first frame fixed) is supported")
             ref = Path(opts["reference_path"])
             ref = ref if ref.exists() else path.parent / ref
-            jobs.append(Job(f"{len(jobs):04d}", text, str(ref)))
+            jobs.append(Prompt(f"{len(jobs):04d}", text, str(ref)))
         return jobs
     for s in find_samples(args.benchmark_dir):
         info = read_clip_info(s / CLIP_INFO_FILE)
-        jobs.append(Job(s.relative_to(args.benchmark_dir).as_posix(), info.get("text", ""), str(list_frames(s)[0])))
+        jobs.append(Prompt(s.relative_to(args.benchmark_dir).as_posix(), info.get("text", ""), str(list_frames(s)[0])))
     if not jobs:
         raise InputError(args.benchmark_dir, "no samples (folders with frames or clip_info.json)")
     return jobs
@@ -140,9 +141,9 @@ def load_reference(path: str, size: int) -> torch.Tensor:
 
 def build_models(args: InferenceArgs, device, dtype):
     """STDiT3, VAE and T5 as configured (random tiny weights only when allowed)."""
-    model = load_stdit3(args.model, args.model_path, args.model_weights)
-    vae = load_vae(args.vae, args.vae_path)
-    text = T5Encoder(args.text_encoder_path, args.text_max_length, device=device)
+    model = stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights)
+    vae = vae_from_path_or_preset(args.vae, args.vae_path)
+    text = T5Encoder(resolve_weights(args.text_encoder_path), args.text_max_length, device=device)
     return model.to(device, dtype).eval(), vae.to(device).eval(), text
 
 
@@ -202,7 +203,7 @@ def sample_i2v(
 
 
 @torch.no_grad()
-def generate_batch(batch: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype, gen) -> list[str]:
+def generate_batch(batch: list[Prompt], args: InferenceArgs, sched: RFlowArgs, models, device, dtype, gen) -> list[str]:
     """Generate one batch of jobs and write each as a sample folder (atomically); returns the folders."""
     model, vae, text_enc = models
     out_root = Path(args.output_dir)
@@ -237,11 +238,11 @@ def generate_batch(batch: list[Job], args: InferenceArgs, sched: RFlowArgs, mode
     return written
 
 
-def _batch_key(batch: list[Job]) -> str:
+def _batch_key(batch: list[Prompt]) -> str:
     return ", ".join(j.sample_id for j in batch)
 
 
-def generate(jobs: list[Job], args: InferenceArgs, sched: RFlowArgs, models, device, dtype):
+def generate(jobs: list[Prompt], args: InferenceArgs, sched: RFlowArgs, models, device, dtype):
     """Generate every unfinished job in batches; returns the batch runner's outcomes."""
     out_root = Path(args.output_dir)
     todo = []

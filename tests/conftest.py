@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from evaluation import analytic
 from evaluation.schema import write_sample
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tiny_weights_root(tmp_path_factory):
+    """``tiny:`` weight specs (opensora/models/tiny.py) write under a per-session ``$PISA_CKPT_ROOT``."""
+    os.environ["PISA_CKPT_ROOT"] = str(tmp_path_factory.mktemp("ckpt_root"))
 
 
 def make_scene(seed: int = 0, resolution: int = 64, num_frames: int = 16, fps: float = 16.0):

@@ -17,8 +17,8 @@ from evaluation.selftest import SelftestArgs
 from opensora.inference import InferenceArgs
 from opensora.rewards import check_reward_configs
 from opensora.schedulers.rf import RFlowArgs
+from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
-from opensora.train.engine import TrainArgs
 from opensora.train.oro import OROArgs
 from opensora.train.validate import ValArgs
 from sim_data.parallel import BatchArgs

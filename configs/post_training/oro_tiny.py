@@ -1,5 +1,5 @@
 # ORO smoke run on CPU: the tiny PSFT setting (STDiT3-tiny in pixel space, 32x32, 16 frames of the
-# small simulated set) with a random tiny SAM 2 written on first use, 3 sampling steps, K = 1.
+# small simulated set) with a random tiny SAM 2 (tiny:sam2, written on first use), 3 sampling steps, K = 1.
 _base_ = ["./oro_seg.py"]
 train = dict(experiment="oro-tiny", max_steps=4, log_every=1, ckpt_every=2, num_workers=0, lr=1e-4)
 model = dict(
@@ -8,7 +8,7 @@ model = dict(
     model_overrides=dict(in_channels=3),
     vae="PixelSpace",
     vae_path=None,
-    text_encoder_path="{{$PISA_CKPT_ROOT:./models}}/tiny_t5",
+    text_encoder_path="tiny:t5",
     text_max_length=16,
     allow_random_weights=True,
 )
@@ -17,4 +17,4 @@ data = dict(manifest="{{$PISA_DATA_ROOT:./data}}/sim/small/oro.csv", limit=None,
 scheduler = dict(use_timestep_transform=False, num_sampling_steps=3, cfg_scale=4.0)
 validation = dict(manifest=None)
 oro = dict(grad_steps=1)
-rewards = [dict(type="segmentation", weight=1.0, model="{{$PISA_CKPT_ROOT:./models}}/tiny_sam2", image_size=64)]
+rewards = [dict(type="segmentation", weight=1.0, model="tiny:sam2?image_size=64", image_size=64)]

@@ -1,5 +1,5 @@
 # PSFT smoke run on CPU in about a minute: randomly initialised STDiT3-tiny in pixel space
-# (PixelSpace: no VAE weights needed), a tiny T5 written on first use, 32x32, 16 frames of the
+# (PixelSpace: no VAE weights needed), a random tiny T5 (tiny:t5, written on first use), 32x32, 16 frames of the
 # small simulated set (python -m sim_data.parallel configs/sim/small.py), validation with the
 # weight-free template tracker.
 _base_ = ["./base.py"]
@@ -10,7 +10,7 @@ model = dict(
     model_overrides=dict(in_channels=3),
     vae="PixelSpace",
     vae_path=None,
-    text_encoder_path="{{$PISA_CKPT_ROOT:./models}}/tiny_t5",
+    text_encoder_path="tiny:t5",
     text_max_length=16,
     allow_random_weights=True,
 )

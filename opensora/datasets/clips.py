@@ -74,9 +74,9 @@ def resize_crop_flow(flow: torch.Tensor, size: int) -> torch.Tensor:
 class ClipDataset(torch.utils.data.Dataset):
     """Tensors for manifest rows: ``video`` (or ``latent``), and on request ``mask``/``depth``/``flow``."""
 
-    def __init__(self, rows: list[ManifestRow], num_frames: int, size: int, extras: tuple[str, ...] = (), latents=None):
+    def __init__(self, rows: list[ManifestRow], num_frames: int, size: int, needs: tuple[str, ...] = (), latents=None):
         """``latents``: a :class:`~opensora.datasets.latents.LatentCache` to read instead of frames."""
-        self.rows, self.num_frames, self.size, self.extras, self.latents = rows, num_frames, size, extras, latents
+        self.rows, self.num_frames, self.size, self.needs, self.latents = rows, num_frames, size, needs, latents
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -90,13 +90,13 @@ class ClipDataset(torch.utils.data.Dataset):
             paths = list_frames(row.path)[: self.num_frames]
             out["video"] = resize_crop(np.stack([read_image(p) for p in paths]), self.size)
         t = self.num_frames
-        if "mask" in self.extras:
+        if "mask" in self.needs:
             m = torch.from_numpy(read_mask(f"{row.path}/{MASK_FILE}", require_square=False)[:t])
             out["mask"] = resize_crop_nearest(m, self.size).bool()
-        if "depth" in self.extras:
+        if "depth" in self.needs:
             d = torch.from_numpy(read_depth(f"{row.path}/{DEPTH_FILE}")[:t].astype(np.float32))
             out["depth"] = resize_crop_nearest(d, self.size)
-        if "flow" in self.extras:
+        if "flow" in self.needs:
             fl = torch.from_numpy(read_flow(f"{row.path}/{FLOW_FILE}")[: t - 1].astype(np.float32))
             out["flow"] = resize_crop_flow(fl, self.size)
         return out

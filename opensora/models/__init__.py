@@ -20,10 +20,10 @@ from opensora.models.checkpoint import (
     save_pretrained,
 )
 from opensora.models.stdit.stdit3 import PRESETS as STDIT3_PRESETS
-from opensora.models.stdit.stdit3 import STDiT3, STDiT3Config
+from opensora.models.stdit.stdit3 import STDiT3, STDiT3Config, build_stdit3
 from opensora.models.vae.pixel import PixelSpace
 from opensora.models.vae.vae import PRESETS as VAE_PRESETS
-from opensora.models.vae.vae import VAEConfig, VideoAutoencoder
+from opensora.models.vae.vae import VAEConfig, VideoAutoencoder, build_vae
 from opensora.registry import MODELS
 
 # fields of Open-Sora's VAE config.json that describe sub-model builders, not weights
@@ -37,8 +37,10 @@ __all__ = [
     "VideoAutoencoder",
     "VAEConfig",
     "save_pretrained",
-    "load_stdit3",
-    "load_vae",
+    "build_stdit3",
+    "build_vae",
+    "stdit3_from_path_or_preset",
+    "vae_from_path_or_preset",
     "stdit3_from_pretrained",
     "vae_from_pretrained",
 ]
@@ -84,16 +86,18 @@ def vae_from_pretrained(name_or_path: str, preset: str = "OpenSoraVAE_V1_2", **o
     return model
 
 
-def load_stdit3(preset: str, path: str | None, weights: str = "model", overrides: dict | None = None) -> STDiT3:
-    """STDiT3 from ``path`` (hub id, folder, checkpoint) or, when ``path`` is None, a random ``preset``."""
+def stdit3_from_path_or_preset(
+    preset: str, path: str | None, weights: str = "model", overrides: dict | None = None
+) -> STDiT3:
+    """What a config's ``model`` / ``model_path`` pair names: weights from ``path``, or (``path`` None) a random ``preset``."""
     overrides = overrides or {}
     if path:
         return stdit3_from_pretrained(path, preset=preset, weights=weights, **overrides)
-    return MODELS.build(dict(type=preset, **overrides))
+    return build_stdit3(preset, **overrides)
 
 
-def load_vae(preset: str, path: str | None):
-    """The VAE from ``path``, a random ``preset`` when ``path`` is None, or the weight-free ``PixelSpace``."""
+def vae_from_path_or_preset(preset: str, path: str | None):
+    """What a config's ``vae`` / ``vae_path`` pair names: weights, a random ``preset``, or the weight-free ``PixelSpace``."""
     if preset == "PixelSpace":
         return MODELS.build(dict(type="PixelSpace"))
-    return vae_from_pretrained(path, preset=preset) if path else MODELS.build(dict(type=preset))
+    return vae_from_pretrained(path, preset=preset) if path else build_vae(preset)

@@ -9,7 +9,7 @@ Calling a reward gives a per-sample loss ``[B]`` (lower is better) from
 
 - ``video``: the generated frames, float ``[B, T', 3, H, W]`` in [0, 255] (with gradients),
 - ``batch``: the training batch (ground-truth ``video`` in [-1, 1], and ``mask`` / ``depth`` /
-  ``flow`` at the training size when the reward asks for them via ``needs``),
+  ``flow`` at the training size when the reward needs them: :func:`reward_needs`),
 - ``frames``: which ground-truth frames ``video`` shows (a decoded subset, or all).
 
 The loss arithmetic lives in pure functions (:func:`soft_iou_loss`, :func:`flow_l1`,
@@ -23,7 +23,7 @@ import torch
 from evaluation.errors import ConfigError
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
-from opensora.rewards.models import DepthReward, FlowReward, SegmentationReward
+from opensora.rewards.scorers import DepthReward, FlowReward, SegmentationReward
 
 __all__ = [
     "REWARDS",
@@ -31,6 +31,7 @@ __all__ = [
     "FlowReward",
     "RewardSet",
     "check_reward_configs",
+    "reward_needs",
     "SegmentationReward",
     "depth_mse",
     "flow_l1",
@@ -50,7 +51,7 @@ def check_reward_configs(configs: list[dict]) -> list[dict]:
         kind = c.get("type")
         if kind not in REWARDS.module_dict:
             raise ConfigError(f"rewards[{i}]: unknown type {kind!r}; known: {sorted(REWARDS.module_dict)}")
-        allowed = set(inspect.signature(REWARDS.module_dict[kind]).parameters) - {"device", "allow_random_weights"}
+        allowed = set(inspect.signature(REWARDS.module_dict[kind]).parameters) - {"device"}
         unknown = sorted(set(c) - allowed - {"type", "weight"})
         if unknown:
             raise ConfigError(
@@ -60,21 +61,23 @@ def check_reward_configs(configs: list[dict]) -> list[dict]:
     return out
 
 
+def reward_needs(configs: list[dict]) -> tuple[str, ...]:
+    """Ground-truth files the configured rewards read (mask, depth, flow), known before any model loads."""
+    return tuple(
+        sorted({n for c in check_reward_configs(configs) for n in REWARDS.module_dict[c["type"]].needs_for(c)})
+    )
+
+
 class RewardSet:
     """Weighted sum of the configured rewards."""
 
-    def __init__(self, configs: list[dict], device, allow_random_weights: bool = False):
+    def __init__(self, configs: list[dict], device):
         self.items = []
         for c in check_reward_configs(configs):
             weight = float(c.pop("weight", 1.0))
             kind = c["type"]
-            c.update(device=device, allow_random_weights=allow_random_weights)
+            c.update(device=device)
             self.items.append((kind, weight, REWARDS.build(c)))
-
-    @property
-    def needs(self) -> tuple[str, ...]:
-        """Ground-truth files the rewards read (mask, depth, flow)."""
-        return tuple(sorted({n for _, _, r in self.items for n in r.needs}))
 
     def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> tuple[torch.Tensor, dict]:
         """``(weighted per-sample loss [B], {"reward/<type>": mean loss})``."""

@@ -1,21 +1,22 @@
 """What PSFT and ORO build from the ``model`` and ``data`` config sections.
 
-- STDiT3 from a hub id (``hpcai-tech/OpenSora-STDiT-v3``), a PISA release folder, one of our
-  training checkpoints, or — only with ``allow_random_weights`` — a random preset (tiny runs);
+- the denoiser: STDiT3 from a hub id (``hpcai-tech/OpenSora-STDiT-v3``), a PISA release folder,
+  one of our training checkpoints, or — only with ``allow_random_weights`` — a random preset
+  (training from scratch, tiny runs);
 - the frozen VAE (or ``PixelSpace`` for pixel-space experiments);
 - the prompts' T5 features, computed once per prompt and cached on disk (training never keeps
-  T5 in memory).
+  T5 in memory); ``text_encoder_path`` may be a ``tiny:t5`` spec (:mod:`opensora.models.tiny`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 
-from opensora.models import load_stdit3, load_vae
-from opensora.models.text_encoder.t5 import T5Encoder, cached_text_embedding, save_tiny_t5
+from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
+from opensora.models.text_encoder.t5 import T5Encoder, cached_text_embedding
+from opensora.models.tiny import resolve_weights
 
 
 @dataclass
@@ -31,7 +32,7 @@ class ModelArgs:
     text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"
     text_max_length: int = 300
     text_cache_dir: str = "outputs/cache/text"
-    allow_random_weights: bool = False  # tiny smoke runs: random STDiT3/VAE, tiny T5 written if missing
+    allow_random_weights: bool = False  # model_path / vae_path None: random STDiT3 / VAE (from scratch, tiny runs)
 
     def __post_init__(self):
         if self.model_weights not in ("model", "ema"):
@@ -57,14 +58,14 @@ class DataArgs:
     mask_ratios: dict = field(default_factory=lambda: {"image_head": 1.0})
 
 
-def build_stdit3(args: ModelArgs):
-    """The denoiser, on CPU in fp32."""
-    return load_stdit3(args.model, args.model_path, args.model_weights, args.model_overrides)
+def build_denoiser(args: ModelArgs):
+    """The STDiT3 to train, on CPU in fp32."""
+    return stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights, args.model_overrides)
 
 
-def build_vae(args: ModelArgs):
+def build_frozen_vae(args: ModelArgs):
     """The frozen autoencoder in eval mode."""
-    return load_vae(args.vae, args.vae_path).eval().requires_grad_(False)
+    return vae_from_path_or_preset(args.vae, args.vae_path).eval().requires_grad_(False)
 
 
 def vae_identity(args: ModelArgs) -> str:
@@ -76,9 +77,7 @@ class TextTable:
     """Cached T5 features of a fixed set of prompts."""
 
     def __init__(self, prompts, args: ModelArgs):
-        path = args.text_encoder_path
-        if not Path(path).exists() and args.allow_random_weights and not _looks_like_hub_id(path):
-            save_tiny_t5(path)  # tiny smoke runs: a random tiny T5 in the real format
+        path = resolve_weights(args.text_encoder_path)
         encoder: list = []
 
         def factory():
@@ -95,7 +94,3 @@ class TextTable:
         """``y [B, 1, L, C]`` and ``mask [B, L]``."""
         ys, ms = zip(*(self.table[p] for p in prompts), strict=True)
         return torch.cat(ys).to(device), torch.cat(ms).to(device)
-
-
-def _looks_like_hub_id(path: str) -> bool:
-    return path.count("/") == 1 and not path.startswith((".", "/"))

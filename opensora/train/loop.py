@@ -1,19 +1,21 @@
 """The training loop PSFT and ORO share; each supplies a :class:`Job` (its loss and model changes).
 
-Order of work: read the config sections, join the job, validate the manifest(s) on every rank
-(bad rows stop the run before any model is built), prepare the run folder, build models and
-cached text features, optionally fill the latent cache, wrap the model (FSDP2/DDP), create the
-EMA and optimizer, resume, validate at step 0, then train: per step seed from (seed, step, rank),
-compute the job's loss under autocast, stop on a non-finite loss, backward, clip, AdamW step,
-EMA update, log, checkpoint every ``ckpt_every`` steps, validate every ``validation.every``.
-The last step checkpoints, validates and exports the EMA weights to ``<run>/export/ema``
-(``config.json`` + ``model.safetensors``, loadable by ``opensora.inference``).
+Order of work (:func:`fit`): read every config section and check the job's settings, join the
+process group, check the run folder (rank 0), validate the manifest(s) on every rank (bad rows
+stop the run before any model is built), prepare the run folder, build the frozen parts (VAE,
+cached text features) and the job's own (reward models), optionally fill the latent cache, build
+and wrap the denoiser (FSDP2/DDP), create the EMA and optimizer, resume, validate at step 0, then
+train (:func:`train_step` per step: seed from (seed, step, rank), the job's loss under autocast,
+stop on a non-finite loss, backward, clip, AdamW, EMA), log, checkpoint every ``ckpt_every``
+steps, validate every ``validation.every``. The last step checkpoints, validates and exports the
+EMA weights to ``<run>/export/ema`` (``config.json`` + ``model.safetensors``, loadable by
+``opensora.inference``).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -26,49 +28,48 @@ from opensora.datasets.manifest import read_manifest
 from opensora.models.checkpoint import load_weights, save_weights_folder
 from opensora.models.stdit.stdit3 import STDiT3
 from opensora.schedulers.rf import RFlowArgs
-from opensora.train import engine as E
-from opensora.train.components import DataArgs, ModelArgs, TextTable, build_stdit3, build_vae, vae_identity
+from opensora.train import checkpoints as C
+from opensora.train.args import TrainArgs
+from opensora.train.components import DataArgs, ModelArgs, TextTable, build_denoiser, build_frozen_vae, vae_identity
+from opensora.train.distributed import Dist, init_distributed, seed_step, shutdown
+from opensora.train.optim import EMA, check_finite, clip_gradients, lr_at, make_optimizer, weights_for_export
+from opensora.train.parallel import autocast, compute_dtype, unwrap, wrap_model
+from opensora.train.runlog import RunLog, check_run_dir, prepare_run_dir
 from opensora.train.validate import ValArgs, Validator
 
 
-@dataclass
-class Context:
-    """Everything a job's loss may use."""
+@dataclass(frozen=True)
+class Frozen:
+    """The frozen parts a job's loss uses, built once by the loop and handed to :meth:`Job.setup`."""
 
-    cfg: object
-    train: E.TrainArgs
-    model_args: ModelArgs
-    data: DataArgs
-    sched: RFlowArgs
-    dist: E.Dist
-    vae: torch.nn.Module = None
-    text: TextTable = None
-    rows: list = field(default_factory=list)
-    dtype: torch.dtype = torch.float32
+    vae: torch.nn.Module
+    text: TextTable
+    device: torch.device
+    dtype: torch.dtype  # the compute dtype (bf16 under autocast on GPU, else fp32)
 
 
 class Job:
-    """What differs between PSFT and ORO."""
+    """What differs between PSFT and ORO; the loop gives each method what it needs."""
 
     name = "job"
-    extras: tuple[str, ...] = ()  # per-sample files the loss needs (mask, depth, flow)
+    needs: tuple[str, ...] = ()  # per-sample ground-truth files the loss reads (mask, depth, flow)
     use_latent_cache = True
 
-    def validate(self, ctx: Context) -> None:
+    def validate(self, data: DataArgs, sched: RFlowArgs) -> None:
         """Check job settings against the other sections; runs before any folder or model is made."""
 
-    def setup(self, ctx: Context) -> None:
-        """Build reward models and the like (before the model is built)."""
+    def setup(self, frozen: Frozen, data: DataArgs, sched: RFlowArgs) -> None:
+        """Keep what the loss uses and build the job's own frozen models (before the denoiser is built)."""
 
-    def prepare_model(self, model: torch.nn.Module, ctx: Context) -> torch.nn.Module:
-        """Change the model before wrapping (e.g. LoRA); returns it."""
+    def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        """Change the denoiser before wrapping (e.g. LoRA); returns it."""
         return model
 
-    def loss(self, model, batch: dict, ctx: Context, seed: int) -> tuple[torch.Tensor, torch.Tensor, dict]:
-        """``(scalar loss, per-sample loss [B], extra log values)``."""
+    def loss(self, model, batch: dict, seed: int) -> tuple[torch.Tensor, torch.Tensor, dict]:
+        """``(scalar loss, per-sample loss [B], extra log values)`` of one batch (``batch["text"]``: its prompts)."""
         raise NotImplementedError
 
-    def export(self, sd: dict, model: torch.nn.Module) -> dict:
+    def export(self, sd: dict) -> dict:
         """The state dict an exported STDiT3 loads (e.g. LoRA merged)."""
         return sd
 
@@ -82,139 +83,192 @@ def _collate(items: list[dict]) -> dict:
     return out
 
 
+@dataclass
+class Trainee:
+    """The denoiser being trained with its EMA and optimizer."""
+
+    model: torch.nn.Module
+    ema: EMA
+    optimizer: torch.optim.Optimizer
+
+
 def fit(cfg, job: Job) -> int:
     """Train as configured; returns the exit status."""
-    targs = section(cfg, "train", E.TrainArgs)
+    targs = section(cfg, "train", TrainArgs)
     margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
     sched, vargs = section(cfg, "scheduler", RFlowArgs), section(cfg, "validation", ValArgs)
-    ctx = Context(cfg, targs, margs, data, sched, E.init_distributed(targs.device))
+    job.validate(data, sched)
+    d = init_distributed(targs.device)
     try:
-        job.validate(ctx)
-        if ctx.dist.main:
-            E.check_run_dir(targs)  # before anything is written (rank 0: the others may find its new folder)
-        ctx.dist.barrier()
-        return _fit(ctx, vargs, job)
+        if d.main:
+            check_run_dir(targs)  # before anything is written (rank 0: the others may find its new folder)
+        d.barrier()
+        return _fit(cfg, targs, margs, data, sched, vargs, job, d)
     finally:
-        E.shutdown(ctx.dist)
+        shutdown(d)
 
 
-def _fit(ctx: Context, vargs: ValArgs, job: Job) -> int:
-    targs, margs, data, d = ctx.train, ctx.model_args, ctx.data, ctx.dist
-    ctx.rows = read_manifest(
-        data.manifest, num_frames=data.num_frames, needs=job.extras, split=data.split, limit=data.limit
-    )
-    run = E.prepare_run_dir(targs, ctx.cfg, d)
-    texts = [r.text for r in ctx.rows]
-    validator = Validator(vargs, run, data.num_frames, data.resolution, data.fps, texts) if vargs.manifest else None
-    bf16 = targs.precision == "bf16" or (targs.precision == "auto" and d.device.type == "cuda")
-    ctx.dtype = torch.bfloat16 if bf16 else torch.float32
-    if d.main:  # rank 0 writes the text cache (and a tiny T5 for smoke runs) first
-        ctx.text = TextTable(texts, margs)
+def build_frozen(prompts: list[str], margs: ModelArgs, targs: TrainArgs, d: Dist) -> Frozen:
+    """VAE and cached text features; rank 0 writes the text cache first, the others read it."""
+    if d.main:
+        text = TextTable(prompts, margs)
     d.barrier()
     if not d.main:
-        ctx.text = TextTable(texts, margs)
-    ctx.vae = build_vae(margs).to(d.device)
-    job.setup(ctx)
-    dataset = ClipDataset(ctx.rows, data.num_frames, data.resolution, extras=job.extras)
-    if data.latent_cache_dir and job.use_latent_cache:
-        cache = LatentCache(data.latent_cache_dir, vae_identity(margs), data.num_frames, data.resolution)
-        with E.autocast(targs, d.device):
-            cache.fill(dataset, ctx.vae, d.device, d.rank, d.world)
-        d.barrier()
-        dataset = ClipDataset(ctx.rows, data.num_frames, data.resolution, extras=job.extras, latents=cache)
-    torch.manual_seed(targs.seed)  # identical random init on every rank (FSDP2 does not broadcast)
-    model = job.prepare_model(build_stdit3(margs), ctx)
+        text = TextTable(prompts, margs)
+    return Frozen(build_frozen_vae(margs).to(d.device), text, d.device, compute_dtype(targs, d.device))
+
+
+def build_dataset(rows, data: DataArgs, margs: ModelArgs, targs: TrainArgs, job: Job, frozen: Frozen, d: Dist):
+    """Clips (with the files the job needs), on cached latents when configured."""
+    dataset = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)
+    if not (data.latent_cache_dir and job.use_latent_cache):
+        return dataset
+    cache = LatentCache(data.latent_cache_dir, vae_identity(margs), data.num_frames, data.resolution)
+    with autocast(targs, d.device):
+        cache.fill(dataset, frozen.vae, d.device, d.rank, d.world)
+    d.barrier()
+    return ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs, latents=cache)
+
+
+def build_trainee(margs: ModelArgs, targs: TrainArgs, job: Job, d: Dist) -> Trainee:
+    """The denoiser (identical random init on every rank: FSDP2 does not broadcast), wrapped, with EMA and AdamW."""
+    torch.manual_seed(targs.seed)
+    model = job.prepare_model(build_denoiser(margs))
     model.train()
-    model = E.wrap_model(model, targs, d)
-    ema = E.EMA(model)
-    optimizer = E.make_optimizer(model, targs)
+    model = wrap_model(model, targs, d)
+    return Trainee(model, EMA(model), make_optimizer(model, targs))
+
+
+def resume(targs: TrainArgs, run: Path, trainee: Trainee, d: Dist) -> int:
+    """Restore the checkpoint ``train.resume`` names; returns the step to start from."""
+    ckpt = C.find_resume(targs, run)
+    if ckpt is None:
+        if targs.resume and d.main:
+            print(f"no complete checkpoint in {run}; starting at step 0")
+        return 0
+    start = C.load_checkpoint(ckpt, trainee.model, trainee.optimizer, trainee.ema)["step"]
+    if d.main:
+        print(f"resumed from {ckpt} at step {start}")
+    return start
+
+
+def train_step(trainee: Trainee, job: Job, batch: dict, step: int, pos: tuple[int, int], targs: TrainArgs, d: Dist):
+    """One optimizer step; returns ``(global loss, grad norm, extra log values)``.
+
+    Raises:
+        NonFiniteLossError: the loss or the gradient norm is not finite (nothing is updated).
+    """
+    seed = seed_step(targs.seed, step, d.rank)
+    for group in trainee.optimizer.param_groups:
+        group["lr"] = lr_at(step, targs.lr, targs.warmup_steps)
+    with autocast(targs, d.device):
+        loss, per_sample, extra = job.loss(trainee.model, batch, seed)
+    global_loss = d.mean(loss.detach().float())
+    check_finite(global_loss, per_sample, step, *pos, batch["sample_id"])
+    loss.backward()
+    grad_norm = clip_gradients(trainee.model, targs.grad_clip, step)
+    trainee.optimizer.step()
+    trainee.optimizer.zero_grad(set_to_none=True)
+    trainee.ema.update(trainee.model, targs.ema_decay)
+    return float(global_loss), grad_norm, extra
+
+
+class StepLog:
+    """Averages of the steps since the last record, written every ``train.log_every`` steps."""
+
+    def __init__(self, log: RunLog, targs: TrainArgs, d: Dist):
+        self.log, self.targs, self.d = log, targs, d
+        self.losses, self.times = [], []
+
+    def add(self, loss: float, seconds: float) -> None:
+        """One step's loss and wall time."""
+        self.losses.append(loss)
+        self.times.append(seconds)
+
+    def write(self, step: int, grad_norm: float, lr: float, epoch: int, extra: dict) -> None:
+        """The record of ``step``: mean loss, grad norm, lr, speed (and peak GPU memory)."""
+        record = {
+            "loss": sum(self.losses) / len(self.losses),
+            "grad_norm": grad_norm,
+            "lr": lr,
+            "epoch": epoch,
+            "step_time_s": sum(self.times) / len(self.times),
+            "samples_per_s": len(self.times) * self.targs.batch_size * self.d.world / sum(self.times),
+            **{k: float(v) for k, v in extra.items()},
+        }
+        if self.d.device.type == "cuda":
+            record["peak_mem_gb"] = torch.cuda.max_memory_allocated(self.d.device) / 2**30
+        self.log.log(step, record)
+        self.losses, self.times = [], []
+
+
+def validate(validator: Validator, trainee: Trainee, job: Job, frozen: Frozen, sched, step, log, weights, d) -> None:
+    """Score the EMA (or working) weights on the held-out clips (rank 0; collective gather)."""
+    sd = weights_for_export(trainee.model, trainee.ema if weights == "ema" else None)
+    if d.main:
+        plain = STDiT3(unwrap(trainee.model).config)
+        load_weights(plain, job.export(sd), source=f"weights at step {step}")
+        values = validator.run(plain.to(d.device), frozen.vae, frozen.text, sched, step, d.device, frozen.dtype)
+        log.log(step, values)
+        print(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in values.items()))
+    d.barrier()
+
+
+def export(trainee: Trainee, job: Job, run: Path, d: Dist) -> Path | None:
+    """EMA weights as ``<run>/export/ema`` (rank 0; collective gather)."""
+    sd = weights_for_export(trainee.model, trainee.ema)
+    if not d.main:
+        return None
+    return save_weights_folder(job.export(sd), unwrap(trainee.model).config.to_json(), Path(run) / "export" / "ema")
+
+
+def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> int:
+    rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs, split=data.split, limit=data.limit)
+    run = prepare_run_dir(targs, cfg, d)
+    validator = Validator(vargs, run, data.num_frames, data.resolution, data.fps) if vargs.manifest else None
+    prompts = [r.text for r in rows] + (validator.prompts if validator else [])
+    frozen = build_frozen(prompts, margs, targs, d)
+    job.setup(frozen, data, sched)
+    dataset = build_dataset(rows, data, margs, targs, job, frozen, d)
+    trainee = build_trainee(margs, targs, job, d)
     batches = EpochBatches(len(dataset), targs.batch_size, targs.seed, d.rank, d.world)
     total = targs.max_steps or targs.epochs * batches.per_epoch
-    start = 0
-    ckpt = E.find_resume(targs, run)
-    if ckpt is not None:
-        start = E.load_checkpoint(ckpt, model, optimizer, ema)["step"]
-        if d.main:
-            print(f"resumed from {ckpt} at step {start}")
-    elif targs.resume and d.main:
-        print(f"no complete checkpoint in {run}; starting at step 0")
-    log = E.RunLog(run, targs, d, ctx.cfg, resumed_from=start if targs.resume else None)
-
-    def validate(step: int) -> None:
-        sd = E.weights_for_export(model, ema if vargs.weights == "ema" else None)  # collective
-        if d.main:
-            plain = STDiT3(E.unwrap(model).config)
-            load_weights(plain, job.export(sd, model), source=f"weights at step {step}")
-            values = validator.run(plain.to(d.device), ctx.vae, ctx.text, ctx.sched, step, d.device, ctx.dtype)
-            log.log(step, values)
-            print(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in values.items()))
-        d.barrier()
-
+    start = resume(targs, run, trainee, d)
+    log = RunLog(run, targs, d, cfg, resumed_from=start if targs.resume else None)
+    steps = StepLog(log, targs, d)
     if validator is not None:
         if d.main:
             validator.prepare_gt()
         if vargs.at_start and start == 0:
-            validate(0)
-    bar = tqdm(total=total, initial=start, desc=job.name, unit="step", disable=not d.main or None)
-    step = start
+            validate(validator, trainee, job, frozen, sched, 0, log, vargs.weights, d)
+    sampler = batches.stream(start, total)
     loader = iter(
-        torch.utils.data.DataLoader(
-            dataset,
-            batch_sampler=batches.stream(start, total),
-            num_workers=targs.num_workers,
-            collate_fn=_collate,
-        )
+        torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=targs.num_workers, collate_fn=_collate)
     )
-    window, step_times = [], []
-    while step < total:
-        epoch, b = batches.position(step)
+    bar = tqdm(total=total, initial=start, desc=job.name, unit="step", disable=not d.main or None)
+    for step in range(start, total):
         batch = next(loader)
+        batch["text"] = [rows[i].text for i in batch["index"]]
+        batch["sample_id"] = [rows[i].sample_id for i in batch["index"]]
         t0 = time.perf_counter()
-        ids = [ctx.rows[i].sample_id for i in batch["index"]]
-        seed = E.seed_step(targs.seed, step, d.rank)
-        for group in optimizer.param_groups:
-            group["lr"] = E.lr_at(step, targs.lr, targs.warmup_steps)
-        with E.autocast(targs, d.device):
-            loss, per_sample, extra = job.loss(model, batch, ctx, seed)
-        global_loss = d.mean(loss.detach().float())
-        E.check_finite(global_loss, per_sample, step, epoch, b, ids)
-        loss.backward()
-        grad_norm = E.clip_gradients(model, targs.grad_clip, step)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        ema.update(model, targs.ema_decay)
-        step += 1
-        window.append(float(global_loss))
-        step_times.append(time.perf_counter() - t0)
+        epoch, b = batches.position(step)
+        loss, grad_norm, extra = train_step(trainee, job, batch, step, (epoch, b), targs, d)
+        done = step + 1
+        steps.add(loss, time.perf_counter() - t0)
         bar.update(1)
-        bar.set_postfix(loss=f"{float(global_loss):.4f}")
-        if step % targs.log_every == 0 or step == total:
-            record = {
-                "loss": sum(window) / len(window),
-                "grad_norm": grad_norm,
-                "lr": optimizer.param_groups[0]["lr"],
-                "epoch": epoch,
-                "step_time_s": sum(step_times) / len(step_times),
-                "samples_per_s": len(step_times) * targs.batch_size * d.world / sum(step_times),
-                **{k: float(v) for k, v in extra.items()},
-            }
-            if d.device.type == "cuda":
-                record["peak_mem_gb"] = torch.cuda.max_memory_allocated(d.device) / 2**30
-            log.log(step, record)
-            window, step_times = [], []
-        if step % targs.ckpt_every == 0 or step == total:
-            state = E.trainer_state_dict(step, *batches.position(step), targs)
-            E.save_checkpoint(run, step, model, optimizer, ema, d, state)
-            E.prune_checkpoints(run, targs.keep_checkpoints, d)
-        if validator is not None and ((vargs.every and step % vargs.every == 0) or step == total):
-            validate(step)
+        bar.set_postfix(loss=f"{loss:.4f}")
+        if done % targs.log_every == 0 or done == total:
+            steps.write(done, grad_norm, trainee.optimizer.param_groups[0]["lr"], epoch, extra)
+        if done % targs.ckpt_every == 0 or done == total:
+            state = C.trainer_state_dict(done, *batches.position(done), targs)
+            C.save_checkpoint(run, done, trainee.model, trainee.optimizer, trainee.ema, d, state)
+            C.prune_checkpoints(run, targs.keep_checkpoints, d)
+        if validator is not None and ((vargs.every and done % vargs.every == 0) or done == total):
+            validate(validator, trainee, job, frozen, sched, done, log, vargs.weights, d)
     bar.close()
-    sd = E.weights_for_export(model, ema)  # collective
+    folder = export(trainee, job, run, d)
     if d.main:
-        folder = save_weights_folder(
-            job.export(sd, model), E.unwrap(model).config.to_json(), Path(run) / "export" / "ema"
-        )
-        print(f"done: {step} steps; run folder {run}; EMA weights exported to {folder}")
+        print(f"done: {total} steps; run folder {run}; EMA weights exported to {folder}")
     log.close()
     d.barrier()
     return 0

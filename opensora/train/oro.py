@@ -38,13 +38,14 @@ import torch
 
 from evaluation.errors import ConfigError
 from opensora.inference import sample_i2v
-from opensora.rewards import RewardSet, check_reward_configs
-from opensora.train import engine as E
-from opensora.train.loop import Context, Job
-from opensora.train.psft import train_main
+from opensora.rewards import RewardSet, check_reward_configs, reward_needs
+from opensora.schedulers.rf import RFlowArgs
+from opensora.train.cli import train_main
+from opensora.train.components import DataArgs
+from opensora.train.loop import Frozen, Job
+from opensora.train.parallel import unwrap
 
 DEFAULT_CONFIG = "configs/post_training/oro_seg.py"
-REWARD_NEEDS = {"segmentation": ("mask",)}
 
 
 @dataclass
@@ -82,16 +83,6 @@ def select_frames(spec, num_frames: int) -> list[int]:
     )
 
 
-def reward_needs(configs: list[dict]) -> tuple[str, ...]:
-    """Ground-truth files the configured rewards read (known before any model is loaded)."""
-    needs = set()
-    for c in configs:
-        needs.update(REWARD_NEEDS.get(c.get("type"), ()))
-        if c.get("target") == "simulator":
-            needs.add(c["type"])
-    return tuple(sorted(needs))
-
-
 def merge_lora(sd: dict[str, torch.Tensor], scaling: float) -> dict[str, torch.Tensor]:
     """peft-injected state dict → plain STDiT3 keys with ``W + scaling·B·A`` folded into each base weight."""
     out = {}
@@ -120,27 +111,28 @@ class ORO(Job):
 
         self.args = section(cfg, "oro", OROArgs)
         self.reward_configs = check_reward_configs([dict(c) for c in cfg.get("rewards") or []])
-        self.extras = reward_needs(self.reward_configs)
+        self.needs = reward_needs(self.reward_configs)
         self.rewards = None
 
-    def validate(self, ctx: Context) -> None:
+    def validate(self, data: DataArgs, sched: RFlowArgs) -> None:
         """Check the sampler settings and the frame subset (before any folder or model is made)."""
-        n = ctx.sched.num_sampling_steps
+        n = sched.num_sampling_steps
         k = self.args.grad_steps if self.args.grad_steps is not None else n
         if not 1 <= k <= n:
             raise ConfigError(f"oro.grad_steps must be in [1, {n}] (None = all), got {self.args.grad_steps}")
         self.k = k
         try:
-            self.frames = select_frames(self.args.decode_frames, ctx.data.num_frames)
+            self.frames = select_frames(self.args.decode_frames, data.num_frames)
         except ValueError as e:
             raise ConfigError(str(e)) from e
 
-    def setup(self, ctx: Context) -> None:
-        """Load the frozen reward models (after the checks of :meth:`validate`)."""
-        self.validate(ctx)
-        self.rewards = RewardSet(self.reward_configs, ctx.dist.device, ctx.model_args.allow_random_weights)
+    def setup(self, frozen: Frozen, data: DataArgs, sched: RFlowArgs) -> None:
+        """Keep the frozen parts and load the frozen reward models (after the checks of :meth:`validate`)."""
+        self.validate(data, sched)
+        self.frozen, self.data, self.sched = frozen, data, sched
+        self.rewards = RewardSet(self.reward_configs, frozen.device)
 
-    def prepare_model(self, model, ctx: Context):
+    def prepare_model(self, model):
         """Full fine-tuning (y_embedder frozen as configured) or LoRA adapters only."""
         if self.args.lora_rank <= 0:
             return model
@@ -158,41 +150,42 @@ class ORO(Job):
             p.requires_grad_("lora_" in n)
         return model
 
-    def export(self, sd, model):
+    def export(self, sd):
         """LoRA folded into the base weights, so inference loads a plain STDiT3."""
         if self.args.lora_rank <= 0:
             return sd
         return merge_lora(sd, self.args.lora_alpha / self.args.lora_rank)
 
-    def generate(self, model, batch: dict, ctx: Context, seed: int) -> torch.Tensor:
+    def generate(self, model, batch: dict, seed: int) -> torch.Tensor:
         """Decoded frames ``[B, T', 3, H, W]`` in [0, 255], with gradients through the last K steps."""
-        device = ctx.dist.device
+        frozen, data = self.frozen, self.data
+        device = frozen.device
         video = batch["video"].to(device)
-        y, tmask = ctx.text.batch([ctx.rows[i].text for i in batch["index"]], device)
+        y, tmask = frozen.text.batch(batch["text"], device)
         gen = torch.Generator(device=device).manual_seed(seed)
-        E.unwrap(model).train(self.args.sample_in_train_mode)
+        unwrap(model).train(self.args.sample_in_train_mode)
         z = sample_i2v(
             model,
-            ctx.vae,
+            frozen.vae,
             video[:, :, 0],
             y,
             tmask,
-            ctx.sched,
-            num_frames=ctx.data.num_frames,
-            fps=ctx.data.fps,
-            dtype=ctx.dtype,
+            self.sched,
+            num_frames=data.num_frames,
+            fps=data.fps,
+            dtype=frozen.dtype,
             generator=gen,
             grad_steps=self.k,
             checkpoint_model=self.args.checkpoint_denoiser,
         )
-        E.unwrap(model).train()
-        out = ctx.vae.decode(z.float() if ctx.dtype == torch.float32 else z, ctx.data.num_frames, frames=self.frames)
-        pix = ((out.float().clamp(-1, 1) + 1.0) * 127.5).permute(0, 2, 1, 3, 4)
-        return pix
+        unwrap(model).train()
+        z = z.float() if frozen.dtype == torch.float32 else z
+        out = frozen.vae.decode(z, data.num_frames, frames=self.frames)
+        return ((out.float().clamp(-1, 1) + 1.0) * 127.5).permute(0, 2, 1, 3, 4)
 
-    def loss(self, model, batch: dict, ctx: Context, seed: int):
+    def loss(self, model, batch: dict, seed: int):
         """Weighted reward loss (per sample for the NaN guard) and each reward's mean."""
-        pix = self.generate(model, batch, ctx, seed)
+        pix = self.generate(model, batch, seed)
         per_sample, logs = self.rewards(pix, batch, self.frames)
         return per_sample.mean(), per_sample.detach(), logs
 

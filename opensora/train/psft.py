@@ -10,7 +10,7 @@ Usage::
 Loss: Open-Sora's rectified-flow velocity MSE on VAE latents (``opensora.schedulers.rf.training_losses``)
 with logit-normal timesteps, the timestep transform and the ``image_head`` mask (latent frame 0
 is the clean condition, left out of the loss). Engine, checkpoints, logging and validation:
-:mod:`opensora.train.loop` and :mod:`opensora.train.engine`. Run folder: ``config.py``,
+:mod:`opensora.train.loop` and the modules it names. Run folder: ``config.py``,
 ``env.json``, ``metrics.jsonl``, ``tensorboard/``, ``checkpoints/step-XXXXXXX/``, ``val/``,
 ``export/ema/`` (``config.json`` + ``model.safetensors`` for ``opensora.inference --ckpt-path``).
 """
@@ -21,9 +21,10 @@ import sys
 
 import torch
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors
-from opensora.schedulers.rf import training_losses
-from opensora.train.loop import Context, Job, fit
+from opensora.schedulers.rf import RFlowArgs, training_losses
+from opensora.train.cli import train_main
+from opensora.train.components import DataArgs
+from opensora.train.loop import Frozen, Job
 from opensora.train.masks import check_ratios, sample_masks
 
 DEFAULT_CONFIG = "configs/post_training/base.py"
@@ -34,23 +35,27 @@ class PSFT(Job):
 
     name = "psft"
 
-    def setup(self, ctx: Context) -> None:
+    def validate(self, data: DataArgs, sched: RFlowArgs) -> None:
         """Check the mask ratios once."""
-        check_ratios(ctx.data.mask_ratios)
+        check_ratios(data.mask_ratios)
 
-    def loss(self, model, batch: dict, ctx: Context, seed: int):
+    def setup(self, frozen: Frozen, data: DataArgs, sched: RFlowArgs) -> None:
+        """Keep the frozen VAE and text features, the clip size and the scheduler."""
+        self.frozen, self.data, self.sched = frozen, data, sched
+
+    def loss(self, model, batch: dict, seed: int):
         """Mean velocity MSE over the batch (per-sample values for the NaN guard)."""
-        device = ctx.dist.device
+        device = self.frozen.device
         gen = torch.Generator(device=device).manual_seed(seed)
         if "latent" in batch:
             x = batch["latent"].to(device)
         else:
             with torch.no_grad():
-                x = ctx.vae.encode(batch["video"].to(device), generator=gen).float()
+                x = self.frozen.vae.encode(batch["video"].to(device), generator=gen).float()
         b, _, t_lat = x.shape[:3]
-        mask = sample_masks(ctx.data.mask_ratios, b, t_lat, torch.Generator().manual_seed(seed)).to(device)
-        y, text_mask = ctx.text.batch([ctx.rows[i].text for i in batch["index"]], device)
-        d = ctx.data
+        mask = sample_masks(self.data.mask_ratios, b, t_lat, torch.Generator().manual_seed(seed)).to(device)
+        y, text_mask = self.frozen.text.batch(batch["text"], device)
+        d = self.data
         size = {
             k: torch.full((b,), float(v), device=device)
             for k, v in (
@@ -60,25 +65,8 @@ class PSFT(Job):
                 ("fps", d.fps),
             )
         }
-        out = training_losses(model, x, dict(y=y, mask=text_mask, **size), ctx.sched, mask=mask, generator=gen)
+        out = training_losses(model, x, dict(y=y, mask=text_mask, **size), self.sched, mask=mask, generator=gen)
         return out["loss"].mean(), out["loss"].detach(), {"t_mean": out["t"].float().mean()}
-
-
-def add_train_flags(p) -> None:
-    """Flags shared by the PSFT and ORO command lines."""
-    p.add_argument("--run-dir", "--run_dir", dest="run_dir", help="run folder (default: <outputs>/<NNN>-<experiment>)")
-    p.add_argument("--resume", help="'auto' (latest checkpoint of --run-dir) or a checkpoint folder")
-    p.add_argument("--max-steps", "--max_steps", dest="max_steps", type=int, help="stop after this many steps")
-    p.add_argument("--outputs", help="parent folder of new run folders")
-
-
-def train_main(argv, prog: str, description: str, default_config: str, make_job) -> int:
-    """The PSFT/ORO command line: parse, copy the shared flags into ``train``, ``fit`` with ``make_job(cfg)``."""
-    flags, cfg = parse_cli(
-        argv, prog=prog, description=description, default_config=default_config, add_flags=add_train_flags
-    )
-    copy_flags(cfg, "train", flags, ("run_dir", "resume", "max_steps", "outputs"))
-    return run_reporting_errors(lambda c: fit(c, make_job(c)), cfg)
 
 
 def main(argv=None) -> int:

@@ -66,8 +66,9 @@ def build_segmenter(args: ValArgs):
 
         return TemplateTracker(args.template_search_radius)
     from evaluation.perception.sam2 import Sam2Segmenter
+    from opensora.models.tiny import resolve_weights
 
-    return Sam2Segmenter(args.sam2_path, image_size=args.sam2_image_size)
+    return Sam2Segmenter(resolve_weights(args.sam2_path), image_size=args.sam2_image_size)
 
 
 def frames_uint8(video: torch.Tensor) -> np.ndarray:
@@ -79,14 +80,18 @@ def frames_uint8(video: torch.Tensor) -> np.ndarray:
 class Validator:
     """Held-out clips, prepared once; :meth:`run` scores one set of weights."""
 
-    def __init__(self, args: ValArgs, run: Path, num_frames: int, size: int, fps: int, texts):
+    def __init__(self, args: ValArgs, run: Path, num_frames: int, size: int, fps: int):
         self.args, self.root, self.fps = args, Path(run) / "val", fps
         self.num_frames = num_frames
         rows = read_manifest(args.manifest, num_frames=num_frames, needs=("mask",), split=args.split, limit=args.limit)
-        self.data = ClipDataset(rows, num_frames, size, extras=("mask",))
+        self.data = ClipDataset(rows, num_frames, size, needs=("mask",))
         self.rows = rows
-        texts.extend(r.text for r in rows)
         self.segmenter = None
+
+    @property
+    def prompts(self) -> list[str]:
+        """The held-out clips' prompts (the loop adds them to the text-feature table)."""
+        return [r.text for r in self.rows]
 
     def prepare_gt(self) -> None:
         """Write the ground truth at the training size once (rank 0)."""

@@ -13,19 +13,19 @@ from opensora.inference import sample_i2v
 from opensora.models.stdit.stdit3 import STDiT3
 from opensora.rewards import depth_mse, flow_l1, soft_iou_loss
 from opensora.schedulers.rf import RFlowArgs
-from opensora.train import engine as E
-from opensora.train.components import DataArgs, ModelArgs, TextTable, build_stdit3, build_vae
-from opensora.train.loop import Context
+from opensora.train.components import DataArgs, ModelArgs, TextTable, build_denoiser, build_frozen_vae
+from opensora.train.loop import Frozen
 from opensora.train.oro import ORO, main, merge_lora, select_frames
 from tests.opensora.train_helpers import flags, losses, simulate, torchrun_two
 
 REWARDS = {
-    "segmentation": "dict(type='segmentation', model='{d}/tiny_sam2', image_size=32)",
-    "flow": "dict(type='flow', model='raft_tiny', weights='{d}/raft_tiny.pth', target='video', num_flow_updates=2)",
-    "flow_sim": "dict(type='flow', model='raft_tiny', weights='{d}/raft_tiny.pth', target='simulator', num_flow_updates=2)",
-    "depth": "dict(type='depth', model='{d}/tiny_depth', target='video', input_size=28)",
-    "depth_sim": "dict(type='depth', model='{d}/tiny_depth', target='simulator', input_size=28)",
+    "segmentation": "dict(type='segmentation', model='{d}', image_size=32)",
+    "flow": "dict(type='flow', model='raft_tiny', weights='tiny:raft', target='video', num_flow_updates=2)",
+    "flow_sim": "dict(type='flow', model='raft_tiny', weights='tiny:raft', target='simulator', num_flow_updates=2)",
+    "depth": "dict(type='depth', model='tiny:depth_anything', target='video', input_size=28)",
+    "depth_sim": "dict(type='depth', model='tiny:depth_anything', target='simulator', input_size=28)",
 }
+TINY_SAM2 = "tiny:sam2?image_size=32"
 
 
 @pytest.fixture(scope="module")
@@ -33,62 +33,58 @@ def sim(tmp_path_factory):
     return simulate(tmp_path_factory.mktemp("sim"), num=6, frames=4)
 
 
-def oro_overrides(sim, cache, reward: str, **extra) -> dict:
-    rewards = [eval(REWARDS[r].format(d=cache)) for r in reward.split("+")]  # noqa: S307 - test table
+ORO_TEST_CONFIG = "configs/post_training/oro_tiny_test.py"
+
+
+def oro_overrides(sim, cache, reward: str, sam2: str = TINY_SAM2, **extra) -> dict:
+    """The test's data, text cache and rewards on top of the test config."""
+    rewards = [eval(REWARDS[r].format(d=sam2)) for r in reward.split("+")]  # noqa: S307 - test table
     return {
         "data.manifest": str(sim / "psft.csv"),
-        "data.num_frames": 4,
-        "data.resolution": 32,
-        "model.text_encoder_path": str(cache / "tiny_t5"),
         "model.text_cache_dir": str(cache / "text"),
-        "train.grad_checkpoint": False,
-        "scheduler.num_sampling_steps": 3,
         "rewards": rewards,
         **extra,
     }
 
 
 def make_context(sim, cache, reward: str, **extra):
-    """The job, context, model and a one-clip batch as ``opensora.train.loop`` would set them up."""
-    cfg = load_config("configs/post_training/oro_tiny.py", oro_overrides(sim, cache, reward, **extra))
+    """The job, its frozen parts, model and a one-clip batch as ``opensora.train.loop`` would set them up."""
+    cfg = load_config(ORO_TEST_CONFIG, oro_overrides(sim, cache, reward, **extra))
     job = ORO(cfg)
-    ctx = Context(
-        cfg,
-        section(cfg, "train", E.TrainArgs),
+    margs, data, sched = (
         section(cfg, "model", ModelArgs),
         section(cfg, "data", DataArgs),
         section(cfg, "scheduler", RFlowArgs),
-        E.init_distributed("cpu"),
     )
-    ctx.rows = read_manifest(ctx.data.manifest, num_frames=4, needs=job.extras)
-    ctx.text = TextTable([r.text for r in ctx.rows], ctx.model_args)
-    ctx.vae = build_vae(ctx.model_args)
-    job.setup(ctx)
+    rows = read_manifest(data.manifest, num_frames=4, needs=job.needs)
+    frozen = Frozen(
+        build_frozen_vae(margs), TextTable([r.text for r in rows], margs), torch.device("cpu"), torch.float32
+    )
+    job.setup(frozen, data, sched)
     torch.manual_seed(0)
-    base = build_stdit3(ctx.model_args)
+    base = build_denoiser(margs)
     # Open-Sora's from-scratch init zeroes some output layers (temporal projections, the fps MLP's
     # last layer), which blocks gradients to the layers before them at step 0; a PSFT model has no
     # such zeros, so perturb every weight as training would
     with torch.no_grad():
         for p in base.parameters():
             p.add_(0.02 * torch.randn_like(p))
-    model = job.prepare_model(base, ctx).train()
-    data = ClipDataset(ctx.rows, 4, 32, extras=job.extras)
-    it = data[0]
-    batch = {"index": [0], **{k: v[None] for k, v in it.items() if k != "index"}}
-    return job, ctx, model, batch
+    model = job.prepare_model(base).train()
+    it = ClipDataset(rows, 4, 32, needs=job.needs)[0]
+    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    return job, frozen, model, batch
 
 
-def sample_clip(ctx, model, batch, grad_steps: int, checkpoint_model: bool = False):
+def sample_clip(job, model, batch, grad_steps: int, checkpoint_model: bool = False):
     """Latents of the first clip, sampled with gradients through the last ``grad_steps`` calls."""
-    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
+    y, m = job.frozen.text.batch(batch["text"], "cpu")
     return sample_i2v(
         model,
-        ctx.vae,
+        job.frozen.vae,
         batch["video"][:, :, 0],
         y,
         m,
-        ctx.sched,
+        job.sched,
         num_frames=4,
         fps=16,
         dtype=torch.float32,
@@ -131,8 +127,8 @@ def test_select_frames():
 @pytest.mark.parametrize("reward", ["segmentation", "flow", "depth", "flow_sim+depth_sim"])
 def test_one_step_gives_gradients_everywhere(sim, cache, reward, lora):
     extra = {"oro.lora_rank": 4, "oro.lora_init": False} if lora else {}
-    job, ctx, model, batch = make_context(sim, cache, reward, **{"oro.grad_steps": None, **extra})
-    loss, per_sample, logs = job.loss(model, batch, ctx, seed=0)
+    job, _, model, batch = make_context(sim, cache, reward, **{"oro.grad_steps": None, **extra})
+    loss, per_sample, logs = job.loss(model, batch, seed=0)
     assert torch.isfinite(loss) and loss.requires_grad
     assert all(k.startswith("reward/") for k in logs)
     loss.backward()
@@ -144,15 +140,15 @@ def test_one_step_gives_gradients_everywhere(sim, cache, reward, lora):
 
 
 def test_grad_steps_zero_builds_no_graph(sim, cache):
-    job, ctx, model, batch = make_context(sim, cache, "segmentation")
-    z = sample_clip(ctx, model, batch, grad_steps=0)
+    job, _, model, batch = make_context(sim, cache, "segmentation")
+    z = sample_clip(job, model, batch, grad_steps=0)
     assert not z.requires_grad and z.grad_fn is None
 
 
 @pytest.mark.parametrize("checkpoint_model", [False, True])
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_model):
-    job, ctx, model, batch = make_context(sim, cache, "segmentation")
+    job, _, model, batch = make_context(sim, cache, "segmentation")
     calls, received = [], set()
 
     def hook(module, args, output):
@@ -162,7 +158,7 @@ def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_m
             output.register_hook(lambda g, i=i: received.add(i))
 
     model.register_forward_hook(hook)
-    z = sample_clip(ctx, model, batch, grad_steps=k, checkpoint_model=checkpoint_model)
+    z = sample_clip(job, model, batch, grad_steps=k, checkpoint_model=checkpoint_model)
     n_forward = len(calls)
     z.square().mean().backward()
     assert n_forward == 3
@@ -173,12 +169,12 @@ def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_m
 
 
 def test_merged_lora_equals_adapted_model(sim, cache):
-    job, ctx, model, batch = make_context(sim, cache, "segmentation", **{"oro.lora_rank": 4, "oro.lora_init": False})
+    job, _, model, batch = make_context(sim, cache, "segmentation", **{"oro.lora_rank": 4, "oro.lora_init": False})
     model.eval()
     plain = STDiT3(model.config).eval()
     plain.load_state_dict(merge_lora(model.state_dict(), job.args.lora_alpha / job.args.lora_rank))
     x = torch.randn(1, 3, 4, 32, 32)
-    y, m = ctx.text.batch([ctx.rows[0].text], "cpu")
+    y, m = job.frozen.text.batch(batch["text"], "cpu")
     t = torch.tensor([500.0])
     torch.testing.assert_close(plain(x, t, y, mask=m), model(x, t, y, mask=m), rtol=1e-4, atol=1e-5)
 
@@ -188,12 +184,10 @@ def test_segmentation_reward_falls_when_overfitting(sim, cache, tmp_path):
 
     run = tmp_path / "run"
     # a random tiny SAM 2 whose propagated masks depend on the pixels (see save_tiny_sam2)
-    save_tiny_sam2(tmp_path / "sensitive" / "tiny_sam2", image_size=32, mask_gain=3000.0)
-    o = oro_overrides(
-        sim, tmp_path / "sensitive", "segmentation", **{"data.limit": 1, "train.lr": 1e-4, "train.ckpt_every": 1000}
-    )
-    o["model.text_encoder_path"], o["model.text_cache_dir"] = str(cache / "tiny_t5"), str(cache / "text")
-    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "30", *flags(o)]
+    sensitive = save_tiny_sam2(tmp_path / "sensitive_sam2", image_size=32, mask_gain=3000.0)
+    extra = {"data.limit": 1, "train.lr": 1e-4, "train.ckpt_every": 1000}
+    o = oro_overrides(sim, cache, "segmentation", sam2=str(sensitive), **extra)
+    argv = [ORO_TEST_CONFIG, "--run-dir", str(run), "--max-steps", "30", *flags(o)]
     assert main(argv) == 0
     loss = losses(run)
     assert len(loss) == 30 and all(np.isfinite(loss))
@@ -210,7 +204,7 @@ def test_two_process_fsdp_run_with_gradients_through_every_step(sim, cache, tmp_
     o = oro_overrides(
         sim, cache, "segmentation", **{"oro.grad_steps": None, "train.parallel": "fsdp", "train.ckpt_every": 1}
     )
-    argv = ["configs/post_training/oro_tiny.py", "--run-dir", str(run), "--max-steps", "2", *flags(o)]
+    argv = [ORO_TEST_CONFIG, "--run-dir", str(run), "--max-steps", "2", *flags(o)]
     res = torchrun_two("opensora.train.oro", argv)
     assert res.returncode == 0, res.stderr[-3000:]
     assert sorted(p.name for p in (run / "checkpoints" / "step-0000002").glob("*.distcp")) == [

@@ -10,7 +10,7 @@ from evaluation.errors import InputError
 from opensora.datasets.clips import ClipDataset, EpochBatches, resize_crop, resize_crop_flow, resize_crop_nearest
 from opensora.datasets.latents import LatentCache
 from opensora.datasets.manifest import ManifestError, read_manifest
-from opensora.models import load_vae
+from opensora.models import vae_from_path_or_preset
 from opensora.train.masks import check_ratios, sample_masks
 from tests.opensora.train_helpers import simulate
 
@@ -56,7 +56,7 @@ def test_resize_crop_covers_and_centres():
 
 def test_dataset_items(sim):
     rows = read_manifest(sim / "psft.csv", num_frames=4, needs=("mask", "depth", "flow"))
-    item = ClipDataset(rows, 4, 16, extras=("mask", "depth", "flow"))[0]
+    item = ClipDataset(rows, 4, 16, needs=("mask", "depth", "flow"))[0]
     assert item["video"].shape == (3, 4, 16, 16)
     assert item["mask"].dtype == torch.bool and item["mask"].shape[0] == 4 and item["mask"].shape[2:] == (16, 16)
     assert item["depth"].shape == (4, 16, 16) and item["flow"].shape == (3, 16, 16, 2)
@@ -93,7 +93,7 @@ def test_mask_strategies():
 def test_latent_cache_encodes_once(sim, tmp_path):
     rows = read_manifest(sim / "psft.csv", num_frames=4)
     data = ClipDataset(rows, 4, 16)
-    vae = load_vae("OpenSoraVAE_V1_2-tiny", None).eval()
+    vae = vae_from_path_or_preset("OpenSoraVAE_V1_2-tiny", None).eval()
     cache = LatentCache(tmp_path, "tiny", 4, 16)
     assert cache.fill(data, vae, "cpu") == len(rows)
     assert cache.fill(data, vae, "cpu") == 0  # all cached

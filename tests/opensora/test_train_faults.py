@@ -18,8 +18,9 @@ from evaluation.outdirs import DONE_FILE
 from evaluation.schema import write_sample
 from opensora import inference
 from opensora.models.text_encoder.t5 import save_tiny_t5
-from opensora.train import engine as E
+from opensora.train import checkpoints as C
 from opensora.train.psft import main as psft_main
+from opensora.train.runlog import truncate_metrics
 from tests.conftest import assert_user_error, run_cli, snapshot
 from tests.opensora.train_helpers import ROOT, tiny_argv
 
@@ -45,14 +46,14 @@ def test_kill_then_cut_newest_checkpoint_then_resume(sim, cache, tmp_path):
     )
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
-        complete = [c for c in E.list_checkpoints(run) if (c / DONE_FILE).is_file()]
+        complete = [c for c in C.list_checkpoints(run) if (c / DONE_FILE).is_file()]
         if len(complete) >= 3 and (run / "metrics.jsonl").is_file() and len(steps_logged(run)) >= 7:
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # kill -9 mid-training
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "training ended before it was killed"
-    ckpts = E.list_checkpoints(run)
+    ckpts = C.list_checkpoints(run)
     newest = ckpts[-1]
     cut(sorted(newest.glob("*.distcp"))[0])  # the newest checkpoint's shard is cut
     previous = int(ckpts[-2].name.split("-")[1])
@@ -78,7 +79,7 @@ def test_explicit_resume_from_a_cut_checkpoint_is_named(sim, cache, tmp_path, ca
     run = tmp_path / "run"
     assert psft_main(tiny_argv(sim, run, cache, "--max-steps", "2", "--train.ckpt_every=2")) == 0
     ckpt = run / "checkpoints" / "step-0000002"
-    cut(ckpt / E.STATE_FILE)
+    cut(ckpt / C.STATE_FILE)
     rc, _, err = run_cli(psft_main, tiny_argv(sim, run, cache, "--max-steps", "4", "--resume", str(ckpt)), capsys)
     assert_user_error(rc, err, str(ckpt), "trainer_state.json is truncated or corrupt")
 
@@ -118,7 +119,7 @@ def test_run_folder_of_the_user_is_refused(sim, cache, tmp_path, capsys):
 def test_truncated_trainer_state_under_auto_is_skipped(sim, cache, tmp_path, capsys):
     run = tmp_path / "run"
     assert psft_main(tiny_argv(sim, run, cache, "--max-steps", "4", "--train.ckpt_every=2")) == 0
-    cut(run / "checkpoints" / "step-0000004" / E.STATE_FILE)
+    cut(run / "checkpoints" / "step-0000004" / C.STATE_FILE)
     rc, out, _ = run_cli(psft_main, tiny_argv(sim, run, cache, "--max-steps", "4", "--resume", "auto"), capsys)
     assert rc == 0 and "trainer_state.json is truncated or corrupt" in out and "at step 2" in out
 
@@ -126,7 +127,7 @@ def test_truncated_trainer_state_under_auto_is_skipped(sim, cache, tmp_path, cap
 def test_metrics_truncation_drops_later_and_cut_records(tmp_path):
     path = tmp_path / "metrics.jsonl"
     path.write_text('{"step": 1}\n{"step": 2}\n{"step": 3}\n{"step": 2, "val": 1}\n{"step": 4')
-    assert E.truncate_metrics(path, 2) == 2
+    assert truncate_metrics(path, 2) == 2
     assert [json.loads(x)["step"] for x in path.read_text().splitlines()] == [1, 2, 2]
 
 
@@ -161,9 +162,9 @@ def generate(bench, out, t5_dir, capsys, *extra):
 
 @pytest.fixture(scope="module")
 def stdit_folder(tmp_path_factory):
-    from opensora.models import MODELS, save_pretrained
+    from opensora.models import build_stdit3, save_pretrained
 
-    return save_pretrained(MODELS.build(dict(type="STDiT3-tiny")), tmp_path_factory.mktemp("stdit"))
+    return save_pretrained(build_stdit3("STDiT3-tiny"), tmp_path_factory.mktemp("stdit"))
 
 
 def copy_folder(src: Path, dst: Path) -> Path:

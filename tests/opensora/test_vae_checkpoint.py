@@ -8,10 +8,8 @@ import pytest
 import torch
 
 from evaluation.errors import InputError
-from opensora.models import save_pretrained, stdit3_from_pretrained, vae_from_pretrained
+from opensora.models import build_stdit3, build_vae, save_pretrained, stdit3_from_pretrained, vae_from_pretrained
 from opensora.models.checkpoint import load_weights, read_state_dict
-from opensora.models.stdit.stdit3 import build_stdit3
-from opensora.models.vae.vae import build_vae
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-TINY_CONFIG = "configs/post_training/tiny.py"
+TINY_CONFIG = "configs/post_training/tiny_test.py"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,20 +26,13 @@ def simulate(out: Path, num: int = 10, frames: int = 8) -> Path:
 
 
 def tiny_argv(data: Path, run: Path, cache: Path, *extra: str, config: str = TINY_CONFIG) -> list[str]:
-    """A tiny CPU run: 8 frames at 16x16 from the simulated set, no validation, every step logged."""
+    """A tiny CPU run (the test config: 8 frames at 16x16, no validation, every step logged) on the simulated set."""
     return [
         config,
         "--run-dir",
         str(run),
         f"--data.manifest={data / 'psft.csv'}",
-        "--data.num_frames=8",
-        "--data.resolution=16",
-        "--validation.manifest=None",
-        f"--model.text_encoder_path={cache / 'tiny_t5'}",
         f"--model.text_cache_dir={cache / 'text'}",
-        "--train.batch_size=2",
-        "--train.log_every=1",
-        "--train.grad_checkpoint=False",
         *extra,
     ]
 

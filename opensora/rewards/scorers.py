@@ -17,11 +17,10 @@ and segmentation propagates through the subset (frame 0 must be in it).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
 from evaluation.errors import ConfigError, UserError
+from opensora.models.tiny import resolve_weights
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
 
@@ -40,23 +39,18 @@ def _check_target(target: str) -> str:
     return target
 
 
-def _missing(path: str, allow_random_weights: bool) -> bool:
-    """A local-looking path that does not exist, for which random tiny weights may be written."""
-    p = Path(path)
-    return allow_random_weights and not p.exists() and (path.startswith((".", "/")) or path.count("/") != 1)
-
-
 class SegmentationReward:
     """Soft-IoU loss of SAM 2 masks on the generated video."""
 
-    needs = ("mask",)
+    @staticmethod
+    def needs_for(config: dict) -> tuple[str, ...]:
+        """Ground-truth files this reward reads, from its config alone."""
+        return ("mask",)
 
-    def __init__(self, model: str, image_size: int | None = 256, device="cpu", allow_random_weights=False):
-        from evaluation.perception.sam2 import Sam2Segmenter, save_tiny_sam2
+    def __init__(self, model: str, image_size: int | None = 256, device="cpu"):
+        from evaluation.perception.sam2 import Sam2Segmenter
 
-        if _missing(model, allow_random_weights):
-            save_tiny_sam2(model, image_size=image_size or 128)
-        self.seg = Sam2Segmenter(model, device=str(device), dtype="fp32", image_size=image_size)
+        self.seg = Sam2Segmenter(resolve_weights(model), device=str(device), dtype="fp32", image_size=image_size)
 
     def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
         """Per-sample ``mean(1 − soft IoU)`` over frames and prompted objects."""
@@ -85,15 +79,16 @@ class FlowReward:
         target: str = "video",
         num_flow_updates: int = 20,
         device="cpu",
-        allow_random_weights=False,
     ):
-        from evaluation.perception.raft import build_raft, save_raft
+        from evaluation.perception.raft import build_raft
 
-        if weights not in ("default", None) and _missing(weights, allow_random_weights):
-            save_raft(build_raft(model, None, device="cpu"), weights, model)
-        self.model = build_raft(model, weights, device=str(device))
+        self.model = build_raft(model, resolve_weights(weights), device=str(device))
         self.target, self.iters = _check_target(target), num_flow_updates
-        self.needs = ("flow",) if target == "simulator" else ()
+
+    @staticmethod
+    def needs_for(config: dict) -> tuple[str, ...]:
+        """Ground-truth files this reward reads, from its config alone (simulator flow)."""
+        return ("flow",) if config.get("target") == "simulator" else ()
 
     def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
         """Per-sample mean absolute flow difference (pixels)."""
@@ -125,15 +120,16 @@ class DepthReward:
         target: str = "video",
         input_size: int = 518,
         device="cpu",
-        allow_random_weights=False,
     ):
-        from evaluation.perception.depth import build_depth, save_tiny_depth
+        from evaluation.perception.depth import build_depth
 
-        if _missing(model, allow_random_weights):
-            save_tiny_depth(model)
-        self.model = build_depth(model, device=str(device))
+        self.model = build_depth(resolve_weights(model), device=str(device))
         self.target, self.input_size = _check_target(target), input_size
-        self.needs = ("depth",) if target == "simulator" else ()
+
+    @staticmethod
+    def needs_for(config: dict) -> tuple[str, ...]:
+        """Ground-truth files this reward reads, from its config alone (simulator depth)."""
+        return ("depth",) if config.get("target") == "simulator" else ()
 
     def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
         """Per-sample MSE of min-max-normalised depth."""

@@ -1,0 +1,110 @@
+"""``tiny:`` weight specs — the one place random tiny weights are made (tests and tiny configs only).
+
+Wherever a config names weights by hub id or local path (``model.text_encoder_path``, a reward's
+``model`` / ``weights``, ``validation.sam2_path``), it may instead name ``tiny:<family>`` with the
+writer's options as a query, e.g. ``tiny:t5``, ``tiny:sam2?image_size=64``, ``tiny:depth_anything``,
+``tiny:raft``. :func:`resolve_weights` writes random tiny weights of the real class in its real
+on-disk format once, under ``$PISA_CKPT_ROOT/tiny/<family>[-<options>]`` (atomically: a temporary
+folder renamed into place), and returns the path the ordinary loader then reads. Any other spec
+comes back unchanged: a hub id is fetched by its loader, and a local path that does not exist is
+the loader's error, naming it — real configs never fall back to random weights.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from evaluation.errors import ConfigError
+from evaluation.outdirs import temp_name
+
+SCHEME = "tiny:"
+
+
+def _t5(folder: Path, **kw) -> Path:
+    from opensora.models.text_encoder.t5 import save_tiny_t5
+
+    return save_tiny_t5(folder, **kw)
+
+
+def _sam2(folder: Path, **kw) -> Path:
+    from evaluation.perception.sam2 import save_tiny_sam2
+
+    return save_tiny_sam2(folder, **kw)
+
+
+def _depth(folder: Path, **kw) -> Path:
+    from evaluation.perception.depth import save_tiny_depth
+
+    return save_tiny_depth(folder, **kw)
+
+
+def _raft(folder: Path, **kw) -> Path:
+    from evaluation.perception.raft import build_raft, save_raft
+
+    save_raft(build_raft("raft_tiny", None, device="cpu"), folder / "raft_tiny.pth", "raft_tiny")
+    return folder
+
+
+# family → (writer, option types); a writer makes the folder and returns it
+WRITERS = {
+    "t5": (_t5, {"d_model": int}),
+    "sam2": (_sam2, {"image_size": int, "seed": int, "mask_gain": float}),
+    "depth_anything": (_depth, {"seed": int}),
+    "raft": (_raft, {}),
+}
+FILES = {"raft": "raft_tiny.pth"}  # families whose loader takes a file inside the folder
+
+
+def is_tiny(spec) -> bool:
+    """Whether ``spec`` is a ``tiny:`` weight spec."""
+    return isinstance(spec, str) and spec.startswith(SCHEME)
+
+
+def parse(spec: str) -> tuple[str, dict]:
+    """``"tiny:sam2?image_size=64"`` → ``("sam2", {"image_size": 64})``.
+
+    Raises:
+        ConfigError: unknown family or option, or an option value of the wrong type.
+    """
+    family, _, query = spec[len(SCHEME) :].partition("?")
+    if family not in WRITERS:
+        raise ConfigError(f"{spec!r}: unknown tiny family {family!r}; known: {sorted(WRITERS)}")
+    types = WRITERS[family][1]
+    options = {}
+    for part in filter(None, query.split("&")):
+        key, _, value = part.partition("=")
+        if key not in types:
+            raise ConfigError(f"{spec!r}: unknown option {key!r} for tiny:{family}; known: {sorted(types)}")
+        try:
+            options[key] = types[key](value)
+        except ValueError as e:
+            raise ConfigError(f"{spec!r}: option {key}={value!r} is not a {types[key].__name__}") from e
+    return family, options
+
+
+def resolve_weights(spec: str | None, root: str | os.PathLike | None = None) -> str | None:
+    """The path a loader should read for ``spec`` (``tiny:`` specs are written on first use).
+
+    ``root`` defaults to ``$PISA_CKPT_ROOT/tiny`` (``./models/tiny``).
+    """
+    if not is_tiny(spec):
+        return spec
+    family, options = parse(spec)
+    root = Path(root or Path(os.environ.get("PISA_CKPT_ROOT", "./models")) / "tiny")
+    name = family + "".join(f"-{k}{v}" for k, v in sorted(options.items()))
+    folder = root / name
+    if not folder.is_dir():
+        tmp = root / temp_name(name)
+        try:
+            WRITERS[family][0](tmp, **options)
+            try:
+                tmp.rename(folder)
+            except OSError:  # another process (rank) wrote it first: theirs is as good
+                if not folder.is_dir():
+                    raise
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    return str(folder / FILES[family]) if family in FILES else str(folder)
