@@ -1,4 +1,4 @@
-"""Installs the three PISA packages: sim_data, evaluation, opensora (+ extras per job)."""
+"""Installs the three PISA packages (sim_data, evaluation, opensora) with one extra per job's requirements file."""
 
 from pathlib import Path
 
@@ -24,5 +24,5 @@ setup(
     python_requires=">=3.11,<3.12",
     packages=find_packages(include=["sim_data*", "evaluation*", "opensora*"]),
     install_requires=_requirements("core"),
-    extras_require={"eval": _requirements("eval"), "dev": _requirements("dev")},
+    extras_require={name: _requirements(name) for name in ("eval", "sim", "train", "dev")},
 )

@@ -1,4 +1,4 @@
 """PisaBench: data schema, resolution conversion, metrics, evaluation CLI, reports and figures.
 
-Needs numpy, scipy, Pillow and mmengine; never imports ``opensora`` or torch (DESIGN.md §2).
+Needs numpy, scipy, Pillow and mmengine; never imports ``opensora`` or torch (README: Layout).
 """

@@ -19,7 +19,7 @@ import numpy as np
 
 from evaluation.schema import points_from_mask
 
-FOCAL_MM = 35.0  # PISA/Kubric camera (paper_facts §2b)
+FOCAL_MM = 35.0  # the Kubric camera PISA uses (kubric: challenges/movi/movi_ab_worker.py)
 SENSOR_MM = 32.0
 CAMERA_X_M = -2.0  # starting camera position; moved back until the fall is in view
 VIEW_MARGIN = 0.9  # keep objects inside the central 90 % of the half field of view
@@ -165,7 +165,7 @@ def _background(scene: AnalyticScene) -> np.ndarray:
 
 
 def clip_info(scene: AnalyticScene, masks: np.ndarray, positions: np.ndarray) -> dict:
-    """``clip_info.json`` content in the simulator's layout (DESIGN.md §3)."""
+    """``clip_info.json`` content in the simulator's layout (README: Data schema)."""
     dropped = scene.bodies[-1]
     return {
         "text": "a video of an object dropping",

@@ -1,6 +1,6 @@
 """PisaBench evaluation steps: inputs, time alignment, object selection, per-video scoring, aggregation.
 
-The released protocol (paper_facts.md §1, §3), kept exactly:
+The released protocol (PISA release: ``eval.py``, ``utils/metrics.py``, ``configs/eval/real_example.jsonl``), kept exactly:
 
 1. Ground-truth and predicted masks are ``mask.npz`` files ``[T, N, H, W]`` of the same square
    resolution (convert first with ``python -m evaluation.convert``).

@@ -1,4 +1,4 @@
-"""The project's one config system: mmengine ``.py`` configs, closed to typos (STYLE.md P3).
+"""The project's one config system: mmengine ``.py`` configs, closed to typos (README: User guide).
 
 Every entry point calls :func:`parse_cli`, which
 
@@ -9,7 +9,7 @@ Every entry point calls :func:`parse_cli`, which
    configures to :func:`section`, where an unknown key raises ``TypeError``.
 
 This module lives in ``evaluation`` because ``evaluation`` is the package everything may import
-(DESIGN.md §2); it needs mmengine but not torch.
+(README: Layout); it needs mmengine but not torch.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ROOT_ENV_DEFAULTS = {"PISA_DATA_ROOT": "./data", "PISA_CKPT_ROOT": "./models", "
 
 
 def resolved_roots() -> dict[str, str]:
-    """The three artifact roots (STYLE.md P4) as the environment sets them, with defaults."""
+    """The three artifact roots as the environment sets them, with defaults."""
     return {k: os.environ.get(k, v) for k, v in ROOT_ENV_DEFAULTS.items()}
 
 

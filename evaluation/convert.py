@@ -72,8 +72,8 @@ class ConvertArgs:
     """The ``convert`` config section."""
 
     config_file: str | None = None  # released JSONL: {"src_video", "dst_video", "resolution"}
-    src_root: str | None = None  # or: every sample under src_root → same relative path under dst_root
-    dst_root: str | None = None
+    src_root: str | None = "data/pisabench/real"  # or: every sample under src_root → same relative path under dst_root
+    dst_root: str | None = "data/pisabench/real_256"
     resolution: int = 256
     crop: str | None = None  # "center": central square of non-square input
     pad: bool = False  # pad non-square input to a square with black borders

@@ -6,7 +6,7 @@ resolution, square frames) and returns a float. No file I/O, no model loading.
 Three families:
 
 1. **Paper-compatible** (``l2``, ``chamfer_distance``, ``iou``): the released PISA definitions,
-   quirks included (paper_facts.md §3):
+   quirks included (PISA release: ``eval.py`` and ``utils/metrics.py``):
    - "L2" is the mean *absolute* centroid coordinate difference (averaged over frames and over x
      and y) × (1/√2) / H. It is not a Euclidean norm.
    - Chamfer is the two-sided mean nearest-pixel distance × (1/√2) / H.

@@ -7,7 +7,7 @@ from typing import Any
 
 from evaluation import metrics as M
 
-# paper_facts.md §4a: PisaBench results figure of the PISA release (figures/evaluation.png).
+# The PisaBench results table of the PISA release (figures/evaluation.png in vision-x-nyu/pisa-experiments).
 # (L2, CD, IoU) for real, sim-seen and sim-unseen.
 PAPER_RESULTS: dict[str, tuple[float, ...]] = {
     "Sora": (0.174, 0.488, 0.065, 0.149, 0.446, 0.040, 0.140, 0.419, 0.031),
@@ -43,7 +43,7 @@ def _fmt(v, digits=3) -> str:
 
 
 def paper_table(runs: list[dict]) -> str:
-    """The paper's results table (paper_facts §4a) with one row per run summary appended.
+    """The paper's results table (the release's figures/evaluation.png) with one row per run summary appended.
 
     Each run fills the column group of its ``split``; ``custom`` runs fill the "Real" group and
     are marked with an asterisk.

@@ -1,4 +1,4 @@
-"""What ran: git commit, package versions and command line, for every output directory (STYLE.md P12)."""
+"""What ran: git commit, package versions and command line, for every output directory."""
 
 from __future__ import annotations
 

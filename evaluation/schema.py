@@ -1,4 +1,4 @@
-"""The one data schema of PISA (DESIGN.md §3): read, validate and write a sample directory.
+"""The one data schema of PISA (README: Data schema): read, validate and write a sample directory.
 
 Every part of the project goes through this module: the simulator writes samples with it, the
 trainers and the benchmark read them with it. It needs only numpy and Pillow (PyAV, for

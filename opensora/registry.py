@@ -1,4 +1,4 @@
-"""mmengine registries of the model stack (STYLE.md P8): configs name a model, scheduler or reward by key."""
+"""mmengine registries of the model stack: configs name a model, scheduler or reward by key."""
 
 from mmengine.registry import Registry
 

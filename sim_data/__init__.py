@@ -1,4 +1,4 @@
 """Drop-video simulator (PyBullet physics + Blender rendering); see the simulator issue.
 
-Writes samples through ``evaluation.schema`` (DESIGN.md §3). Never imports ``opensora`` or torch.
+Writes samples through ``evaluation.schema`` (README: Data schema). Never imports ``opensora`` or torch.
 """

@@ -5,7 +5,7 @@ Asset ids: ``procedural/<shape>``, ``pybullet/<name>`` (duck, teddy, mug, lego, 
 :class:`~sim_data.mesh.Mesh` normalised to unit size (largest extent 1) and centred on its
 convex hull's centre of mass; the scene scales it to the object's size in metres.
 
-Seen/unseen split (paper_facts §2b): a deterministic hash of the id puts 10 % of the assets
+Seen/unseen split (as PISA's test set: seen and unseen objects, arXiv 2503.09595, simulated data): a deterministic hash of the id puts 10 % of the assets
 (and of the HDRI backgrounds) in ``unseen``.
 """
 

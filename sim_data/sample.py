@@ -1,4 +1,4 @@
-"""One simulated sample in the data schema (DESIGN.md §3), written through ``evaluation.schema``.
+"""One simulated sample in the data schema (README: Data schema), written through ``evaluation.schema``.
 
 The sample is assembled in a temporary sibling folder (``.<seed>.tmp-<host>-<pid>``) and renamed
 into place with a ``DONE`` record written last (every file with its size and sha256,

@@ -1,7 +1,8 @@
 """Declarative drop scenes: ``SimArgs`` (the ``sim`` config section) and ``sample_scene``.
 
 Imports neither pybullet nor bpy. One ``np.random.Generator`` per sample is passed in; nothing
-here draws from a global RNG. Parameters follow the PISA simulator (paper_facts §2b):
+here draws from a global RNG. Parameters follow the PISA simulator (arXiv 2503.09595, simulated data, Kubric's
+movi_ab_worker.py as PISA built on it):
 
 - 1–5 dropped objects, centre height z ∈ [0.5, 1.5] m, x, y ∈ [-1, 1], random orientation, at
   rest, non-overlapping (bounding spheres); under each a "tower" of 0–3 objects that settles

@@ -93,3 +93,79 @@ def test_readme_states_the_two_commands():
     blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
     assert blocks and blocks[0].strip().splitlines() == ["bash scripts/demo.sh", "bash scripts/test.sh"]
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+# --- the trainer: one job per module, imports only downwards, no cycles --------------------------
+# Each trainer module may import the modules of lower layers only (module-level imports).
+TRAIN_LAYERS = [
+    {"args", "masks"},
+    {"distributed"},
+    {"parallel"},
+    {"optim"},
+    {"checkpoints", "runlog", "components", "validate"},
+    {"loop", "cli"},  # cli calls loop.fit through a function-level import
+    {"psft", "oro", "export"},
+]
+
+
+def _module_imports(path: Path, prefix: str) -> set[str]:
+    """Modules named ``prefix.X`` that ``path`` imports at module level (not inside functions)."""
+    out = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.startswith(prefix + "."):
+                out.add(node.module[len(prefix) + 1 :].split(".")[0])
+            elif node.module == prefix:
+                out |= {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            out |= {a.name[len(prefix) + 1 :].split(".")[0] for a in node.names if a.name.startswith(prefix + ".")}
+    return out
+
+
+def test_trainer_modules_import_only_lower_layers():
+    layer = {name: i for i, names in enumerate(TRAIN_LAYERS) for name in names}
+    files = {p.stem: p for p in (ROOT / "opensora" / "train").glob("*.py") if p.stem != "__init__"}
+    assert set(files) == set(layer), f"place every trainer module in TRAIN_LAYERS: {sorted(set(files) ^ set(layer))}"
+    for name, path in files.items():
+        for dep in _module_imports(path, "opensora.train"):
+            assert layer[dep] < layer[name], (
+                f"opensora/train/{name}.py imports {dep} (layer {layer[dep]} >= {layer[name]})"
+            )
+
+
+def test_trainer_modules_state_their_job_in_one_line():
+    for path in sorted((ROOT / "opensora" / "train").glob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+        assert doc, f"{path.name} has no module docstring"
+        first = doc.splitlines()[0]
+        assert first.endswith(".") and len(first) <= 120, f"{path.name}: one-line summary, got {first!r}"
+
+
+@pytest.mark.parametrize("package", ["evaluation", "sim_data", "opensora"])
+def test_no_import_cycles(package):
+    files = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in (ROOT / package).rglob("*.py")
+    }
+    graph = {}
+    for mod, path in files.items():
+        deps = set()
+        for node in ast.parse(path.read_text()).body:  # module-level imports run at import time
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+                deps |= {n for n in names if n in files and n != mod}
+        graph[mod] = deps
+    state = {}
+
+    def visit(m, stack):
+        state[m] = "open"
+        for d in graph[m]:
+            if state.get(d) == "open":
+                raise AssertionError("import cycle: " + " -> ".join([*stack, m, d]))
+            if d not in state:
+                visit(d, [*stack, m])
+        state[m] = "done"
+
+    for m in graph:
+        if m not in state:
+            visit(m, [])

@@ -1,7 +1,9 @@
-# PSFT as in PISA (configs/post_training/base.py of the release; spec §1e, paper_facts §5):
+# PSFT as in PISA (configs/post_training/base.py of the release; arXiv 2503.09595, PSFT):
 # STDiT3-XL/2 from Open-Sora v1.2, 256², 32 frames at 16 fps, 500 clips of psft.csv, batch 64 per
 # process (the paper: 2 GPUs), AdamW lr 1e-4 eps 1e-15, no weight decay, clip 1.0, EMA 0.99,
 # image_head conditioning, logit-normal timesteps + timestep transform, bf16 on GPU, FSDP2.
+# Validation samples as inference does (configs/_base_/opensora_v1_2.py: 30 steps, CFG 7.0).
+_base_ = ["../_base_/opensora_v1_2.py"]
 train = dict(
     outputs="{{$PISA_OUT_ROOT:./outputs}}/post_training",
     experiment="psft",
@@ -30,14 +32,14 @@ train = dict(
     wandb_mode="online",
 )
 model = dict(
-    model="STDiT3-XL/2",
-    model_path="hpcai-tech/OpenSora-STDiT-v3",
+    model={{_base_._stdit3}},
+    model_path={{_base_._stdit3_path}},
     model_weights="model",
     model_overrides=dict(),
-    vae="OpenSoraVAE_V1_2",
-    vae_path="hpcai-tech/OpenSora-VAE-v1.2",
-    text_encoder_path="DeepFloyd/t5-v1_1-xxl",
-    text_max_length=300,
+    vae={{_base_._vae}},
+    vae_path={{_base_._vae_path}},
+    text_encoder_path={{_base_._t5_path}},
+    text_max_length={{_base_._t5_max_length}},
     text_cache_dir="{{$PISA_OUT_ROOT:./outputs}}/cache/text",
     allow_random_weights=False,
 )
@@ -45,23 +47,13 @@ data = dict(
     manifest="{{$PISA_DATA_ROOT:./data}}/sim/psft/psft.csv",
     split=None,
     limit=500,
-    num_frames=32,
-    resolution=256,
-    fps=16,
+    num_frames={{_base_._num_frames}},
+    resolution={{_base_._resolution}},
+    fps={{_base_._fps}},
     latent_cache_dir="{{$PISA_OUT_ROOT:./outputs}}/cache/latents",
     mask_ratios=dict(image_head=1.0),
 )
-scheduler = dict(
-    num_sampling_steps=30,
-    num_timesteps=1000,
-    cfg_scale=7.0,
-    use_discrete_timesteps=False,
-    use_timestep_transform=True,
-    sample_method="logit-normal",
-    loc=0.0,
-    scale=1.0,
-    transform_scale=1.0,
-)
+scheduler = dict(sample_method="logit-normal")  # training timesteps; sampling as the base
 validation = dict(
     manifest="{{$PISA_DATA_ROOT:./data}}/sim/psft/val.csv",
     split=None,
@@ -69,13 +61,14 @@ validation = dict(
     every=150,
     at_start=True,
     weights="ema",
-    num_sampling_steps=30,
-    cfg_scale=7.0,
+    num_sampling_steps={{_base_.scheduler.num_sampling_steps}},
+    cfg_scale={{_base_.scheduler.cfg_scale}},
     batch_size=4,
     seed=1024,
     segmenter="sam2",
-    sam2_path="{{$PISA_CKPT_ROOT:./models}}/sam2.1-hiera-large",
+    sam2_path="facebook/sam2.1-hiera-large",
     sam2_image_size=256,
     template_search_radius=None,
     object_selection="last",
+    bootstrap_samples=200,
 )

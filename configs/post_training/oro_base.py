@@ -1,4 +1,4 @@
-# ORO as in PISA (scripts/oro_*.py, configs/post_training/oro_*.py; spec §2.3, paper_facts §6):
+# ORO as in PISA (release: scripts/oro_*.py, configs/post_training/oro_*.py; arXiv 2503.09595, ORO):
 # start from the PSFT weights, batch 1, 10 sampling steps with CFG 4, gradients through every step
 # and all 32 decoded frames, full fine-tuning, EMA 0.99, clip 1.0. The oro_seg/flow/depth configs
 # differ only in the rewards list and the learning rate.

@@ -2,18 +2,9 @@
 # (PixelSpace: no VAE weights needed), a random tiny T5 (tiny:t5, written on first use), 32x32, 16 frames of the
 # small simulated set (python -m sim_data.parallel configs/sim/small.py), validation with the
 # weight-free template tracker.
-_base_ = ["./base.py"]
+_base_ = ["./base.py", "../_base_/tiny_models.py"]
 train = dict(experiment="psft-tiny", batch_size=4, max_steps=20, log_every=5, ckpt_every=10, num_workers=0)
-model = dict(
-    model="STDiT3-tiny",
-    model_path=None,
-    model_overrides=dict(in_channels=3),
-    vae="PixelSpace",
-    vae_path=None,
-    text_encoder_path="tiny:t5",
-    text_max_length=16,
-    allow_random_weights=True,
-)
+model = {{_base_._tiny_model}}
 data = dict(
     manifest="{{$PISA_DATA_ROOT:./data}}/sim/small/psft.csv",
     limit=None,
@@ -21,8 +12,7 @@ data = dict(
     resolution=32,
     latent_cache_dir=None,
 )
-# the timestep transform is degenerate below 17 frames (Open-Sora quirk): off for tiny clips
-scheduler = dict(use_timestep_transform=False, num_sampling_steps=10, cfg_scale=1.0)
+scheduler = dict(use_timestep_transform=False, num_sampling_steps=10, cfg_scale=1.0)  # see tiny_models.py
 validation = dict(
     manifest="{{$PISA_DATA_ROOT:./data}}/sim/small/val.csv",
     limit=4,

@@ -1,5 +1,5 @@
 # Drop-video simulator (sim_data): scene, renderer and batch settings.
-# Values follow the PISA simulator (paper_facts §2b); see sim_data/scene.py for each field.
+# Values follow the PISA simulator (arXiv 2503.09595, simulated data); see sim_data/scene.py for each field.
 sim = dict(
     resolution=256,
     num_frames=32,

@@ -1,1 +1,1 @@
-"""Training data: Open-Sora style CSV manifests of sample directories (DESIGN §3)."""
+"""Training data: Open-Sora style CSV manifests of sample directories (README: Data schema)."""

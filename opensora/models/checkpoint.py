@@ -9,7 +9,8 @@
 - single files: ``.safetensors``, ``.pt`` / ``.pth`` / ``.bin``.
 
 Pickled files are read with ``torch.load(weights_only=True)``. Key matching is strict: the only
-tolerated difference is ``rope.freqs`` being present or absent (spec §6); ``pos_embed*`` keys of
+tolerated difference is ``rope.freqs`` being present or absent (Open-Sora loads with
+``strict=False``); ``pos_embed*`` keys of
 old checkpoints are dropped and a ``y_embedder.y_embedding`` of another length is cut or padded
 by repeating its last row (Open-Sora's ``reparameter``).
 """

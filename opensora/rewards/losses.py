@@ -1,4 +1,4 @@
-"""Pure, differentiable reward losses (PISA ORO, spec §2.3 step 6)."""
+"""Pure, differentiable reward losses (PISA ORO: the release's scripts/oro_{seg,flow,depth}.py)."""
 
 from __future__ import annotations
 

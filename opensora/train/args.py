@@ -12,7 +12,7 @@ PRECISION = ("auto", "fp32", "bf16")
 
 @dataclass
 class TrainArgs:
-    """The ``train`` config section (PISA's PSFT settings: paper arXiv 2503.09595 §4.1; configs/post_training/base.py)."""
+    """The ``train`` config section (PISA's PSFT settings: paper arXiv 2503.09595, PSFT; configs/post_training/base.py)."""
 
     outputs: str = "outputs/post_training"
     experiment: str = "psft"
@@ -34,7 +34,7 @@ class TrainArgs:
     log_every: int = 10
     ckpt_every: int = 500
     keep_checkpoints: int = 3  # newest kept; 0 = keep all
-    num_workers: int = 2
+    num_workers: int = 4
     device: str = "auto"
     wandb_project: str | None = None
     wandb_entity: str | None = None

@@ -1,4 +1,7 @@
-"""The command line PSFT and ORO share: ``[config] [--run-dir] [--resume] [--max-steps] [--outputs] [--section.key=value]``."""
+"""The command line PSFT and ORO share.
+
+``[config] [--run-dir DIR] [--resume auto|CKPT] [--max-steps N] [--outputs DIR] [--section.key=value ...]``
+"""
 
 from __future__ import annotations
 

@@ -50,11 +50,11 @@ class DataArgs:
 
     manifest: str = "data/sim/psft/psft.csv"
     split: str | None = None  # keep only rows of this split column value
-    limit: int | None = None  # first N usable rows (PISA PSFT: 500)
+    limit: int | None = 500  # first N usable rows (PISA PSFT: 500); None = all
     num_frames: int = 32
     resolution: int = 256
     fps: int = 16
-    latent_cache_dir: str | None = None  # encode each clip once with the frozen VAE
+    latent_cache_dir: str | None = "outputs/cache/latents"  # encode each clip once with the frozen VAE; None = never
     mask_ratios: dict = field(default_factory=lambda: {"image_head": 1.0})
 
 

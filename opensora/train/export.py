@@ -27,9 +27,16 @@ def lora_scaling(ckpt: Path) -> float | None:
     cfg = ckpt.parent.parent / "config.json"
     if not cfg.is_file():
         return None
-    oro = json.loads(cfg.read_text()).get("oro") or {}
-    rank = oro.get("lora_rank", 0) or 0
-    return oro.get("lora_alpha", 8.0) / rank if rank > 0 else None
+    from opensora.train.oro import OROArgs
+
+    try:
+        oro = json.loads(cfg.read_text()).get("oro")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InputError(cfg, f"truncated or corrupt JSON ({e})") from e
+    if not oro:
+        return None
+    args = OROArgs(**oro)  # the run's own values; the defaults live in OROArgs only
+    return args.lora_alpha / args.lora_rank if args.lora_rank > 0 else None
 
 
 def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:

@@ -1,7 +1,7 @@
 """Open-Sora's ``MaskGenerator``: which latent frames are conditions (False) during training.
 
 ``mask_ratios`` maps strategy → probability (``identity`` gets the rest). PISA: ``{"image_head": 1.0}``
-(latent frame 0 is always the clean condition). Strategies and lengths follow spec §1e.
+(latent frame 0 is always the clean condition). Strategies and lengths follow Open-Sora v1.2's ``MaskGenerator`` (opensora/utils/train_utils.py).
 """
 
 from __future__ import annotations

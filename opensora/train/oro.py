@@ -17,7 +17,7 @@ Deliberate differences from the released ``scripts/oro_*.py``:
 
 - Pixel range: generated frames become ``(v + 1)·127.5`` clamped to [0, 255] — the same
   conversion as the ground-truth branch. The release used ``clamp(v·255 + 0.5, 0, 255)`` on the
-  VAE's [-1, 1] output (spec §2.3 step 5), which zeroes every negative value and compares a
+  VAE's [-1, 1] output (the release's scripts/oro_seg.py), which zeroes every negative value and compares a
   differently scaled video against the ground truth.
 - Truncated backprop (``grad_steps``), frame subsets (``decode_frames``) and LoRA are options; the
   PISA configs keep K = all, all frames, full fine-tuning.

@@ -36,7 +36,7 @@ LOGGED = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio
 class ValArgs:
     """The ``validation`` config section."""
 
-    manifest: str | None = None  # held-out CSV (val.csv); None = no validation
+    manifest: str | None = "data/sim/psft/val.csv"  # held-out CSV (the simulator's val.csv); None = no validation
     split: str | None = None
     limit: int | None = 9
     every: int = 150  # steps between validations; 0 = only before and after training
@@ -51,6 +51,7 @@ class ValArgs:
     sam2_image_size: int | None = 256
     template_search_radius: int | None = None
     object_selection: str = "last"  # simulated clips: the dropped object is the last
+    bootstrap_samples: int = 200  # resamples for the 95 % intervals in each validation's summary.json
 
     def __post_init__(self):
         if self.segmenter not in SEGMENTERS:
@@ -133,7 +134,7 @@ class Validator:
             model=f"step {step}",
             output_dir=str(out),
             object_selection=a.object_selection,
-            bootstrap_samples=200,
+            bootstrap_samples=a.bootstrap_samples,
         )
         summary = summarize(records, ev)
         summary["segmenter"] = self.segmenter.record

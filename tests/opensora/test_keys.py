@@ -1,4 +1,4 @@
-"""State-dict keys and shapes against the spec tables (shared/reference/..._spec.md §1a, §1b)."""
+"""State-dict keys and shapes of STDiT3 and the video VAE against the released checkpoints' (hpcai-tech/OpenSora-STDiT-v3, hpcai-tech/OpenSora-VAE-v1.2)."""
 
 from __future__ import annotations
 

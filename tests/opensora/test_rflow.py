@@ -35,7 +35,7 @@ def test_step_sizes_sum_to_one():
 
 def test_timestep_transform_matches_reference_values():
     # PISA 256x256x32, 10 steps, size tensors in bf16 as Open-Sora passes them (ratio 1.1171875):
-    # 1000, 909.54, 817.14, 722.74, ..., 110.43 (spec §1d)
+    # 1000, 909.54, 817.14, 722.74, ..., 110.43 (Open-Sora v1.2 opensora/schedulers/rf/rectified_flow.py)
     args = RFlowArgs(num_sampling_steps=10, use_timestep_transform=True)
     size = torch.tensor([256.0], dtype=torch.bfloat16)
     ts = rf.sampling_timesteps(args, 1, "cpu", size, size, torch.tensor([32.0], dtype=torch.bfloat16))

@@ -42,12 +42,12 @@ def test_sample_schema_round_trip(tmp_path):
     p = np.array(info["objects"][-1]["positions"][0])
     cam = w2c[:3, :3] @ p + w2c[:3, 3]
     u, v = (K @ cam)[:2] / cam[2]
-    if mask[0, -1].any():
-        ys, xs = np.nonzero(mask[0, -1])
-        assert xs.min() - 2 <= u <= xs.max() + 3 and ys.min() - 2 <= v <= ys.max() + 3
+    assert mask[0, -1].any(), "seed 11 shows its dropped object in frame 0"
+    ys, xs = np.nonzero(mask[0, -1])
+    assert xs.min() - 2 <= u <= xs.max() + 3 and ys.min() - 2 <= v <= ys.max() + 3
     # a point prompt lies on its object
     x, y = info["points"][-1]["positive"][0]
-    assert mask[0, -1, int(y), int(x)] or info["points"][-1].get("occluded")
+    assert mask[0, -1, int(y), int(x)] and not info["points"][-1].get("occluded")
 
 
 def test_flow_moves_falling_pixels_down(tmp_path):
@@ -55,8 +55,8 @@ def test_flow_moves_falling_pixels_down(tmp_path):
     flow = read_flow(out / "flow.npz").astype(np.float32)
     mask = read_mask(out / "mask.npz")
     m = mask[1, -1]
-    if m.any():
-        assert flow[1][m][:, 1].mean() > 0  # y down: a falling object moves down the image
+    assert m.any(), "seed 3 shows its dropped object in frame 1"
+    assert flow[1][m][:, 1].mean() > 0  # y down: a falling object moves down the image
 
 
 def test_same_seed_same_sample(tmp_path):

@@ -1,6 +1,6 @@
 """STDiT3 (Open-Sora v1.2), state-dict compatible with ``hpcai-tech/OpenSora-STDiT-v3``.
 
-Behaviour follows ``shared/reference/opensora_vader_kubric_sam2_spec.md`` §1a:
+Behaviour follows Open-Sora v1.2's ``opensora/models/stdit/stdit3.py`` (hpcai-tech/Open-Sora, v1.2.0):
 
 - patch embedding ``Conv3d`` (1, 2, 2), 2-D sin-cos position embedding (column half first,
   coordinates scaled by ``base_size / Hp`` and ``1 / scale`` with ``scale = sqrt(H W) / 512``);
@@ -289,7 +289,7 @@ class FinalLayer(nn.Module):
 
 
 def position_embedding_2d(hidden: int, hp: int, wp: int, scale: float, base_size: int, device, dtype) -> torch.Tensor:
-    """``[Hp*Wp, hidden]`` sin-cos embedding: first half column coordinate, second half row (spec §1a)."""
+    """``[Hp*Wp, hidden]`` sin-cos embedding: first half column coordinate, second half row (Open-Sora v1.2 stdit3.py)."""
     half = hidden // 2
     inv_freq = 1.0 / (10000 ** (torch.arange(0, half, 2, device=device, dtype=torch.float32) / half))
     rows = torch.arange(hp, device=device, dtype=torch.float32) / scale * base_size / hp

@@ -1,6 +1,6 @@
 """Open-Sora v1.2 video VAE (``OpenSoraVAE_V1_2``), state-dict compatible with ``hpcai-tech/OpenSora-VAE-v1.2``.
 
-Spec §1b: a spatial VAE (``diffusers.AutoencoderKL``, SDXL-VAE configuration, Open-Sora scaling
+Open-Sora v1.2 (opensora/models/vae/vae.py of the release): a spatial VAE (``diffusers.AutoencoderKL``, SDXL-VAE configuration, Open-Sora scaling
 0.18215, 8× down, applied per frame in micro-batches of 4) followed by a MAGVIT-v2-style temporal
 VAE (causal 3-D convolutions, 4× temporal down) applied to chunks of 17 frames, then per-channel
 ``(z - shift) / scale``. Latent size: ``T_lat = 5 ⌊T/17⌋ + ⌈(T mod 17)/4⌉``, ``H/8``, ``W/8``.
@@ -20,7 +20,7 @@ from torch import nn
 
 from opensora.registry import MODELS
 
-SPATIAL_SCALING = 0.18215  # Open-Sora's factor; the SDXL config's 0.13025 is ignored (spec §1b)
+SPATIAL_SCALING = 0.18215  # Open-Sora's factor; the SDXL config's 0.13025 is ignored (Open-Sora's VideoAutoencoderKL)
 LOGVAR_RANGE = (-30.0, 20.0)
 
 

@@ -1,4 +1,4 @@
-"""Rectified flow of Open-Sora v1.2 (spec §1d): noise schedule, timestep transform, training loss, sampler.
+"""Rectified flow of Open-Sora v1.2 (release: opensora/schedulers/rf/): noise schedule, timestep transform, training loss, sampler.
 
 Convention: ``x_t = (1 - τ) x0 + τ ε`` with ``τ = t / 1000``; the model predicts the velocity
 ``x0 - ε`` in the first half of its output channels; the sampler integrates ``z += v̂ Δτ`` from
