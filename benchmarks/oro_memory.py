@@ -42,8 +42,10 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
     from opensora.rewards import RewardSet
     from opensora.schedulers.rf import RFlowArgs
     from opensora.train.args import TrainArgs
+    from opensora.train.components import DataArgs
+    from opensora.train.loop import Frozen
     from opensora.train.optim import make_optimizer
-    from opensora.train.oro import ORO, select_frames
+    from opensora.train.oro import ORO
 
     dev = torch.device(device)
     torch.manual_seed(0)
@@ -66,32 +68,31 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
         rewards=[dict(type="segmentation", model=str(tmp / "sam2"), image_size=64)],
     )
     job = ORO(cfg)
-    job.k, job.frames = k, select_frames(frames, t)
-    job.rewards = RewardSet(cfg["rewards"], dev)
-
-    class Ctx:
-        pass
-
-    ctx = Ctx()
-    ctx.vae, ctx.dtype = vae, torch.bfloat16 if dev.type == "cuda" else torch.float32
-    ctx.sched = RFlowArgs(num_sampling_steps=n_steps, cfg_scale=4.0, use_timestep_transform=t >= 17)
-    ctx.data = type("D", (), {"num_frames": t, "fps": 16})()
-    ctx.dist = type("Dd", (), {"device": dev})()
-    ctx.rows = [type("R", (), {"text": "a video of an object dropping"})()]
     y = torch.randn(1, 1, c.model_max_length, c.caption_channels)
-    ctx.text = type(
-        "T", (), {"batch": lambda self, p, d: (y.to(d), torch.ones(1, c.model_max_length, dtype=torch.long, device=d))}
-    )()
-    net = job.prepare_model(net, ctx).to(dev).train()
+
+    class FakeTextTable:
+        """Random prompt features of the model's caption size (no T5 needed to measure memory)."""
+
+        def batch(self, prompts, device):
+            return y.to(device), torch.ones(1, c.model_max_length, dtype=torch.long, device=device)
+
+    dtype = torch.bfloat16 if dev.type == "cuda" else torch.float32
+    data = DataArgs(num_frames=t, resolution=size, fps=16, mask_ratios={})
+    sched = RFlowArgs(num_sampling_steps=n_steps, cfg_scale=4.0, use_timestep_transform=t >= 17)
+    job.validate(data, sched)
+    job.frozen, job.data, job.sched = Frozen(vae, FakeTextTable(), dev, dtype), data, sched
+    job.rewards = RewardSet(cfg["rewards"], dev)
+    net = job.prepare_model(net).to(dev).train()
     net.grad_checkpointing = True
     opt = make_optimizer(net, TrainArgs(lr=1e-6))
     mask = torch.zeros(1, t, 1, size, size, dtype=torch.bool)
     mask[..., size // 3 : size // 2, size // 3 : size // 2] = True
-    batch = {"index": [0], "video": torch.rand(1, 3, t, size, size) * 2 - 1, "mask": mask}
+    batch = {"index": [0], "text": ["a video of an object dropping"], "video": torch.rand(1, 3, t, size, size) * 2 - 1}
+    batch["mask"] = mask
 
     def step(i):
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-            loss, _, _ = job.loss(net, batch, ctx, seed=i)
+            loss, _, _ = job.loss(net, batch, seed=i)
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)

@@ -124,7 +124,6 @@ def main() -> None:
         "validation.limit": None,
         "validation.every": 200,
         "scheduler.sample_method": a.sample_method,
-        "model.text_encoder_path": str(out / "tiny_t5"),
         "model.text_cache_dir": str(out / "cache"),
         "train.run_dir": str(run),
         "train.resume": "auto",
@@ -146,10 +145,10 @@ def main() -> None:
     job = TimedPSFT()
     original = job.loss
 
-    def loss(model, batch, ctx, seed):
+    def loss(model, batch, seed):
         if time.perf_counter() > deadline:
             raise TimeoutError("time budget spent")
-        return original(model, batch, ctx, seed)
+        return original(model, batch, seed)
 
     job.loss = loss
     t1 = time.perf_counter()

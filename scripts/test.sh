@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bash scripts/test.sh [pytest args]
 # The test suite: CPU-only, offline. Creates .venv and installs requirements/dev.txt if needed.
-# Hardware: any CPU; about 7 min on 2 cores (pytest-xdist), plus the one-time environment set-up.
+# Hardware: any CPU; about 5 min on 2 cores (pytest-xdist), plus the one-time environment set-up.
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-dev}
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"

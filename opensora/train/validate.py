@@ -72,6 +72,18 @@ def build_segmenter(args: ValArgs):
     return Sam2Segmenter(resolve_weights(args.sam2_path), image_size=args.sam2_image_size)
 
 
+def frame0_points(masks0: np.ndarray) -> list[dict]:
+    """One point prompt per object of ``bool [N, H, W]`` (frame 0).
+
+    An object hidden in frame 0 gets the placeholder ``[0, 0]`` flagged ``occluded``: validation
+    prompts SAM 2 with the masks of visible objects, so these points are only a record.
+    """
+    return [
+        points_from_mask(m[None])[0] if m.any() else {"positive": [[0.0, 0.0]], "negative": [], "occluded": True}
+        for m in masks0
+    ]
+
+
 def frames_uint8(video: torch.Tensor) -> np.ndarray:
     """``[3, T, H, W]`` in [-1, 1] → ``uint8 [T, H, W, 3]``."""
     x = ((video.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
@@ -102,7 +114,7 @@ class Validator:
                 continue
             item = self.data[i]
             mask = item["mask"].numpy()
-            info = {"text": row.text, "fps": self.fps, "source": row.path, "points": points_from_mask(mask[0])}
+            info = {"text": row.text, "fps": self.fps, "source": row.path, "points": frame0_points(mask[0])}
             write_sample(d, frames=frames_uint8(item["video"]), clip_info=info, mask=mask, movie=False)
 
     @torch.no_grad()
