@@ -132,6 +132,7 @@ def load_manifest(path: str | os.PathLike) -> list[EvalItem]:
             raise SchemaError(where, "gt_mask and pd_mask must be non-empty paths")
         gt_mask = _resolve(rec["gt_mask"], path.parent)
         ann = rec.get("gt_annotation")
+        ann = os.path.realpath(_resolve(ann, path.parent)) if ann else None
         item = EvalItem(
             index=len(items),
             sample_id=rec.get("sample_id") or Path(rec["gt_mask"]).parent.name,
@@ -139,13 +140,14 @@ def load_manifest(path: str | os.PathLike) -> list[EvalItem]:
             gt_fps=_positive_fps(rec["gt_fps"], where),
             pd_mask=_resolve(rec["pd_mask"], path.parent),
             pd_fps=_positive_fps(rec["pd_fps"], where),
-            gt_annotation=_resolve(ann, path.parent) if ann else None,
+            gt_annotation=ann,
             extra={"gt_mask_arg": rec["gt_mask"], "pd_mask_arg": rec["pd_mask"]},
         )
-        pair = (os.path.realpath(item.gt_mask), os.path.realpath(item.pd_mask))
+        pair = (os.path.realpath(item.gt_mask), os.path.realpath(item.pd_mask), item.gt_annotation)
         if pair in first_line:
             raise SchemaError(
-                where, f"duplicates line {first_line[pair]} (same gt_mask and pd_mask): it would be scored twice"
+                where,
+                f"duplicates line {first_line[pair]} (same gt_mask, pd_mask and gt_annotation): it would be scored twice",
             )
         first_line[pair] = lineno
         items.append(item)

@@ -39,7 +39,9 @@ from evaluation.schema import write_json, write_text
 
 RESULT_NAMES = ("per_sample.jsonl", "report.md", "figures", "config.py", "env.json", "summary.json")
 
-DEFAULT_CONFIG = "configs/eval/real.py"
+DEFAULT_CONFIG = (
+    "configs/eval/base.py"  # per line, as the released eval.py: highest point with gt_annotation, else last
+)
 
 
 def _flags(p):

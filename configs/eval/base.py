@@ -1,4 +1,7 @@
-# Shared evaluation settings (evaluation/benchmark.py: EvalArgs, evaluation/figures.py: FigureArgs).
+# Shared evaluation settings (evaluation/benchmark.py: EvalArgs, evaluation/figures.py: FigureArgs),
+# and the default of `python -m evaluation.run`: the evaluated object is chosen per manifest line as
+# the released eval.py does (object_selection="auto": the highest annotated object when the line has
+# gt_annotation, else the last object).
 eval = dict(
     benchmark_version="pisabench-1.0",
     split="custom",

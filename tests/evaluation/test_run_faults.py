@@ -225,3 +225,28 @@ def test_missing_ground_truth_root(bench, capsys):
 def test_only_one_root_given(bench, capsys):
     rc, _, err = run_cli(R.main, [SIM, "--gt-root", bench / "gt", "--config_file", bench / "x.jsonl"], capsys)
     assert_user_error(rc, err, "either --config_file or both")
+
+
+def test_default_config_picks_the_object_per_line_as_released(tmp_path, capsys):
+    """No config argument: a real line (gt_annotation) scores the highest object, a sim line the last."""
+    h = 32
+    gt = np.zeros((8, 2, h, h), bool)
+    gt[:, 0, 2:6, 2:6] = True  # object 0: high in the image (annotated highest)
+    gt[:, 1, 24:28, 20:24] = True  # object 1: low, last
+    write_mask(tmp_path / "gt.npz", gt)
+    pd = gt.copy()
+    pd[:, 0] = False  # the prediction loses object 0 only
+    write_mask(tmp_path / "pd.npz", pd)
+    (tmp_path / "ann.json").write_text(json.dumps({"points": [{"positive": [[3, 3]]}, {"positive": [[21, 25]]}]}))
+    common = {"gt_mask": "gt.npz", "gt_fps": 16, "pd_mask": "pd.npz", "pd_fps": 16}
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(
+        json.dumps({**common, "gt_annotation": "ann.json"}) + "\n" + json.dumps({**common, "sample_id": "sim"}) + "\n"
+    )
+    rc, _, err = run_cli(
+        R.main, ["--config_file", manifest, "--output_dir", tmp_path / "out", "--allow-missing"], capsys
+    )
+    assert rc == 0, err
+    recs = [json.loads(x) for x in (tmp_path / "out" / "per_sample.jsonl").read_text().splitlines()]
+    assert [r["object_index"] for r in recs] == [0, 1]
+    assert recs[0]["iou"] == 0.0 and recs[1]["iou"] == 1.0
