@@ -71,25 +71,20 @@ def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         ConfigError: the config file does not exist or cannot be parsed (syntax error, bad
             ``_base_``), or an override names a key the config does not have (a typo).
     """
-    import logging
+    from unittest import mock
 
     from mmengine.config import Config  # lazy: keep `--help` and imports light
-    from mmengine.logging import MMLogger
 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
-    for k, v in ROOT_ENV_DEFAULTS.items():
-        os.environ.setdefault(k, v)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # mmengine logs every {{$VAR:default}} substitution at INFO
+    # mmengine reports every {{$VAR:default}} substitution through its MMLogger, whose creation
+    # imports torch (~1 s): drop those messages instead (the roots are printed by the scripts)
     try:
-        cfg = Config.fromfile(str(path))
+        with mock.patch("mmengine.config.config.print_log", lambda *a, **k: None):
+            cfg = Config.fromfile(str(path))
     except Exception as e:  # mmengine re-raises syntax errors, bad _base_ paths and exec errors
         raise ConfigError(f"{path}: cannot load the config ({type(e).__name__}: {e})") from e
-    finally:
-        logger.setLevel(level)
     for dotted, value in (overrides or {}).items():
         node = cfg
         parts = dotted.split(".")

@@ -250,3 +250,20 @@ def test_default_config_picks_the_object_per_line_as_released(tmp_path, capsys):
     recs = [json.loads(x) for x in (tmp_path / "out" / "per_sample.jsonl").read_text().splitlines()]
     assert [r["object_index"] for r in recs] == [0, 1]
     assert recs[0]["iou"] == 0.0 and recs[1]["iou"] == 1.0
+
+
+def test_evaluation_path_does_not_import_torch(bench):
+    """Scoring needs numpy/scipy/mmengine only: importing torch would cost ~1 s per run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from evaluation import run as R; "
+        f"rc = R.main(['configs/eval/sim.py', '--gt-root', r'{bench / 'gt'}', '--pred-root', r'{bench / 'pd'}', "
+        f"'--output_dir', r'{bench / 'out'}', '--figures.enabled=False']); "
+        "print('RC', rc, 'TORCH', 'torch' in sys.modules)"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PISA_OUT_ROOT": str(bench)}
+    )
+    assert "RC 0 TORCH False" in res.stdout, res.stdout + res.stderr
