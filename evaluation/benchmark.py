@@ -328,7 +328,9 @@ def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
     record.update(
         status="ok", object_index=k, frames_evaluated=int(gt.shape[0]), short_prediction=bool(short), **values
     )
-    record["_centroids"] = {"gt": M.centroids(gt).tolist(), "pd": M.centroids(pred).tolist()}
+    record["centroids"] = {"gt": M.centroids(gt).tolist(), "pd": M.centroids(pred).tolist()}  # [T', 2] (x, y) px
+    record["gt_dir"] = str(Path(item.gt_mask).resolve().parent)  # the sample folders, for pages and figures
+    record["pd_dir"] = str(Path(item.pd_mask).resolve().parent)
     return record
 
 

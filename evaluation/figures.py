@@ -39,8 +39,8 @@ def _pyplot():
 def trajectory_plot(path: Path, record: dict) -> Path:
     """x(t) and y(t) of the ground-truth and predicted centroids of one video (pixels, y down)."""
     plt = _pyplot()
-    gt = np.array(record["_centroids"]["gt"], dtype=float)
-    pd = np.array(record["_centroids"]["pd"], dtype=float)
+    gt = np.array(record["centroids"]["gt"], dtype=float)
+    pd = np.array(record["centroids"]["pd"], dtype=float)
     t = np.arange(len(gt)) / record["pd_fps"]
     fig, axes = plt.subplots(1, 2, figsize=(8, 3), dpi=100)
     for ax, k, name in ((axes[0], 0, "x"), (axes[1], 1, "y")):

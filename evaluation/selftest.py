@@ -207,8 +207,11 @@ def evaluate_variants(
         ]
     )
     (out / "report.md").write_text(report)
+    from evaluation.compare import build as build_page  # the comparison page of every variant
+
+    page = build_page([str(out / "eval" / v) for v in variants], out / "compare", videos=4, title=title)
     print("\n" + metric_table(runs))
-    print(f"\n{verdict}\nreport: {out / 'report.md'}")
+    print(f"\n{verdict}\nreport: {out / 'report.md'}; page: {page}")
     return 1 if problems else 0
 
 

@@ -1,0 +1,387 @@
+r"""Compare evaluation runs: ``leaderboard.md`` and a self-contained ``index.html``.
+
+Usage::
+
+    python -m evaluation.compare outputs/eval/model_a outputs/eval/model_b --output-dir outputs/compare
+    python -m evaluation.compare RUN ... --output-dir D --videos 24 --screenshot figures/compare_page.png
+
+Each ``RUN`` is an output folder of ``python -m evaluation.run`` (``summary.json`` and
+``per_sample.jsonl``). The page holds, without any network access (inline CSS and script, media
+files beside it):
+
+- the paper's results table with these runs placed in their column groups (``split``);
+- every metric with its bootstrap 95 % interval, sortable by clicking a column header;
+- per video (the first ``--videos``, matched by sample id across runs): the ground truth and each
+  model side by side as looping players with the evaluated object's mask tinted (green: ground
+  truth, blue: prediction), the centroid trajectory x(t), y(t) of every model against the ground
+  truth, the paper metrics and the per-video flags (vanished, static, short).
+
+``--screenshot PNG`` renders the page with headless Chromium (Debian's ``chromium``) into a PNG.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evaluation import metrics as M
+from evaluation.benchmark import align_indices
+from evaluation.errors import ConfigError, InputError, MissingDependencyError, UserError
+from evaluation.report import PAPER_METRICS, PAPER_RESULTS, PAPER_SPLITS, markdown_report
+from evaluation.schema import SchemaError, list_frames, read_frames, read_mask, write_movie, write_text
+
+GT_TINT = np.array([40, 220, 80], np.float32)  # green: ground truth (as the run figures)
+PD_TINT = np.array([60, 90, 255], np.float32)  # blue: prediction
+TINT_ALPHA = 0.5
+COLORS = ["#28b450", "#3c5aff", "#e0542b", "#a040c0", "#d0a000", "#00a0b0", "#808080"]
+PHYSICS_NOTE = (
+    "L2, Chamfer and IoU compare masks frame by frame: a prediction that falls at constant velocity along "
+    "the right path can score almost as well as a correct fall, so the physics metrics (acceleration ratio, "
+    "drop-time error) stand beside them."
+)
+
+
+@dataclass
+class Run:
+    """One evaluation run's summary and per-video records (keyed by sample id)."""
+
+    path: Path
+    summary: dict
+    records: dict[str, dict]
+
+    @property
+    def name(self) -> str:
+        """The model name of the run."""
+        return self.summary["model"]
+
+
+def load_run(path: str | Path) -> Run:
+    """Read ``summary.json`` and ``per_sample.jsonl`` of an evaluation run folder.
+
+    Raises:
+        InputError: not a finished evaluation run (no summary, or unreadable files).
+    """
+    path = Path(path)
+    try:
+        summary = json.loads((path / "summary.json").read_text())
+        lines = (path / "per_sample.jsonl").read_text().splitlines()
+        records = [json.loads(x) for x in lines if x.strip()]
+    except FileNotFoundError as e:
+        raise InputError(path, f"not a finished evaluation run ({Path(e.filename).name} is missing)") from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InputError(path, f"unreadable evaluation run ({e})") from e
+    return Run(path, summary, {r["sample_id"]: r for r in records})
+
+
+# --------------------------------------------------------------------------------------------
+# media
+# --------------------------------------------------------------------------------------------
+def tinted(frames: np.ndarray, mask: np.ndarray, tint: np.ndarray) -> np.ndarray:
+    """``uint8 [T, H, W, 3]`` with the ``bool [T, H, W]`` pixels blended towards ``tint``."""
+    out = frames.astype(np.float32)
+    out[mask] = (1 - TINT_ALPHA) * out[mask] + TINT_ALPHA * tint
+    return out.round().astype(np.uint8)
+
+
+def _frames_or_black(sample_dir: Path, shape: tuple[int, int, int]) -> np.ndarray:
+    """The sample's frames, or black frames of ``shape`` (T, H, W) when it has none (masks only)."""
+    try:
+        list_frames(sample_dir)
+    except SchemaError:
+        return np.zeros((*shape, 3), np.uint8)
+    return read_frames(sample_dir, require_square=False)
+
+
+def clip_pair(rec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tinted ground-truth and prediction clips of one record (time-aligned at the prediction's fps) and their centroids."""
+    gt_dir = Path(rec.get("gt_dir") or Path(rec["gt_mask"]).parent)  # runs before gt_dir was recorded
+    pd_dir = Path(rec.get("pd_dir") or Path(rec["pd_mask"]).parent)
+    k = rec["object_index"]
+    gt_mask = read_mask(gt_dir / "mask.npz", require_square=False)
+    pd_mask = read_mask(pd_dir / "mask.npz", require_square=False)
+    k_pd = 0 if pd_mask.shape[1] == 1 else k
+    idx = align_indices(pd_mask.shape[0], gt_mask.shape[0], rec["gt_fps"], rec["pd_fps"])
+    gt_frames = _frames_or_black(gt_dir, (gt_mask.shape[0], *gt_mask.shape[2:]))
+    pd_frames = _frames_or_black(pd_dir, (pd_mask.shape[0], *pd_mask.shape[2:]))
+    n = len(idx)
+    gt_m, pd_m = gt_mask[idx, k], pd_mask[:n, k_pd]
+    gt_clip = tinted(gt_frames[idx], gt_m, GT_TINT)
+    pd_clip = tinted(pd_frames[:n], pd_m, PD_TINT)
+    return gt_clip, pd_clip, M.centroids(gt_m), M.centroids(pd_m)
+
+
+def write_clip(path: Path, frames: np.ndarray, fps: float, out_dir: Path) -> str:
+    """An H.264 ``.mp4`` of the frames (browsers play it); returns its path relative to the page."""
+    write_movie(path, frames, fps)
+    return path.relative_to(out_dir).as_posix()
+
+
+# --------------------------------------------------------------------------------------------
+# html
+# --------------------------------------------------------------------------------------------
+def _f(v, digits=3) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in text)
+
+
+def paper_table_html(runs: list[Run]) -> str:
+    """The published table with one row per run in its column group."""
+    groups = "".join(f'<th colspan="3">{g}</th>' for g in ("Real", "Sim seen", "Sim unseen"))
+    sub = "<th>L2↓</th><th>CD↓</th><th>IoU↑</th>" * 3
+    rows = [
+        f"<tr><td>{html.escape(n)} <span class=muted>(paper)</span></td>"
+        + "".join(f"<td>{v:.3f}</td>" for v in vals)
+        + "</tr>"
+        for n, vals in PAPER_RESULTS.items()
+    ]
+    for r in runs:
+        cells = ["—"] * 9
+        split = r.summary["split"] if r.summary["split"] in PAPER_SPLITS else "real"
+        col = PAPER_SPLITS.index(split) * 3
+        for j, m in enumerate(PAPER_METRICS):
+            if m in r.summary["metrics"]:
+                cells[col + j] = f"<b>{_f(r.summary['metrics'][m]['mean'])}</b>"
+        rows.append(
+            f'<tr class="run"><td><b>{html.escape(r.name)}</b></td>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+        )
+    head = f'<thead><tr><th rowspan="2">Method</th>{groups}</tr><tr>{sub}</tr></thead>'
+    return f'<table id="paper">{head}<tbody>{"".join(rows)}</tbody></table>'
+
+
+def metric_table_html(runs: list[Run]) -> str:
+    """Every metric with its 95 % interval; a click on a header sorts the rows (numbers by the mean)."""
+    names = [n for n in M.METRICS if any(n in r.summary["metrics"] for r in runs)]
+    head = "<th>run</th>" + "".join(
+        f'<th title="{html.escape(M.METRICS[n].description)}">{n} {M.METRICS[n].arrow}</th>' for n in names
+    )
+    head += "<th>vanished</th><th>static</th><th>short</th><th>failed</th>"
+    rows = []
+    for r in runs:
+        cells = [f"<td>{html.escape(r.name)}</td>"]
+        for n in names:
+            m = r.summary["metrics"].get(n)
+            if m is None:
+                cells.append('<td data-v="">—</td>')
+                continue
+            lo, hi = m["ci95"]
+            ci = f"<br><span class=\"muted small\">[{_f(lo)}, {_f(hi)}]</span>" if lo is not None else ""
+            mean = m["mean"]
+            cells.append(f'<td data-v="{"" if mean is None else mean}">{_f(mean)}{ci}</td>')
+        c, fl = r.summary["counts"], r.summary["flags"]
+        for key in ("videos_with_vanished_object", "videos_with_static_object", "videos_with_short_prediction"):
+            cells.append(f'<td data-v="{fl.get(key, 0)}">{fl.get(key, 0)}/{c["evaluated"]}</td>')
+        cells.append(f'<td data-v="{c["failed"]}">{c["failed"]}/{c["expected"]}</td>')
+        rows.append('<tr class="run">' + "".join(cells) + "</tr>")
+    return f'<table id="metrics" class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def trajectory_svg(series: dict[str, np.ndarray], axis: int, height: int, fps: float) -> str:
+    """A small inline SVG of one centroid coordinate over time per model (ground truth first)."""
+    w, h, pad = 260, 120, 6
+    t_max = max((len(v) for v in series.values()), default=1) - 1 or 1
+    lines = []
+    for i, (name, pts) in enumerate(series.items()):
+        coords = [
+            f"{pad + (w - 2 * pad) * j / t_max:.1f},{pad + (h - 2 * pad) * p[axis] / height:.1f}"
+            for j, p in enumerate(np.asarray(pts, dtype=float))
+            if np.isfinite(p[axis])
+        ]
+        if coords:
+            lines.append(
+                f'<polyline fill="none" stroke="{COLORS[i % len(COLORS)]}" stroke-width="2" '
+                f'points="{" ".join(coords)}"><title>{html.escape(name)}</title></polyline>'
+            )
+    label = "x(t)" if axis == 0 else "y(t), down"
+    return (
+        f'<svg width="{w}" height="{h}" class="traj"><rect width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
+        f'{"".join(lines)}<text x="8" y="{h - 8}" font-size="11">{label}, {t_max / fps:.2f} s</text></svg>'
+    )
+
+
+def _player(src: str, caption: str, extra: str = "") -> str:
+    return f'<div class="player"><video src="{src}" autoplay loop muted playsinline></video><div>{caption}</div>{extra}</div>'
+
+
+def video_row(sid: str, runs: list[Run], media: Path, out_dir: Path) -> str:
+    """One video: the ground truth and each model's player, trajectories, metrics and flags."""
+    cells, series, height, fps = [], {}, 1, 16.0
+    for r in runs:
+        rec = r.records.get(sid)
+        if rec is None or rec.get("status") != "ok":
+            why = html.escape((rec or {}).get("error", "not evaluated"))
+            cells.append(f'<div class="player"><div class="missing">{html.escape(r.name)}: {why}</div></div>')
+            continue
+        gt_clip, pd_clip, c_gt, c_pd = clip_pair(rec)
+        height, fps = gt_clip.shape[1], rec["pd_fps"]
+        if not series:  # the ground truth once, first
+            src = write_clip(media / "ground_truth" / f"{_slug(sid)}.mp4", gt_clip, fps, out_dir)
+            cells.insert(0, _player(src, "ground truth"))
+            series["ground truth"] = c_gt
+        src = write_clip(media / _slug(r.name) / f"{_slug(sid)}.mp4", pd_clip, fps, out_dir)
+        flags = [
+            f
+            for f, on in (
+                ("vanished", rec.get("object_vanished")),
+                ("static", rec.get("object_static")),
+                ("short", rec.get("short_prediction")),
+            )
+            if on
+        ]
+        stats = " · ".join(f"{m} {_f(rec.get(m))}" for m in ("l2", "chamfer_distance", "iou", "accel_ratio"))
+        extra = f'<div class="muted small">{stats}</div>' + "".join(f'<span class="flag">{f}</span>' for f in flags)
+        cells.append(_player(src, html.escape(r.name), extra))
+        series[r.name] = c_pd
+    trajs = trajectory_svg(series, 0, height, fps) + trajectory_svg(series, 1, height, fps)
+    legend = " ".join(f'<span class="key k{i}">{html.escape(n)}</span>' for i, n in enumerate(series))
+    return (
+        f'<section class="video"><h3>{html.escape(sid)}</h3><div class="players">{"".join(cells)}</div>'
+        f'<div class="trajs">{trajs}<div class="legend">{legend}</div></div></section>'
+    )
+
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
+table{border-collapse:collapse;margin:12px 0;font-size:13px}td,th{border:1px solid #ddd;padding:4px 8px;text-align:right}
+td:first-child,th:first-child{text-align:left}tr.run{background:#eef4ff}th{background:#f4f4f4}
+table.sortable th{cursor:pointer}.muted{color:#888}.small{font-size:11px}
+.players{display:flex;flex-wrap:wrap;gap:10px}.player{text-align:center;font-size:12px;width:200px}
+video{width:200px;height:200px;background:#000}
+.flag{display:inline-block;background:#ffe0d0;color:#a03000;border-radius:3px;padding:0 4px;margin:2px;font-size:11px}
+.trajs{display:flex;gap:10px;align-items:center;margin-top:6px}.legend .key{margin-right:8px;font-size:12px}
+.k0{color:#28b450}.k1{color:#3c5aff}.k2{color:#e0542b}.k3{color:#a040c0}.k4{color:#d0a000}.k5{color:#00a0b0}
+section.video{border-top:1px solid #eee;padding:8px 0}
+.missing{width:200px;height:200px;background:#eee;display:flex;align-items:center;justify-content:center}
+"""
+SCRIPT = """
+document.querySelectorAll('table.sortable th').forEach(function(th, col){
+  th.addEventListener('click', function(){
+    var body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
+    var dir = th.dataset.dir === 'asc' ? -1 : 1;
+    th.dataset.dir = dir === 1 ? 'asc' : 'desc';
+    rows.sort(function(a, b){
+      var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v;
+      if (x === undefined) return dir * a.cells[col].textContent.localeCompare(b.cells[col].textContent);
+      return dir * ((x === '' ? Infinity : +x) - (y === '' ? Infinity : +y));
+    });
+    rows.forEach(function(r){ body.appendChild(r); });
+  });
+});
+document.querySelectorAll('video').forEach(function(v){
+  v.addEventListener('loadeddata', function(){ v.dataset.ready = '1'; });
+  if (v.readyState >= 2) v.dataset.ready = '1';
+});
+"""
+
+
+def render_page(runs: list[Run], videos: list[str], media: Path, out_dir: Path, title: str) -> str:
+    """The whole ``index.html``."""
+    rows = "".join(video_row(sid, runs, media, out_dir) for sid in videos)
+    version = html.escape(runs[0].summary.get("benchmark_version", ""))
+    sources = ", ".join(html.escape(str(r.path)) for r in runs)
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{STYLE}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p class="muted">Benchmark {version}; {len(runs)} run(s): {sources}.</p>
+<h2>Paper metrics beside the published rows</h2>{paper_table_html(runs)}
+<p class="muted small">L2 and CD are the released definitions (lower is better), IoU higher is better.
+Each run fills the column group of its split.</p>
+<h2>All metrics (mean [bootstrap 95 % CI]); click a header to sort</h2>{metric_table_html(runs)}
+<p>{html.escape(PHYSICS_NOTE)}</p>
+<h2>Videos ({len(videos)} shown)</h2>
+<p class="muted small">Green: the ground-truth mask of the evaluated object; blue: the model's.
+Trajectories: the evaluated object's centroid in pixels.</p>
+{rows}
+<script>{SCRIPT}</script></body></html>"""
+
+
+def common_videos(runs: list[Run], limit: int) -> list[str]:
+    """Sample ids scored in at least one run, in the runs' order, at most ``limit`` (-1: all)."""
+    seen: list[str] = []
+    for r in runs:
+        for sid, rec in r.records.items():
+            if rec.get("status") == "ok" and sid not in seen:
+                seen.append(sid)
+    return seen if limit < 0 else seen[:limit]
+
+
+def chromium() -> str | None:
+    """The Chromium executable on PATH (Debian: ``apt-get install chromium``), or None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def screenshot(page: Path, png: Path, width: int = 1400, height: int = 2000) -> Path:
+    """Render ``page`` with headless Chromium into ``png``.
+
+    Raises:
+        MissingDependencyError: no Chromium on PATH.
+    """
+    exe = chromium()
+    if exe is None:
+        raise MissingDependencyError("--screenshot needs Chromium: apt-get install chromium")
+    png.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--window-size={width},{height}"]
+    cmd += ["--virtual-time-budget=4000", f"--screenshot={png.resolve()}", page.resolve().as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    if not png.is_file():
+        raise InputError(png, "Chromium wrote no screenshot")
+    return png
+
+
+def build(run_dirs: list[str], out_dir: str | Path, videos: int = 12, title: str = "PisaBench comparison") -> Path:
+    """Write ``leaderboard.md``, ``index.html`` and ``media/`` into ``out_dir``; returns the page.
+
+    Raises:
+        UserError: no runs, a run folder that is not a finished evaluation, or an output folder
+            that is not an earlier comparison page.
+    """
+    from evaluation.outdirs import claim_output_dir
+
+    if not run_dirs:
+        raise ConfigError("give at least one evaluation run folder")
+    runs = [load_run(p) for p in run_dirs]
+    out_dir = claim_output_dir(out_dir, "compare")
+    media = out_dir / "media"
+    if media.exists():
+        shutil.rmtree(media)  # ours: the folder carries the compare marker
+    write_text(out_dir / "leaderboard.md", markdown_report([r.summary for r in runs], title=title))
+    write_text(out_dir / "index.html", render_page(runs, common_videos(runs, videos), media, out_dir, title))
+    return out_dir / "index.html"
+
+
+def main(argv=None) -> int:
+    """Parse the command line and build the page."""
+    import argparse
+
+    p = argparse.ArgumentParser(
+        prog="python -m evaluation.compare", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("runs", nargs="+", help="evaluation run folders (python -m evaluation.run --output_dir)")
+    p.add_argument("--output-dir", "--output_dir", dest="output_dir", default="outputs/compare", help="page folder")
+    p.add_argument("--videos", type=int, default=12, help="per-video rows with players (-1: every video)")
+    p.add_argument("--title", default="PisaBench comparison")
+    p.add_argument("--screenshot", help="also render the page into this PNG with headless Chromium")
+    a = p.parse_args(argv)
+    try:
+        page = build(a.runs, a.output_dir, a.videos, a.title)
+        print(f"wrote {page} and {page.parent / 'leaderboard.md'}")
+        if a.screenshot:
+            print(f"screenshot: {screenshot(page, Path(a.screenshot))}")
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
