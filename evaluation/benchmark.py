@@ -33,6 +33,7 @@ from evaluation.errors import ConfigError
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, find_samples, read_clip_info, read_mask
 
 SPLITS = ("real", "sim_seen", "sim_unseen", "custom")
+VIDEOS_PER_WORKER = 8  # starting a worker process costs about as much as scoring this many videos
 OBJECT_SELECTION = ("auto", "last", "highest_point")
 
 
@@ -53,7 +54,7 @@ class EvalArgs:
     metrics: list[str] | None = None  # None = every registered metric
     allow_missing: bool = False
     allow_short: bool = False  # score predictions shorter than the ground truth on the overlap (flagged)
-    workers: int = 1
+    workers: int = 0  # processes over videos; 0 = one per core (a pool only for >= VIDEOS_PER_WORKER videos each)
     bootstrap_samples: int = 1000
     seed: int = 0
 
@@ -65,8 +66,13 @@ class EvalArgs:
         unknown = sorted(set(self.metrics or []) - set(M.METRICS))
         if unknown:
             raise ValueError(f"eval.metrics: unknown metric(s) {unknown}; known: {sorted(M.METRICS)}")
-        if self.workers < 1 or self.bootstrap_samples < 0:
-            raise ValueError("eval.workers must be >= 1 and eval.bootstrap_samples >= 0")
+        if self.workers < 0 or self.bootstrap_samples < 0:
+            raise ValueError("eval.workers must be >= 0 (0 = one per core) and eval.bootstrap_samples >= 0")
+
+    def worker_count(self, num_videos: int) -> int:
+        """Processes to use: ``workers`` (0 = the machine's cores), no more than the videos justify."""
+        want = self.workers or (os.cpu_count() or 1)
+        return max(1, min(want, num_videos // VIDEOS_PER_WORKER))
 
 
 @dataclass(frozen=True)

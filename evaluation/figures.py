@@ -21,7 +21,7 @@ class FigureArgs:
     """The ``figures`` config section."""
 
     enabled: bool = True
-    trajectory_plots: int = -1  # number of per-video trajectory plots; -1 = every video
+    trajectory_plots: int = 4  # number of per-video trajectory plots; -1 = every video
     filmstrip_videos: int = 4
     filmstrip_frames: int = 8
     dpi: int = 100

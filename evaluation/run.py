@@ -77,12 +77,12 @@ def _flags(p):
 
 
 def evaluate_all(items: list[EvalItem], args: EvalArgs) -> list[dict]:
-    """Score every item, in parallel when ``args.workers > 1``; records keep the input order."""
+    """Score every item, in parallel over the machine's cores by default; records keep the input order."""
     outcomes = run_jobs(
         items,
         partial(evaluate_item, args=args),
         key=_item_key,
-        workers=args.workers,
+        workers=args.worker_count(len(items)),
         desc="evaluating",
         unit="video",
     )

@@ -16,8 +16,9 @@ eval = dict(
     metrics=None,
     allow_missing=False,
     allow_short=False,
-    workers=1,
+    workers=0,
     bootstrap_samples=1000,
     seed=0,
 )
-figures = dict(enabled=True, trajectory_plots=-1, filmstrip_videos=4, filmstrip_frames=8, dpi=100)
+# a few per-video figures by default (cheap); -1 = every video; python -m evaluation.compare shows every video
+figures = dict(enabled=True, trajectory_plots=4, filmstrip_videos=4, filmstrip_frames=8, dpi=100)
