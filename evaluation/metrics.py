@@ -169,9 +169,21 @@ def centroids(mask: np.ndarray) -> np.ndarray:
     return _centroids_cropped(mc, y0, x0)
 
 
+# Within compute_all, the centroids of one (pred, gt) pair are computed once and shared by every
+# metric that needs them (seven do); outside it each call computes them. Keyed by the arrays'
+# identities, held only for the duration of one compute_all call.
+_SHARED: dict | None = None
+
+
 def _centroid_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    key = (id(pred), id(gt))
+    if _SHARED is not None and key in _SHARED:
+        return _SHARED[key]
     (pc, gc), y0, x0 = _crop(pred, gt)
-    return _centroids_cropped(pc, y0, x0), _centroids_cropped(gc, y0, x0)
+    out = _centroids_cropped(pc, y0, x0), _centroids_cropped(gc, y0, x0)
+    if _SHARED is not None:
+        _SHARED[key] = out
+    return out
 
 
 def _nanmean(x: np.ndarray) -> float:
@@ -530,7 +542,12 @@ def video_diagnostics(pred: np.ndarray, gt: np.ndarray) -> dict:
 
 
 def compute_all(pred: np.ndarray, gt: np.ndarray, fps: float, names: list[str] | None = None) -> dict:
-    """Every registered metric (or ``names``) on one video, plus its diagnostics."""
-    out = {name: METRICS[name].compute(pred, gt, fps) for name in (names or METRICS)}
-    out.update(video_diagnostics(pred, gt))
+    """Every registered metric (or ``names``) on one video, plus its diagnostics (centroids computed once)."""
+    global _SHARED
+    _SHARED = {}
+    try:
+        out = {name: METRICS[name].compute(pred, gt, fps) for name in (names or METRICS)}
+        out.update(video_diagnostics(pred, gt))
+    finally:
+        _SHARED = None
     return out
