@@ -11,7 +11,7 @@ lines (32 frames at 16 fps, no annotation). Then times, in the same run and alte
 
 - **released**: the loop of the released ``eval.py`` (load each ``mask.npz``, pick the object
   — highest positive point with an annotation, else the last —, align ``int(i·gt_fps/pd_fps)``,
-  per-frame ``argwhere`` + two ``cKDTree``\\ s, ``nanmean``; results to a JSON file), in one process;
+  per-frame ``argwhere`` + two KD-trees, ``nanmean``; results to a JSON file), in one process;
 - **ours**: ``python -m evaluation.run --config_file X --output_dir D`` as a user runs it (a
   fresh process: start-up, default workers and default output — summary, report, figures).
 
@@ -48,14 +48,23 @@ def build(root: Path, n_real: int, n_sim: int) -> Path:
         real = i < n_real
         gt_frames, gt_fps = (240, 120.0) if real else (32, 16.0)
         rng_seed = 1000 + i
-        gt_scene = analytic.sample_scene(np.random.default_rng(rng_seed), resolution=256, num_frames=gt_frames, fps=gt_fps, seed=i)
-        pd_scene = analytic.sample_scene(np.random.default_rng(rng_seed), resolution=256, num_frames=32, fps=16.0, seed=i)
+        gt_scene = analytic.sample_scene(
+            np.random.default_rng(rng_seed), resolution=256, num_frames=gt_frames, fps=gt_fps, seed=i
+        )
+        pd_scene = analytic.sample_scene(
+            np.random.default_rng(rng_seed), resolution=256, num_frames=32, fps=16.0, seed=i
+        )
         _, gt_masks, pos = analytic.render(gt_scene)
         _, pd_masks, _ = analytic.render(pd_scene, VARIANTS[i % len(VARIANTS)])
         d = root / ("real" if real else "sim") / f"{i:04d}"
         write_mask(d / "gt" / "mask.npz", gt_masks)
         write_mask(d / "pd" / "mask.npz", pd_masks)
-        line = {"gt_mask": str(d / "gt" / "mask.npz"), "gt_fps": gt_fps, "pd_mask": str(d / "pd" / "mask.npz"), "pd_fps": 16.0}
+        line = {
+            "gt_mask": str(d / "gt" / "mask.npz"),
+            "gt_fps": gt_fps,
+            "pd_mask": str(d / "pd" / "mask.npz"),
+            "pd_fps": 16.0,
+        }
         if real:
             info = analytic.clip_info(gt_scene, gt_masks, pos)
             write_json(d / "annotation.json", {"points": info["points"]})

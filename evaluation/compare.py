@@ -175,7 +175,7 @@ def metric_table_html(runs: list[Run]) -> str:
                 cells.append('<td data-v="">—</td>')
                 continue
             lo, hi = m["ci95"]
-            ci = f"<br><span class=\"muted small\">[{_f(lo)}, {_f(hi)}]</span>" if lo is not None else ""
+            ci = f'<br><span class="muted small">[{_f(lo)}, {_f(hi)}]</span>' if lo is not None else ""
             mean = m["mean"]
             cells.append(f'<td data-v="{"" if mean is None else mean}">{_f(mean)}{ci}</td>')
         c, fl = r.summary["counts"], r.summary["flags"]
