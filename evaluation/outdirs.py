@@ -97,7 +97,8 @@ def claim_output_dir(path: str | os.PathLike, job: str, *, create: bool = True) 
             raise InputError(
                 path,
                 f"output folder already holds {what}; nothing was written or deleted — "
-                f"choose a new folder for this {job} run",
+                f"choose a new folder for this {job} run (outputs of PISA versions before the "
+                f"{OUTPUT_MARKER} marker count as foreign: move them away yourself)",
             )
     if create:
         path.mkdir(parents=True, exist_ok=True)
