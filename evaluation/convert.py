@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from functools import partial
@@ -44,7 +43,7 @@ from PIL import Image
 from evaluation.batch import finish, run_jobs, skipped
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError
-from evaluation.outdirs import check_sample_target, claim_output_dir, commit_folder, remove_stale_temporaries, temp_name
+from evaluation.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
 from evaluation.schema import (
     CLIP_INFO_FILE,
     DEPTH_FILE,
@@ -233,8 +232,7 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
         "dropped_negative_points": dropped,
     }
     prefix = SIM_FRAME_PREFIX if list_frames(src)[0].name.startswith(SIM_FRAME_PREFIX) else ""
-    tmp = dst.with_name(temp_name(dst.name))
-    try:
+    with staged_folder(dst) as tmp:
         write_sample(
             tmp,
             frames=convert_frames(frames, g),
@@ -245,10 +243,6 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
             frame_prefix=prefix,
             movie=args.write_movie and (src / MOVIE_FILE).exists(),
         )
-        commit_folder(tmp, dst)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return "done"
 
 

@@ -17,6 +17,7 @@ The rules (README "Errors and recovery"), the same for every writer:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -226,3 +227,21 @@ def commit_folder(tmp: str | os.PathLike, final: str | os.PathLike) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp.rename(final)
     return final
+
+
+@contextlib.contextmanager
+def staged_folder(final: str | os.PathLike):
+    """Yield a temporary sibling of ``final`` to write a sample into; committed with :func:`commit_folder` on success.
+
+    On any error the temporary folder is removed and ``final`` is left as it was.
+    """
+    final = Path(final)
+    tmp = final.with_name(temp_name(final.name))
+    if tmp.exists():
+        shutil.rmtree(tmp)  # this process's own leftover
+    try:
+        yield tmp
+        commit_folder(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)

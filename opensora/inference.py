@@ -21,7 +21,6 @@ earlier inference output. A prompt whose first frame cannot be read fails alone;
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from PIL import Image
 from evaluation.batch import finish, run_jobs, skipped
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError, InputError
-from evaluation.outdirs import check_sample_target, claim_output_dir, commit_folder, remove_stale_temporaries, temp_name
+from evaluation.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
 from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, read_image, write_sample
 from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
 from opensora.models.text_encoder.t5 import T5Encoder
@@ -226,15 +225,9 @@ def generate_batch(batch: list[Prompt], args: InferenceArgs, sched: RFlowArgs, m
             "sampler": asdict(sched),
             "prompt_sent": sent,
         }
-        final = out_root / j.sample_id
-        tmp = final.with_name(temp_name(final.name))
-        try:
+        with staged_folder(out_root / j.sample_id) as tmp:
             write_sample(tmp, frames=to_uint8(v), clip_info=info)
-            commit_folder(tmp, final)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
-        written.append(str(final))
+        written.append(str(out_root / j.sample_id))
     return written
 
 

@@ -10,12 +10,11 @@ truncated) is recognised and made again.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 
-from evaluation.outdirs import DONE_FILE, commit_folder, completion_problem, temp_name
+from evaluation.outdirs import DONE_FILE, completion_problem, staged_folder
 from evaluation.runinfo import git_state, package_versions
 from evaluation.schema import points_from_mask, write_sample
 from sim_data.physics import Trajectory
@@ -98,11 +97,8 @@ def write_simulated_sample(
         InputError: ``sample_dir`` exists and is not a sample written by us (nothing is deleted).
     """
     sample_dir = Path(sample_dir)
-    tmp = sample_dir.with_name(temp_name(sample_dir.name))
-    if tmp.exists():
-        shutil.rmtree(tmp)
     flow = rigid_flow(scene.camera, render.depth, render.masks, traj.positions, traj.quaternions)
-    try:
+    with staged_folder(sample_dir) as tmp:
         write_sample(
             tmp,
             frames=render.rgb,
@@ -112,8 +108,4 @@ def write_simulated_sample(
             flow=flow,
             movie=movie,
         )
-        commit_folder(tmp, sample_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return sample_dir
