@@ -307,11 +307,7 @@ Trajectories: the evaluated object's centroid in pixels.</p>
 
 def common_videos(runs: list[Run], limit: int) -> list[str]:
     """Sample ids scored in at least one run, in the runs' order, at most ``limit`` (-1: all)."""
-    seen: list[str] = []
-    for r in runs:
-        for sid, rec in r.records.items():
-            if rec.get("status") == "ok" and sid not in seen:
-                seen.append(sid)
+    seen = list(dict.fromkeys(sid for r in runs for sid, rec in r.records.items() if rec.get("status") == "ok"))
     return seen if limit < 0 else seen[:limit]
 
 

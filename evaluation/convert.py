@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from evaluation.batch import finish, run_jobs, skipped
+from evaluation.batch import counts, finish, run_jobs, skipped
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError
 from evaluation.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
@@ -330,7 +330,7 @@ def run(cfg) -> int:
     outcomes = run_jobs(
         jobs, partial(_job, args=args), key=_job_key, workers=args.workers, desc="converting", unit="video"
     )
-    n = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
+    n = counts(outcomes)
     print(f"converted {n['done']}, already done {n['skipped']}, failed {n['failed']} of {len(jobs)}")
     if args.config_file:  # the failure record goes where the converted samples go
         out_dir = Path(os.path.commonpath([os.path.abspath(dst.parent) for _, dst, _ in jobs]))

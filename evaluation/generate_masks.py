@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.batch import finish, run_jobs, skipped
+from evaluation.batch import counts, finish, run_jobs, skipped
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError
 from evaluation.schema import (
@@ -242,7 +242,7 @@ def run(cfg) -> int:
     out_dir = Path(args.output_root or args.video_root or Path(args.config_file).parent)
     _SEGMENTER.clear()
     outcomes = run_jobs(jobs, partial(segment_job, args=args), key=_job_key, desc="segmenting", unit="video")
-    n = {k: sum(o.status == k for o in outcomes) for k in ("done", "skipped", "failed")}
+    n = counts(outcomes)
     print(
         f"{len(jobs)} videos in this shard: {n['skipped']} already have masks, {n['done']} segmented, "
         f"{n['failed']} failed"

@@ -18,6 +18,7 @@ The rules (README "Errors and recovery"), the same for every writer:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -33,7 +34,8 @@ DONE_FILE = "DONE"
 _TMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?:(?P<host>[A-Za-z0-9_.]+)-)?(?P<pid>\d+)$")
 
 
-def _host() -> str:
+@functools.cache
+def _host() -> str:  # every atomic write names a temporary with it: once per process
     return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
 
 
