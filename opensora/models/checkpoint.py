@@ -169,6 +169,7 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
         "architectures",
         "model_type",
         "torch_dtype",
+        "dtype",  # transformers 5 writes it
         "transformers_version",
         "_name_or_path",
         "from_pretrained",

@@ -3,7 +3,8 @@
 Wherever a config names weights by hub id or local path (``model.text_encoder_path``, a reward's
 ``model`` / ``weights``, ``validation.sam2_path``), it may instead name ``tiny:<family>`` with the
 writer's options as a query, e.g. ``tiny:t5``, ``tiny:sam2?image_size=64``, ``tiny:depth_anything``,
-``tiny:raft``. :func:`resolve_weights` writes random tiny weights of the real class in its real
+``tiny:raft``, and a diffusers pipeline folder per video backbone (``tiny:cogvideox_5b_i2v``,
+``tiny:wan2_1_i2v_14b_480p``, ``tiny:wan2_2_ti2v_5b``, ``tiny:ltx_video``). :func:`resolve_weights` writes random tiny weights of the real class in its real
 on-disk format once, under ``$PISA_CKPT_ROOT/tiny/<family>[-<options>]`` (atomically: a temporary
 folder renamed into place), and returns the path the ordinary loader then reads. Any other spec
 comes back unchanged: a hub id is fetched by its loader, and a local path that does not exist is
@@ -47,8 +48,21 @@ def _raft(folder: Path, **kw) -> Path:
     return folder
 
 
+def _pipeline(name: str):
+    def write(folder: Path) -> Path:
+        from opensora.backbones.tiny import WRITERS as PIPELINES
+
+        return PIPELINES[name](folder)
+
+    return write
+
+
 # family → (writer, option types); a writer makes the folder and returns it
 WRITERS = {
+    **{
+        name: (_pipeline(name), {})
+        for name in ("cogvideox_5b_i2v", "wan2_1_i2v_14b_480p", "wan2_2_ti2v_5b", "ltx_video")
+    },
     "t5": (_t5, {"d_model": int}),
     "sam2": (_sam2, {"image_size": int, "seed": int, "mask_gain": float}),
     "depth_anything": (_depth, {"seed": int}),

@@ -282,9 +282,9 @@ class FinalLayer(nn.Module):
         shift, scale = (self.scale_shift_table[None] + t_emb[:, None]).chunk(2, dim=1)
         h = self.norm_final(x)
         out = t2i_modulate(h, shift, scale)
-        if x_mask is not None:
+        if x_mask is not None:  # as the release: norm and t0-modulation of the already t-modulated tokens
             shift0, scale0 = (self.scale_shift_table[None] + t0_emb[:, None]).chunk(2, dim=1)
-            out = t_mask_select(x_mask, out, t2i_modulate(h, shift0, scale0), t, s)
+            out = t_mask_select(x_mask, out, t2i_modulate(self.norm_final(out), shift0, scale0), t, s)
         return self.linear(out)
 
 

@@ -189,7 +189,8 @@ class TemporalVAE(nn.Module):
         if not sample:
             return mean
         logvar = logvar.clamp(*LOGVAR_RANGE)
-        eps = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        gen_device = generator.device if generator is not None else mean.device  # a CPU generator works for GPU tensors
+        eps = torch.randn(mean.shape, generator=generator, device=gen_device, dtype=mean.dtype).to(mean.device)
         return mean + torch.exp(0.5 * logvar) * eps
 
     def decode(self, z, num_frames: int):

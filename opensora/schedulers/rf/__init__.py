@@ -11,7 +11,7 @@ activation checkpointing.
 
 Documented quirks kept from the reference: for 2–16 frames ``⌊T/17⌋·5 = 0`` makes the timestep
 transform send every timestep to 0 (we raise instead of sampling nothing); the transform is
-computed in the dtype of the size tensors (fp32 here unless the caller passes bf16).
+computed in the dtype of the size tensors (fp32 here unless the caller passes bf16; fp16 is cast to fp32 as the release does).
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def timestep_transform(t: torch.Tensor, height, width, num_frames, args: RFlowAr
     ``r = sqrt(H W / 512²) · sqrt(n') · transform_scale`` with ``n' = 1`` for images and
     ``⌊T/17⌋·5`` for videos (pixel sizes).
     """
+    if height.dtype == torch.float16:  # as the release: fp16 sizes overflow (H·W) and give NaN
+        height, width, num_frames = height.float(), width.float(), num_frames.float()
     tau = t / args.num_timesteps
     ratio_space = (height * width / BASE_RESOLUTION).sqrt()
     n = (

@@ -1,0 +1,171 @@
+"""The backbone interface: what inference, validation, PSFT and ORO need of an image-to-video model.
+
+One object per video model holds its frozen parts (autoencoder, text and image encoders, the
+noise schedule) and knows how the model is conditioned and sampled; the denoiser being trained
+or sampled is passed in as ``model`` (it may be wrapped: FSDP, DDP, LoRA). What is the same for
+every model — the denoising loop with classifier-free guidance and ``grad_steps=K``, the
+prompt-feature cache, writing samples — lives outside (:mod:`opensora.backbones.sampling`,
+:mod:`opensora.backbones.prompts`), so no caller branches on which model it is.
+
+Per generation the sampler calls, in order: :meth:`Backbone.start` (first-frame condition,
+initial noise, timesteps: a :class:`Trajectory`), then for each step :meth:`~Backbone.model_input`
+(anything that draws random numbers happens here, outside activation checkpointing),
+:meth:`~Backbone.predict` (the denoiser call(s): conditional and unconditional predictions) and
+:meth:`~Backbone.step` (the scheduler update), and finally :meth:`~Backbone.finish` (latents
+ready for :meth:`~Backbone.decode`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from opensora.backbones.frames import resize_crop_to_fill, to_model_range
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """How a backbone generates a PisaBench clip: size, frames, fps, and how the square frame is placed."""
+
+    height: int
+    width: int
+    num_frames: int
+    fps: int
+    # "native": the model runs at the square size itself; "pad": the square first frame is
+    # centred on a wider canvas (edge colour) and the output cropped back; "crop": the frame is
+    # scaled to cover the canvas and the output's centre square is scaled back.
+    square: str = "native"
+
+    @property
+    def is_square(self) -> bool:
+        """Whether the model's canvas is square."""
+        return self.height == self.width
+
+
+@dataclass
+class Trajectory:
+    """The state of one batch being denoised."""
+
+    x: torch.Tensor  # current latents, in the backbone's own layout
+    timesteps: list  # one entry per denoiser call
+    cond: dict = field(default_factory=dict)  # first-frame conditioning tensors
+    features: dict = field(default_factory=dict)  # prompt features (positive and negative)
+    state: dict = field(default_factory=dict)  # scheduler objects, per-step values
+    guidance: bool = True  # whether an unconditional prediction is made
+
+
+class Backbone:
+    """Base class; subclasses implement the model-specific methods."""
+
+    name = "backbone"
+    model_id: str | None = None  # hub id or folder the weights came from
+    geometry: Geometry
+    device = torch.device("cpu")
+    dtype = torch.float32  # the denoiser's compute dtype
+
+    # --- identity -------------------------------------------------------------------------
+    def describe(self) -> dict:
+        """What is written into exports and every generated ``clip_info.json``."""
+        g = self.geometry
+        return {
+            "backbone": self.name,
+            "model_id": self.model_id,
+            "latent_space": self.latent_space(),
+            "height": g.height,
+            "width": g.width,
+            "num_frames": g.num_frames,
+            "fps": g.fps,
+            "square_handling": g.square,
+        }
+
+    def latent_space(self) -> str:
+        """Which autoencoder (or pixel space) the latents belong to."""
+        raise NotImplementedError
+
+    # --- the one preprocessing path -------------------------------------------------------
+    def prepare_first_frame(self, image: np.ndarray) -> torch.Tensor:
+        """``uint8 [H, W, 3]`` → ``[3, h, w]`` in [-1, 1] at the model's canvas size.
+
+        A square canvas gets the released Open-Sora ``resize_crop_to_fill``; other canvases
+        get the square frame placed as :attr:`Geometry.square` says.
+        """
+        g = self.geometry
+        if g.is_square or g.square == "crop":
+            return to_model_range(resize_crop_to_fill(image, (g.height, g.width)))
+        from opensora.backbones.frames import pad_to_canvas
+
+        return to_model_range(pad_to_canvas(image, (g.height, g.width)))
+
+    def to_square(self, video: torch.Tensor, size: int) -> torch.Tensor:
+        """Generated ``[B, 3, T, H, W]`` → the benchmark's square ``size``² (undoing the placement)."""
+        from opensora.backbones.frames import video_to_square
+
+        return video_to_square(video, self.geometry, size)
+
+    def inference_prompt(self, text: str) -> str:
+        """The text the model is given for a benchmark prompt (Open-Sora adds its score suffix)."""
+        return text
+
+    # --- prompts --------------------------------------------------------------------------
+    def text_identity(self) -> str:
+        """What the prompt-feature cache keys on (the text encoder and its settings)."""
+        raise NotImplementedError
+
+    def encode_prompts(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        """Features of ``texts`` (each tensor batched on dim 0), positive and negative ones."""
+        raise NotImplementedError
+
+    # --- latents ---------------------------------------------------------------------------
+    def encode(self, video: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``[B, 3, T, H, W]`` in [-1, 1] → latents."""
+        raise NotImplementedError
+
+    def decode(self, latents: torch.Tensor, frames: list[int] | None = None, generator=None) -> torch.Tensor:
+        """Latents → ``[B, 3, T', H, W]`` in about [-1, 1]; ``frames`` selects output frames."""
+        raise NotImplementedError
+
+    # --- sampling --------------------------------------------------------------------------
+    def start(
+        self, first_frames: torch.Tensor, features: dict, generator: torch.Generator, steps: int, guidance: bool
+    ) -> Trajectory:
+        """Condition on ``first_frames [B, 3, H, W]`` and draw the initial noise."""
+        raise NotImplementedError
+
+    def uses_guidance(self, scale: float) -> bool:
+        """Whether the sampler makes an unconditional prediction at guidance ``scale``."""
+        return scale > 1.0
+
+    def model_input(self, traj: Trajectory, i: int) -> torch.Tensor:
+        """The denoiser input of step ``i`` (draws any per-step noise)."""
+        return traj.x
+
+    def predict(self, model, traj: Trajectory, i: int, x: torch.Tensor):
+        """``(conditional, unconditional or None)`` predictions at step ``i``; must not draw random numbers."""
+        raise NotImplementedError
+
+    def step(self, traj: Trajectory, i: int, prediction: torch.Tensor) -> torch.Tensor:
+        """The latents after step ``i`` given the guided prediction."""
+        raise NotImplementedError
+
+    def finish(self, traj: Trajectory) -> torch.Tensor:
+        """Latents for :meth:`decode` after the last step."""
+        return traj.x
+
+    def denoiser(self):
+        """The model this backbone loaded (the default ``model`` of the sampler)."""
+        raise NotImplementedError
+
+    # --- training objective (used by post-training) -----------------------------------------
+    def sample_timesteps(self, b: int, generator: torch.Generator) -> torch.Tensor:
+        """Training timesteps ``[B]`` as the model's authors sample them."""
+        raise NotImplementedError
+
+    def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The noisy latents at ``t``."""
+        raise NotImplementedError
+
+    def training_target(self, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """What the denoiser's output is regressed onto."""
+        raise NotImplementedError

@@ -1,0 +1,119 @@
+"""What the diffusers backbones share: loading a pipeline folder's model classes, memory knobs, prompts.
+
+Each diffusers backbone loads the model classes of a diffusers pipeline folder — transformer,
+VAE, text encoder, tokenizer, image encoder, scheduler — with the pipeline class's own
+``from_pretrained`` (a hub id such as ``THUDM/CogVideoX-5b-I2V`` or a local folder written by
+``save_pretrained``). It uses the pipeline's helper methods for what must match it exactly
+(prompt encoding, the first-frame latents and initial noise, latent packing and decoding) and
+runs the denoising loop itself, through :mod:`opensora.backbones.sampling`, so gradients can flow
+(ORO) and every model is sampled by the same code. The pipeline's ``__call__`` is never used.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import torch
+
+from evaluation.errors import ConfigError, InputError
+from evaluation.weightfiles import check_weights
+from opensora.backbones.base import Backbone, Geometry
+
+
+def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **components):
+    """``diffusers.<class_name>.from_pretrained``; a local folder's files are checked first, errors name it."""
+    import diffusers
+
+    from opensora.models.tiny import resolve_weights
+
+    path = resolve_weights(name_or_path)
+    local = Path(path)
+    if local.exists():
+        if not (local / "model_index.json").is_file():
+            raise InputError(local, f"not a diffusers pipeline folder (no model_index.json); expected {class_name}")
+        check_weights(local)  # the folder and its component subfolders
+    elif os.sep in str(name_or_path) or str(name_or_path).startswith("."):
+        raise InputError(name_or_path, "folder does not exist")
+    cls = getattr(diffusers, class_name)
+    try:
+        return cls.from_pretrained(path, torch_dtype=dtype, **components)
+    except OSError as e:
+        raise InputError(
+            name_or_path, f"{class_name} weights not found locally or on the hub ({e}); see models/README.md"
+        ) from e
+
+
+class DiffusersBackbone(Backbone):
+    """A diffusers image-to-video pipeline's model classes behind the backbone interface."""
+
+    pipeline_class = ""
+    default_negative_prompt = ""
+    default_max_sequence_length = 226
+
+    def __init__(
+        self,
+        model_path: str,
+        geometry: Geometry,
+        *,
+        device=None,
+        dtype: torch.dtype = torch.float32,
+        negative_prompt: str | None = None,
+        max_sequence_length: int | None = None,
+        vae_tiling: bool = False,
+        vae_slicing: bool = False,
+        cpu_offload: bool = False,
+    ):
+        self.model_id, self.geometry = model_path, geometry
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.dtype = dtype
+        self.negative_prompt = self.default_negative_prompt if negative_prompt is None else negative_prompt
+        self.max_sequence_length = max_sequence_length or self.default_max_sequence_length
+        self.pipe = load_pipeline(self.pipeline_class, model_path, dtype)
+        self.pipe.set_progress_bar_config(disable=True)
+        if vae_tiling:
+            self.pipe.vae.enable_tiling()
+        if vae_slicing:
+            self.pipe.vae.enable_slicing()
+        if cpu_offload:
+            if self.device.type != "cuda":
+                raise ConfigError("inference.cpu_offload needs a CUDA device (it moves models to the GPU as they run)")
+            self.pipe.enable_model_cpu_offload(device=self.device)
+        else:
+            self.pipe.to(self.device)
+        self.check_geometry()
+
+    # identity
+    def latent_space(self) -> str:
+        return f"{type(self.pipe.vae).__name__}:{self.model_id}"
+
+    def text_identity(self) -> str:
+        return f"{self.name}:{self.model_id}:{self.max_sequence_length}:neg={self.negative_prompt}"
+
+    def denoiser(self):
+        return self.pipe.transformer
+
+    def check_geometry(self) -> None:
+        """Frame count and canvas the model's autoencoder and patching accept (a ConfigError names the key)."""
+
+    def _check_multiple(self, key: str, value: int, multiple: int, offset: int = 0) -> None:
+        if (value - offset) % multiple:
+            raise ConfigError(
+                f"{key}={value} does not suit {self.name}: it must be {multiple}k{' + ' + str(offset) if offset else ''}"
+            )
+
+    def describe(self) -> dict:
+        d = super().describe()
+        d["pipeline"] = self.pipeline_class
+        d["negative_prompt"] = self.negative_prompt
+        return d
+
+    def fresh_scheduler(self):
+        """A copy of the pipeline's scheduler (schedulers keep per-generation state)."""
+        return copy.deepcopy(self.pipe.scheduler)
+
+    def uint8_frames(self, first_frames: torch.Tensor) -> list:
+        """``[B, 3, H, W]`` in [-1, 1] → ``uint8 [H, W, 3]`` arrays (what an image encoder's processor takes)."""
+        x = ((first_frames.float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+        return list(x.permute(0, 2, 3, 1).numpy())

@@ -1,0 +1,202 @@
+"""Open-Sora v1.2 (our STDiT3, VAE and rectified flow; the paper's model) behind the backbone interface.
+
+Conditioning is mask strategy ``"0"`` of the release: the first frame's VAE latent is latent
+frame 0, kept clean (re-inserted after every step and modulated with timestep 0 inside STDiT3);
+the unconditional branch of classifier-free guidance uses the model's learned null caption. The
+sampler is the release's rectified flow (:mod:`opensora.schedulers.rf`): per step it draws the
+noise the release draws for masked frames (so the random stream matches), calls STDiT3 on
+``[cond; null]``, and takes an Euler step. References are encoded one at a time with the
+generation's generator (the release encodes each reference separately; its posterior sample
+used the global RNG, which made one seed give different videos within a process).
+
+Inference prompts are prepared as the release's ``scripts/inference.py``: the aesthetic score is
+appended as ``" aesthetic score: 6.5."`` unless the prompt already has one, then the caption is
+cleaned twice with ``clean_caption`` (``opensora/models/text_encoder/t5.py`` of the release; we
+call diffusers' copy of the same DeepFloyd-IF function). Training captions stay verbatim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+
+from opensora.backbones.base import Backbone, Geometry, Trajectory
+from opensora.schedulers.rf import (
+    RFlowArgs,
+    add_noise,
+    i2v_mask,
+    sample_training_timesteps,
+    sampling_timesteps,
+    step_sizes,
+    timestep_transform,
+)
+
+NAME = "opensora_v1_2"
+
+
+def _inner(model):
+    return getattr(model, "module", model)  # DDP keeps the model in .module
+
+
+def clean_caption(text: str) -> str:
+    """The release's caption cleaning (DeepFloyd IF's ``clean_caption``, via diffusers), once."""
+    from diffusers.pipelines.deepfloyd_if.pipeline_if import IFPipeline
+
+    from evaluation.errors import MissingDependencyError
+
+    try:
+        import bs4  # noqa: F401
+        import ftfy  # noqa: F401
+    except ImportError as e:
+        raise MissingDependencyError(
+            f"Open-Sora's prompt cleaning needs {e.name} (pip install -r requirements/train.txt)"
+        ) from e
+    return IFPipeline._clean_caption(IFPipeline, text)  # only reads the class's bad_punct_regex
+
+
+def released_prompt(text: str, aes: float | None) -> str:
+    """``text`` as the release's inference sends it to T5: score suffix, then ``clean_caption`` twice."""
+    if aes is not None and "aesthetic score:" not in text:
+        text = f"{text} aesthetic score: {aes:.1f}."
+    return clean_caption(clean_caption(text))
+
+
+class OpenSoraV12(Backbone):
+    """STDiT3 + Open-Sora VAE (or pixel space) + T5, rectified-flow sampling."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        model,
+        vae,
+        sched: RFlowArgs,
+        geometry: Geometry,
+        *,
+        text_encoder_path: str | None = None,
+        text_max_length: int = 300,
+        aes: float | None = None,
+        model_id: str | None = None,
+        vae_id: str = "OpenSoraVAE_V1_2",
+        device=None,
+        dtype=torch.float32,
+    ):
+        self.model, self.vae, self.sched, self.geometry = model, vae, sched, geometry
+        self.text_encoder_path, self.text_max_length, self.aes = text_encoder_path, text_max_length, aes
+        self.model_id, self.vae_id = model_id, vae_id
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.dtype = dtype
+        self._t5 = None
+
+    # identity and prompts
+    def latent_space(self) -> str:
+        return self.vae_id
+
+    def inference_prompt(self, text: str) -> str:
+        return released_prompt(text, self.aes)
+
+    def text_identity(self) -> str:
+        return f"t5:{self.text_encoder_path}:{self.text_max_length}"
+
+    def encode_prompts(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        if self._t5 is None:
+            from opensora.models.text_encoder.t5 import T5Encoder
+            from opensora.models.tiny import resolve_weights
+
+            self._t5 = T5Encoder(resolve_weights(self.text_encoder_path), self.text_max_length, device=self.device)
+        y, mask = self._t5.encode(texts)
+        return {"y": y, "mask": mask}
+
+    def denoiser(self):
+        return self.model
+
+    def uses_guidance(self, scale: float) -> bool:
+        return True  # the release always makes the null-caption prediction
+
+    # latents
+    def encode(self, video, generator=None):
+        return self.vae.encode(video, generator=generator)
+
+    def decode(self, latents, frames=None, generator=None):
+        return self.vae.decode(latents.float(), self.geometry.num_frames, frames=frames)
+
+    # sampling
+    def _sizes(self, b: int) -> dict[str, torch.Tensor]:
+        g = self.geometry
+        # in the compute dtype, as Open-Sora passes them (bf16-quantised timestep transform on GPU)
+        return {
+            k: torch.full((b,), float(v), device=self.device, dtype=self.dtype)
+            for k, v in (("height", g.height), ("width", g.width), ("num_frames", g.num_frames), ("fps", g.fps))
+        }
+
+    def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
+        b, _, h, w = first_frames.shape
+        g = self.geometry
+        t_lat, h_lat, w_lat = self.vae.latent_size(g.num_frames, h, w)
+        refs = first_frames.to(self.device)
+        ref_z = torch.cat([self.vae.encode(refs[k : k + 1, :, None], generator=generator) for k in range(b)])
+        c = ref_z.shape[1]
+        noise = torch.randn((b, c, t_lat, h_lat, w_lat), generator=generator, device=generator.device)
+        z = torch.cat([ref_z.to(noise.device, noise.dtype), noise[:, :, 1:]], dim=2).to(self.device)
+        sizes = self._sizes(b)
+        sched = replace(self.sched, num_sampling_steps=steps)
+        timesteps = sampling_timesteps(sched, b, self.device, sizes["height"], sizes["width"], sizes["num_frames"])
+        state = {
+            "sched": sched,
+            "sizes": sizes,
+            "deltas": step_sizes(timesteps, sched.num_timesteps),
+            "cond_mask": i2v_mask(b, t_lat, self.device),
+            "generator": generator,
+        }
+        state["noise_added"] = state["cond_mask"] == 1
+        feats = {"y": features["y"].to(self.device), "mask": features["mask"].to(self.device)}
+        return Trajectory(z, timesteps, features=feats, state=state, guidance=True)
+
+    def model_input(self, traj: Trajectory, i: int) -> torch.Tensor:
+        s, t = traj.state, traj.timesteps[i]
+        x0 = traj.x.clone()
+        gen = s["generator"]
+        eps = torch.randn(x0.shape, generator=gen, device=gen.device, dtype=x0.dtype).to(x0.device)
+        x_noise = add_noise(x0, eps, t, s["sched"].num_timesteps)
+        upper = s["cond_mask"] * s["sched"].num_timesteps >= t[:, None]  # (B, T) frames being generated
+        s["x0"], s["upper"] = x0, upper
+        z = torch.where((upper & ~s["noise_added"])[:, None, :, None, None], x_noise, x0)
+        s["noise_added"] = upper
+        traj.x = z  # the Euler step starts from the model's input
+        return z
+
+    def predict(self, model, traj: Trajectory, i: int, x: torch.Tensor):
+        s, t, f = traj.state, traj.timesteps[i], traj.features
+        b = x.shape[0]
+        null = _inner(model).y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None].to(f["y"].dtype)
+        sizes = {k: torch.cat([v, v]) for k, v in s["sizes"].items()}
+        with torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype != torch.float32):
+            v = model(
+                torch.cat([x, x]),
+                torch.cat([t, t]),
+                y=torch.cat([f["y"], null]),
+                mask=f["mask"],
+                x_mask=s["upper"].repeat(2, 1),
+                **sizes,
+            )[:, : x.shape[1]]
+        return v.chunk(2, dim=0)
+
+    def step(self, traj: Trajectory, i: int, prediction: torch.Tensor) -> torch.Tensor:
+        s = traj.state
+        z = traj.x + prediction * s["deltas"][i].to(traj.x.dtype).view(-1, 1, 1, 1, 1)
+        return torch.where(s["upper"][:, None, :, None, None], z, s["x0"])
+
+    # training objective (rectified flow, as opensora.schedulers.rf.training_losses)
+    def sample_timesteps(self, b, generator):
+        t = sample_training_timesteps(b, self.sched, self.device, generator)
+        if self.sched.use_timestep_transform:
+            s = self._sizes(b)
+            t = timestep_transform(t, s["height"], s["width"], s["num_frames"], self.sched)
+        return t
+
+    def add_noise(self, x0, noise, t):
+        return add_noise(x0, noise, t, self.sched.num_timesteps)
+
+    def training_target(self, x0, noise, t):
+        return x0 - noise
