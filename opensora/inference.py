@@ -1,16 +1,26 @@
-r"""First-frame-conditioned video generation with Open-Sora v1.2 (image-to-video, mask strategy "0").
+r"""First-frame-conditioned video generation with any backbone (Open-Sora v1.2, CogVideoX, Wan, LTX-Video).
 
 Usage::
 
+    python -m opensora.inference --backbone cogvideox_5b_i2v --benchmark-dir data/pisabench/real_256 \
+        --output-dir outputs/predictions/cogvideox/real
     python -m opensora.inference configs/inference/sample.py --prompt-file prompts.txt --output-dir outputs/gen
-    python -m opensora.inference configs/inference/sample.py --benchmark-dir data/pisabench/real_256 \
-        --output-dir outputs/predictions/real
+    python -m opensora.inference --backbone ltx_video --model-path /models/LTX-Video --benchmark-dir ... --shard 0/4
+
+``--backbone NAME`` reads ``configs/inference/NAME.py`` (its PisaBench canvas, frames, fps, steps
+and guidance) unless a config is given; ``--model-path`` is a hub id or a folder (a diffusers
+pipeline folder written by ``save_pretrained``, or Open-Sora weights / one of our exports, whose
+``pisa.json`` supplies the latent space, size and frame count it was trained for).
 
 Inputs: a prompt file in the released format (one ``text{"reference_path": "...", "mask_strategy": "0"}``
 per line), or a benchmark folder whose samples give the prompt (``clip_info.json`` ``text``) and
-the first frame. Each prompt becomes ``<output_dir>/<sample_id>/`` in the data schema (frames,
-``movie.mp4``, ``clip_info.json`` with prompt, seed and sampler settings, a ``DONE`` record), so
-the benchmark reads the outputs directly. Batches, bf16 on GPU, progress bar.
+the first frame. The first frame is prepared by the backbone's one preprocessing path
+(:meth:`opensora.backbones.base.Backbone.prepare_first_frame`); the output is brought back to a
+square of ``inference.output_size`` and written as ``<output_dir>/<sample_id>/`` in the data schema
+(frames, ``movie.mp4``, ``clip_info.json`` with backbone, model id, seed, sampler, fps, canvas and
+square handling, a ``DONE`` record), so the benchmark reads the outputs directly. Each batch uses a
+generator seeded with ``seed + index of its first prompt`` (recorded), so a resumed or sharded run
+makes the same videos.
 
 Samples are written in a temporary folder and renamed into place; finished ones (their ``DONE``
 record matches) are skipped, damaged ones made again. ``--output-dir`` must be new, empty or an
@@ -22,69 +32,71 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 
 from evaluation.batch import finish, run_jobs, skipped
 from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError, InputError
 from evaluation.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
 from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, read_image, write_sample
-from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
-from opensora.models.text_encoder.t5 import T5Encoder
-from opensora.models.tiny import resolve_weights
-from opensora.schedulers.rf import RFlowArgs, i2v_mask, sample
+from opensora.backbones import NAMES, BackboneArgs, apply_identity, build_backbone
+from opensora.backbones.frames import to_uint8
+from opensora.backbones.prompts import PromptFeatures
+from opensora.backbones.sampling import sample_latents
+from opensora.schedulers.rf import RFlowArgs
 
-DEFAULT_CONFIG = "configs/inference/sample.py"
+CONFIG_DIR = "configs/inference"
+DEFAULT_BACKBONE = "opensora_v1_2"
 DTYPES = ("auto", "fp32", "bf16")
 
 
 @dataclass
 class InferenceArgs:
-    """The ``inference`` config section."""
+    """The ``inference`` config section (the model is the ``backbone`` section)."""
 
-    model: str = "STDiT3-XL/2"  # preset (architecture when no config.json is found)
-    model_path: str | None = "hpcai-tech/OpenSora-STDiT-v3"  # hub id, folder or file; None = random init
-    model_weights: str = "model"  # PISA checkpoint folders: "model" (shards) or "ema"
-    vae: str = "OpenSoraVAE_V1_2"
-    vae_path: str | None = "hpcai-tech/OpenSora-VAE-v1.2"
-    text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"
-    text_max_length: int = 300
     prompt_file: str | None = None
     benchmark_dir: str | None = None
     output_dir: str = "outputs/inference"
-    num_frames: int = 32
-    resolution: int = 256
-    fps: int = 16
+    output_size: int | None = 256  # square size of the written frames; None = the canvas's square
     seed: int = 1024
     batch_size: int = 1
-    aes: float | None = 6.5  # Open-Sora appends "aesthetic score: 6.5." to each prompt
     dtype: str = "auto"  # auto (bf16 on GPU, fp32 on CPU) | fp32 | bf16
     device: str = "auto"
-    allow_random_weights: bool = False  # only for tiny smoke runs
+    text_cache_dir: str | None = "outputs/cache/text"
+    shard: str | None = None  # "i/n"
     allow_failures: bool = False  # exit 0 even if some prompts failed (they are listed)
 
     def __post_init__(self):
         if self.dtype not in DTYPES:
             raise ValueError(f"inference.dtype must be one of {DTYPES}, got {self.dtype!r}")
-        no_vae_weights = self.vae_path is None and self.vae != "PixelSpace"  # PixelSpace has no weights
-        if (self.model_path is None or no_vae_weights) and not self.allow_random_weights:
-            raise ValueError(
-                "model_path/vae_path is None: set inference.allow_random_weights=True for a random-weight smoke run"
-            )
+        if self.batch_size < 1:
+            raise ValueError("inference.batch_size must be >= 1")
+        self.shard_index()
+
+    def shard_index(self) -> tuple[int, int]:
+        """``(i, n)`` of ``shard`` (``(0, 1)`` when unset)."""
+        if self.shard is None:
+            return 0, 1
+        try:
+            i, n = (int(v) for v in str(self.shard).split("/"))
+        except ValueError:
+            i, n = -1, 0
+        if not 0 <= i < n:
+            raise ValueError(f"inference.shard must be 'i/n' with 0 <= i < n, got {self.shard!r}")
+        return i, n
 
 
 @dataclass(frozen=True)
 class Prompt:
-    """One video to generate: its id, text and first frame."""
+    """One video to generate: its id, text, first frame and position in the full job list."""
 
     sample_id: str
     text: str
     reference: str  # first frame image
+    index: int = 0
     mask_strategy: str = "0"
 
 
@@ -118,140 +130,91 @@ def load_jobs(args: InferenceArgs) -> list[Prompt]:
                 raise InputError(f"{path}:{n}", "only mask_strategy '0' (first frame fixed) is supported")
             ref = Path(opts["reference_path"])
             ref = ref if ref.exists() else path.parent / ref
-            jobs.append(Prompt(f"{len(jobs):04d}", text, str(ref)))
+            jobs.append(Prompt(f"{len(jobs):04d}", text, str(ref), len(jobs)))
         return jobs
     for s in find_samples(args.benchmark_dir):
         info = read_clip_info(s / CLIP_INFO_FILE)
-        jobs.append(Prompt(s.relative_to(args.benchmark_dir).as_posix(), info.get("text", ""), str(list_frames(s)[0])))
+        sid = s.relative_to(args.benchmark_dir).as_posix()
+        jobs.append(Prompt(sid, info.get("text", ""), str(list_frames(s)[0]), len(jobs)))
     if not jobs:
         raise InputError(args.benchmark_dir, "no samples (folders with frames or clip_info.json)")
     return jobs
 
 
-def load_reference(path: str, size: int) -> torch.Tensor:
-    """First frame → ``[3, size, size]`` in [-1, 1] (scale to cover, centre crop: Open-Sora's ``resize_crop``)."""
-    im = Image.fromarray(read_image(path))  # a missing or corrupt image is an InputError naming it
-    s = size / min(im.size)
-    im = im.resize((max(size, round(im.width * s)), max(size, round(im.height * s))), Image.Resampling.BICUBIC)
-    left, top = (im.width - size) // 2, (im.height - size) // 2
-    arr = np.asarray(im.crop((left, top, left + size, top + size)), dtype=np.float32)
-    return torch.from_numpy(arr).permute(2, 0, 1) / 127.5 - 1.0
+class Generator:
+    """A loaded backbone, its prompt features and the settings one batch needs."""
 
-
-def build_models(args: InferenceArgs, device, dtype):
-    """STDiT3, VAE and T5 as configured (random tiny weights only when allowed)."""
-    model = stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights)
-    vae = vae_from_path_or_preset(args.vae, args.vae_path)
-    text = T5Encoder(resolve_weights(args.text_encoder_path), args.text_max_length, device=device)
-    return model.to(device, dtype).eval(), vae.to(device).eval(), text
-
-
-def to_uint8(video: torch.Tensor) -> np.ndarray:
-    """``[3, T, H, W]`` in [-1, 1] → ``uint8 [T, H, W, 3]``."""
-    x = ((video.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(1, 2, 3, 0).cpu().numpy()
-
-
-def sample_i2v(
-    model,
-    vae,
-    ref: torch.Tensor,
-    y: torch.Tensor,
-    text_mask: torch.Tensor,
-    sched: RFlowArgs,
-    *,
-    num_frames: int,
-    fps: int,
-    dtype,
-    generator: torch.Generator,
-    grad_steps: int = 0,
-    checkpoint_model: bool = False,
-) -> torch.Tensor:
-    """First-frame-conditioned latents ``[B, C, T_lat, h, w]`` (mask strategy "0", CFG with the null caption).
-
-    ``ref [B, 3, H, W]`` in [-1, 1] is encoded as latent frame 0; the rest starts from noise drawn
-    with ``generator``. Shared by inference, in-training validation and ORO (which keeps a graph
-    through the last ``grad_steps`` denoiser calls).
-    """
-    b, _, h, w = ref.shape
-    device = ref.device
-    t_lat, h_lat, w_lat = vae.latent_size(num_frames, h, w)
-    ref_z = vae.encode(ref[:, :, None], generator=None)  # (B, C, 1, h, w)
-    noise = torch.randn(
-        (b, vae.config.latent_channels, t_lat, h_lat, w_lat), generator=generator, device=generator.device
-    )
-    z = torch.cat([ref_z.to(noise.device, noise.dtype), noise[:, :, 1:]], dim=2).to(device)
-    null = getattr(model, "module", model).y_embedder.y_embedding[None].repeat(b, 1, 1)[:, None]  # DDP: .module
-    # size tensors in the model dtype, as Open-Sora passes them (the timestep transform's ratio
-    # is then bf16-quantised on GPU, reproducing the reference numerics)
-    res_h, res_w, n_f, fps_t = (torch.full((b,), float(v), device=device, dtype=dtype) for v in (h, w, num_frames, fps))
-    kwargs = dict(mask=text_mask.to(device), height=res_h, width=res_w, num_frames=n_f, fps=fps_t)
-    with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-        return sample(
-            model,
-            z,
-            y.to(device),
-            null.to(y.dtype).to(device),
-            sched,
-            kwargs,
-            cond_mask=i2v_mask(b, t_lat, device),
-            generator=generator,
-            grad_steps=grad_steps,
-            checkpoint_model=checkpoint_model,
-        )
-
-
-@torch.no_grad()
-def generate_batch(batch: list[Prompt], args: InferenceArgs, sched: RFlowArgs, models, device, dtype, gen) -> list[str]:
-    """Generate one batch of jobs and write each as a sample folder (atomically); returns the folders."""
-    model, vae, text_enc = models
-    out_root = Path(args.output_dir)
-    ref = torch.stack([load_reference(j.reference, args.resolution) for j in batch]).to(device)
-    prompts = [f"{j.text} aesthetic score: {args.aes}." if args.aes is not None else j.text for j in batch]
-    y, mask = text_enc.encode(prompts)
-    z = sample_i2v(
-        model, vae, ref, y, mask, sched, num_frames=args.num_frames, fps=args.fps, dtype=dtype, generator=gen
-    )
-    video = vae.decode(z.float(), args.num_frames)
-    written = []
-    for j, v, sent in zip(batch, video, prompts, strict=True):
-        info = {
-            "text": j.text,
-            "fps": args.fps,
-            "seed": args.seed,
-            "reference_path": j.reference,
-            "mask_strategy": j.mask_strategy,
-            "model": args.model_path or f"random {args.model}",
-            "sampler": asdict(sched),
-            "prompt_sent": sent,
+    def __init__(self, backbone, args: InferenceArgs, sched: RFlowArgs, jobs: list[Prompt]):
+        self.backbone, self.args, self.sched = backbone, args, sched
+        self.sent = {j.text: backbone.inference_prompt(j.text) for j in jobs}
+        self.features = PromptFeatures(backbone, list(self.sent.values()), args.text_cache_dir)
+        self.out_size = args.output_size or min(backbone.geometry.height, backbone.geometry.width)
+        self.record = {
+            "num_sampling_steps": sched.num_sampling_steps,
+            "guidance_scale": sched.cfg_scale,
+            **backbone.sampler_record(),
         }
-        with staged_folder(out_root / j.sample_id) as tmp:
-            write_sample(tmp, frames=to_uint8(v), clip_info=info)
-        written.append(str(out_root / j.sample_id))
-    return written
+
+    @torch.no_grad()
+    def batch(self, batch: list[Prompt]) -> list[str]:
+        """Generate one batch and write each video as a sample folder (atomically); returns the folders."""
+        bb, args = self.backbone, self.args
+        out_root = Path(args.output_dir)
+        first = torch.stack([bb.prepare_first_frame(read_image(j.reference)) for j in batch])
+        prompts = [self.sent[j.text] for j in batch]
+        seed = args.seed + batch[0].index
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        z = sample_latents(
+            bb,
+            None,
+            first,
+            self.features.batch(prompts, bb.device),
+            steps=self.sched.num_sampling_steps,
+            guidance_scale=self.sched.cfg_scale,
+            generator=gen,
+        )
+        video = bb.to_square(bb.decode(z, generator=gen).float(), self.out_size)
+        written = []
+        for j, v, sent in zip(batch, video, prompts, strict=True):
+            info = {
+                "text": j.text,
+                **bb.describe(),
+                "seed": seed,
+                "batch": [b.sample_id for b in batch],
+                "reference_path": j.reference,
+                "mask_strategy": j.mask_strategy,
+                "prompt_sent": sent,
+                "sampler": self.record,
+                "output_size": self.out_size,
+            }
+            with staged_folder(out_root / j.sample_id) as tmp:
+                write_sample(tmp, frames=to_uint8(v), clip_info=info)
+            written.append(str(out_root / j.sample_id))
+        return written
 
 
 def _batch_key(batch: list[Prompt]) -> str:
     return ", ".join(j.sample_id for j in batch)
 
 
-def generate(jobs: list[Prompt], args: InferenceArgs, sched: RFlowArgs, models, device, dtype):
-    """Generate every unfinished job in batches; returns the batch runner's outcomes."""
-    out_root = Path(args.output_dir)
+def pending(jobs: list[Prompt], out_root: Path) -> list[Prompt]:
+    """Jobs whose sample folder is not complete (a folder not of ours: InputError, before any work)."""
     todo = []
     for j in jobs:
-        state = check_sample_target(out_root / j.sample_id)  # a folder not of ours: InputError, before any work
+        state = check_sample_target(out_root / j.sample_id)
         if state != "done":
             if state != "absent":
                 print(f"{out_root / j.sample_id}: {state}; generating it again")
             todo.append(j)
-    gen = torch.Generator(device="cpu").manual_seed(args.seed)
-    batches = [todo[i : i + args.batch_size] for i in range(0, len(todo), args.batch_size)]
+    return todo
 
-    def one(batch):
-        return generate_batch(batch, args, sched, models, device, dtype, gen)
 
-    outcomes = run_jobs(batches, one, key=_batch_key, desc="generating", unit="batch")
+def generate(jobs: list[Prompt], gen: Generator):
+    """Generate every unfinished job in batches; returns the batch runner's outcomes."""
+    todo = pending(jobs, Path(gen.args.output_dir))
+    size = gen.args.batch_size
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    outcomes = run_jobs(batches, gen.batch, key=_batch_key, desc="generating", unit="batch")
     return [skipped(j.sample_id) for j in jobs if j not in todo] + outcomes
 
 
@@ -265,24 +228,31 @@ def pick_device(name: str) -> torch.device:
 def run(cfg) -> int:
     """Generate as configured; returns the exit status."""
     args = section(cfg, "inference", InferenceArgs)
+    bargs = section(cfg, "backbone", BackboneArgs)
     sched = section(cfg, "scheduler", RFlowArgs)
+    changes = apply_identity(bargs)
+    if changes:
+        print(f"{bargs.model_path}/pisa.json: the weights were trained with " + ", ".join(changes))
     device = pick_device(args.device)
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(
         args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32
     )
-    jobs = load_jobs(args)
+    i, n = args.shard_index()
+    jobs = load_jobs(args)[i::n]
     claim_output_dir(args.output_dir, "inference", create=False)  # a folder not of ours: fail before loading models
-    models = build_models(args, device, dtype)
+    pending(jobs, Path(args.output_dir))
+    backbone = build_backbone(bargs, device, dtype, sched)
     out_root = claim_output_dir(args.output_dir, "inference")
     for p in remove_stale_temporaries(out_root):
         print(f"removed {p} (left by a killed run)")
-    outcomes = generate(jobs, args, sched, models, device, dtype)
+    outcomes = generate(jobs, Generator(backbone, args, sched, jobs))
     made = sum(len(o.value) for o in outcomes if o.status == "done")
     already = sum(o.status == "skipped" for o in outcomes)
-    print(f"generated {made} of {len(jobs)} videos into {args.output_dir} ({already} already there)")
+    shard = f" (shard {i}/{n})" if n > 1 else ""
+    print(f"{bargs.name}: generated {made} of {len(jobs)} videos{shard} into {args.output_dir} ({already} already there)")
     return finish(
         out_root,
-        "inference",
+        "inference" if n == 1 else f"inference-shard{i}of{n}",
         outcomes,
         allow=args.allow_failures,
         allow_flag="--allow-failures",
@@ -290,31 +260,54 @@ def run(cfg) -> int:
     )
 
 
+def _flags(p):
+    p.add_argument("--backbone", choices=NAMES, help=f"model family (default config: {CONFIG_DIR}/NAME.py)")
+    p.add_argument("--prompt-file", "--prompt_file", dest="prompt_file", help="released prompt file")
+    p.add_argument("--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame")
+    p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="where generated samples go")
+    p.add_argument(
+        "--model-path", "--ckpt-path", dest="model_path", help="weights: hub id or folder (diffusers pipeline folder)"
+    )
+    p.add_argument("--seed", type=int, help="sampling seed")
+    p.add_argument("--shard", help="i/n: generate every n-th prompt starting at i (one process per GPU)")
+    p.add_argument(
+        "--allow-failures", dest="allow_failures", action="store_true", default=None, help="exit 0 despite failures"
+    )
+
+
+def default_config(argv) -> str:
+    """``configs/inference/<--backbone>.py`` (Open-Sora v1.2's when no backbone is named)."""
+    import argparse
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--backbone", choices=NAMES, default=DEFAULT_BACKBONE)
+    known, _ = pre.parse_known_args(argv)
+    return f"{CONFIG_DIR}/{known.backbone}.py"
+
+
 def main(argv=None) -> int:
     """Parse the command line and generate."""
-
-    def flags(p):
-        p.add_argument("--prompt-file", "--prompt_file", dest="prompt_file", help="released prompt file")
-        p.add_argument(
-            "--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame"
-        )
-        p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="where generated samples go")
-        p.add_argument("--model-path", "--ckpt-path", dest="model_path", help="STDiT3 weights: hub id, folder or file")
-        p.add_argument("--seed", type=int, help="sampling seed")
-        p.add_argument(
-            "--allow-failures", dest="allow_failures", action="store_true", default=None, help="exit 0 despite failures"
-        )
-
-    flags_ns, cfg = parse_cli(
-        argv, prog="python -m opensora.inference", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ns, cfg = parse_cli(
+        argv,
+        prog="python -m opensora.inference",
+        description=__doc__,
+        default_config=default_config(argv),
+        add_flags=_flags,
     )
-    copy_flags(
-        cfg,
-        "inference",
-        flags_ns,
-        ("prompt_file", "benchmark_dir", "output_dir", "model_path", "seed", "allow_failures"),
-    )
-    return run_reporting_errors(run, cfg)
+    copy_flags(cfg, "inference", ns, ("prompt_file", "benchmark_dir", "output_dir", "seed", "shard", "allow_failures"))
+    copy_flags(cfg, "backbone", ns, ("model_path",))
+
+    def checked_run(cfg):
+        configured = cfg.get("backbone", {}).get("name", DEFAULT_BACKBONE)
+        if ns.backbone and configured != ns.backbone:
+            raise ConfigError(
+                f"{ns.config} is a config for {configured}, but --backbone says {ns.backbone}; "
+                f"use {CONFIG_DIR}/{ns.backbone}.py (or leave out the config)"
+            )
+        return run(cfg)
+
+    return run_reporting_errors(checked_run, cfg)
 
 
 if __name__ == "__main__":

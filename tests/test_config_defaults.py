@@ -21,6 +21,7 @@ from sim_data.selftest import SimSelftestArgs
 from sim_data.worker import RenderArgs
 
 torch = pytest.importorskip("torch")
+from opensora.backbones import BackboneArgs  # noqa: E402
 from opensora.inference import InferenceArgs  # noqa: E402
 from opensora.schedulers.rf import RFlowArgs  # noqa: E402
 from opensora.train.args import TrainArgs  # noqa: E402
@@ -39,7 +40,8 @@ BASES = [
     ("configs/sim/base.py", "render", RenderArgs),
     ("configs/sim/base.py", "batch", BatchArgs),
     ("configs/sim/selftest.py", "selftest", SimSelftestArgs),
-    ("configs/inference/sample.py", "inference", InferenceArgs),
+    ("configs/inference/base.py", "inference", InferenceArgs),
+    ("configs/inference/opensora_v1_2.py", "backbone", BackboneArgs),
     ("configs/_base_/scheduler.py", "scheduler", RFlowArgs),
     ("configs/post_training/base.py", "train", TrainArgs),
     ("configs/post_training/base.py", "model", ModelArgs),

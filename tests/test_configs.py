@@ -14,6 +14,7 @@ from evaluation.errors import ConfigError
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
 from evaluation.selftest import SelftestArgs
+from opensora.backbones import BackboneArgs
 from opensora.inference import InferenceArgs
 from opensora.rewards import check_reward_configs
 from opensora.schedulers.rf import RFlowArgs
@@ -36,6 +37,7 @@ SECTIONS = {
     "render": RenderArgs,
     "batch": BatchArgs,
     "inference": InferenceArgs,
+    "backbone": BackboneArgs,
     "scheduler": RFlowArgs,
     "masks": MaskArgs,
     "train": TrainArgs,

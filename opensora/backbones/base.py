@@ -73,12 +73,15 @@ class Backbone:
             "backbone": self.name,
             "model_id": self.model_id,
             "latent_space": self.latent_space(),
-            "height": g.height,
-            "width": g.width,
+            "canvas": [g.height, g.width],  # the size the model generates at
             "num_frames": g.num_frames,
             "fps": g.fps,
             "square_handling": g.square,
         }
+
+    def sampler_record(self) -> dict:
+        """The noise schedule / solver, for ``clip_info.json`` (steps and guidance are recorded by the caller)."""
+        return {}
 
     def latent_space(self) -> str:
         """Which autoencoder (or pixel space) the latents belong to."""

@@ -38,7 +38,7 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
         raise InputError(name_or_path, "folder does not exist")
     cls = getattr(diffusers, class_name)
     try:
-        return cls.from_pretrained(path, torch_dtype=dtype, **components)
+        return cls.from_pretrained(path, dtype=dtype, **components)
     except OSError as e:
         raise InputError(
             name_or_path, f"{class_name} weights not found locally or on the hub ({e}); see models/README.md"
@@ -108,6 +108,10 @@ class DiffusersBackbone(Backbone):
         d["pipeline"] = self.pipeline_class
         d["negative_prompt"] = self.negative_prompt
         return d
+
+    def sampler_record(self) -> dict:
+        sched = self.pipe.scheduler
+        return {"scheduler": type(sched).__name__, "scheduler_config": dict(sched.config)}
 
     def fresh_scheduler(self):
         """A copy of the pipeline's scheduler (schedulers keep per-generation state)."""

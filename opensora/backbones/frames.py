@@ -37,7 +37,7 @@ def resize_crop_to_fill(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def to_model_range(image: np.ndarray) -> torch.Tensor:
     """``uint8 [H, W, 3]`` → ``float32 [3, H, W]`` in [-1, 1] (``x / 255 · 2 - 1``, as ``Normalize(0.5, 0.5)``)."""
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255.0
+    x = torch.from_numpy(np.array(image, dtype=np.uint8)).permute(2, 0, 1).float() / 255.0
     return x * 2.0 - 1.0
 
 

@@ -35,6 +35,11 @@ from opensora.schedulers.rf import (
 NAME = "opensora_v1_2"
 
 
+def identity_of_vae(vae: str, vae_path: str | None) -> str:
+    """The latent space's name ``<preset>:<weights>`` (``PixelSpace:None`` for pixels); latent caches key on it."""
+    return f"{vae}:{vae_path}"
+
+
 def _inner(model):
     return getattr(model, "module", model)  # DDP keeps the model in .module
 
@@ -89,9 +94,47 @@ class OpenSoraV12(Backbone):
         self.dtype = dtype
         self._t5 = None
 
+    @classmethod
+    def from_args(cls, args, sched: RFlowArgs, *, device, dtype) -> OpenSoraV12:
+        """STDiT3, VAE (or pixel space) and T5 as the ``backbone`` section names them.
+
+        Raises:
+            ConfigError: the STDiT3 and the VAE disagree on the latent channels (both named).
+        """
+        from evaluation.errors import ConfigError
+        from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
+
+        model = stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights)
+        vae = vae_from_path_or_preset(args.vae, args.vae_path)
+        c_model, c_vae = model.config.in_channels, vae.config.latent_channels
+        if c_model != c_vae:
+            raise ConfigError(
+                f"the model {args.model_path or args.model} takes {c_model}-channel latents but the VAE "
+                f"{args.vae}{' (' + args.vae_path + ')' if args.vae_path else ''} gives {c_vae}; "
+                "set backbone.vae / backbone.vae_path to the latent space the model was trained in"
+            )
+        return cls(
+            model.to(device, dtype).eval(),
+            vae.to(device).eval(),
+            sched,
+            args.geometry,
+            text_encoder_path=args.text_encoder_path,
+            text_max_length=args.text_max_length,
+            aes=args.aes,
+            model_id=args.model_path or f"random {args.model}",
+            vae_id=identity_of_vae(args.vae, args.vae_path),
+            device=device,
+            dtype=dtype,
+        )
+
     # identity and prompts
     def latent_space(self) -> str:
         return self.vae_id
+
+    def sampler_record(self) -> dict:
+        from dataclasses import asdict
+
+        return {"rflow": asdict(self.sched)}
 
     def inference_prompt(self, text: str) -> str:
         return released_prompt(text, self.aes)

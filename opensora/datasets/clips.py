@@ -1,8 +1,9 @@
 """Clips of manifest rows as tensors, Open-Sora's ``resize_crop`` transform, and the data order.
 
-- :func:`resize_crop`: scale so the target is covered (bilinear, ``align_corners=False``, as
-  Open-Sora) and centre-crop; downscaling uses antialiasing (Open-Sora does not; without it a
-  256 → 32 reduction aliases badly — identical when no downscaling happens), then [-1, 1].
+- :func:`resize_crop`: every frame through the one preprocessing path that inference and
+  validation use for the first frame (:func:`opensora.backbones.frames.resize_crop_to_fill`: the
+  released PIL-bicubic cover-and-centre-crop), then [-1, 1]; masks, depth and flow are cropped
+  with the same geometry (nearest / bilinear).
 - :class:`ClipDataset`: the first ``num_frames`` frames of each sample (PISA clips start at the
   drop and frame 0 is the image condition, so no random temporal crop), optionally its masks,
   depth and flow at the training size, or its cached VAE latent (:mod:`opensora.datasets.latents`).
@@ -29,25 +30,18 @@ from evaluation.schema import (
     read_image,
     read_mask,
 )
+from opensora.backbones.frames import fill_geometry, resize_crop_to_fill, to_model_range
 from opensora.datasets.manifest import ManifestRow
 
 
 def _cover_crop_geometry(h: int, w: int, size: int) -> tuple[int, int, int, int]:
-    """Scaled (h, w) covering ``size``² and the crop offsets (top, left)."""
-    s = size / min(h, w)
-    nh, nw = max(size, round(h * s)), max(size, round(w * s))
-    return nh, nw, (nh - size) // 2, (nw - size) // 2
+    """Scaled (h, w) covering ``size``² and the crop offsets (top, left), as the released ``resize_crop_to_fill``."""
+    return fill_geometry(h, w, size, size)
 
 
 def resize_crop(frames: np.ndarray, size: int) -> torch.Tensor:
-    """``uint8 [T, H, W, 3]`` → ``float [3, T, size, size]`` in [-1, 1]."""
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
-    h, w = x.shape[-2:]
-    nh, nw, top, left = _cover_crop_geometry(h, w, size)
-    if (nh, nw) != (h, w):
-        x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False, antialias=nh < h)
-    x = x[..., top : top + size, left : left + size].clamp(0, 1)
-    return (x * 2 - 1).permute(1, 0, 2, 3).contiguous()
+    """``uint8 [T, H, W, 3]`` → ``float [3, T, size, size]`` in [-1, 1], each frame by the one preprocessing path."""
+    return torch.stack([to_model_range(resize_crop_to_fill(f, (size, size))) for f in frames], dim=1)
 
 
 def resize_crop_nearest(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -80,8 +80,13 @@ def _train_state(model, optimizer, ema: EMA):
     return {"model": msd, "optim": osd, "ema": ema.tensors}
 
 
-def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, d: Dist, extra: dict) -> Path:
-    """Write ``checkpoints/step-XXXXXXX`` atomically (collective: call on every rank)."""
+def save_checkpoint(
+    run: Path, step: int, model, optimizer, ema: EMA, d: Dist, extra: dict, files: dict | None = None
+) -> Path:
+    """Write ``checkpoints/step-XXXXXXX`` atomically (collective: call on every rank).
+
+    ``files``: more JSON records to put in the folder (name → content), e.g. ``pisa.json``.
+    """
     import torch.distributed.checkpoint as dcp
 
     root = Path(run) / CKPT_DIR
@@ -101,6 +106,8 @@ def save_checkpoint(run: Path, step: int, model, optimizer, ema: EMA, d: Dist, e
         if cfg is not None and hasattr(cfg, "to_json"):
             write_json(tmp / "config.json", cfg.to_json())
         write_json(tmp / STATE_FILE, {"step": step, "world_size": d.world, **extra})
+        for name, content in (files or {}).items():
+            write_json(tmp / name, content)
         write_done(tmp, hashes=False)  # last: every file and its size, checked before a resume
         if final.exists():
             shutil.rmtree(final)

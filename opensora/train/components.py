@@ -70,7 +70,9 @@ def build_frozen_vae(args: ModelArgs):
 
 def vae_identity(args: ModelArgs) -> str:
     """What the latent cache keys on."""
-    return f"{args.vae}:{args.vae_path}"
+    from opensora.backbones.opensora_v1_2 import identity_of_vae
+
+    return identity_of_vae(args.vae, args.vae_path)
 
 
 class TextTable:
@@ -94,3 +96,30 @@ class TextTable:
         """``y [B, 1, L, C]`` and ``mask [B, L]``."""
         ys, ms = zip(*(self.table[p] for p in prompts), strict=True)
         return torch.cat(ys).to(device), torch.cat(ms).to(device)
+
+
+def training_backbone(frozen, data: DataArgs, sched):
+    """The Open-Sora v1.2 backbone around the frozen VAE at the training size (its sampler: ORO, validation)."""
+    from opensora.backbones.base import Geometry
+    from opensora.backbones.opensora_v1_2 import OpenSoraV12
+
+    geometry = Geometry(data.resolution, data.resolution, data.num_frames, data.fps)
+    return OpenSoraV12(
+        None, frozen.vae, sched, geometry, vae_id=frozen.latent_space, device=frozen.device, dtype=frozen.dtype
+    )
+
+
+def training_identity(margs: ModelArgs, data: DataArgs) -> dict:
+    """What checkpoints and exports record in ``pisa.json``: backbone, latent space, size, frames (inference reads it)."""
+    return {
+        "backbone": "opensora_v1_2",
+        "latent_space": vae_identity(margs),
+        "vae": margs.vae,
+        "vae_path": margs.vae_path,
+        "text_encoder_path": margs.text_encoder_path,
+        "text_max_length": margs.text_max_length,
+        "height": data.resolution,
+        "width": data.resolution,
+        "num_frames": data.num_frames,
+        "fps": data.fps,
+    }

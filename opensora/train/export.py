@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from evaluation.errors import InputError
+from opensora.backbones import IDENTITY_FILE
 from opensora.models.checkpoint import TRAIN_STATE_FILE, read_training_checkpoint, save_weights_folder
 
 
@@ -52,7 +53,10 @@ def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
         if scaling is None:
             raise InputError(ckpt, "LoRA weights but no oro.lora_rank/lora_alpha in the run's config.json")
         sd = merge_lora(sd, scaling)
-    return save_weights_folder(sd, json.loads((ckpt / "config.json").read_text()), output_dir)
+    folder = save_weights_folder(sd, json.loads((ckpt / "config.json").read_text()), output_dir)
+    if (ckpt / IDENTITY_FILE).is_file():  # backbone, latent space, size: inference takes them from it
+        (folder / IDENTITY_FILE).write_text((ckpt / IDENTITY_FILE).read_text())
+    return folder
 
 
 def main(argv=None) -> int:
@@ -71,7 +75,7 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {out}/config.json and model.safetensors ({a.weights} weights of {a.checkpoint})")
+    print(f"wrote {out}/config.json, model.safetensors (and pisa.json) ({a.weights} weights of {a.checkpoint})")
     return 0
 
 

@@ -22,6 +22,8 @@ import torch
 from tqdm import tqdm
 
 from evaluation.config import section
+from evaluation.schema import write_json
+from opensora.backbones import IDENTITY_FILE
 from opensora.datasets.clips import ClipDataset, EpochBatches
 from opensora.datasets.latents import LatentCache
 from opensora.datasets.manifest import read_manifest
@@ -30,7 +32,16 @@ from opensora.models.stdit.stdit3 import STDiT3
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train import checkpoints as C
 from opensora.train.args import TrainArgs
-from opensora.train.components import DataArgs, ModelArgs, TextTable, build_denoiser, build_frozen_vae, vae_identity
+from opensora.train.components import (
+    DataArgs,
+    ModelArgs,
+    TextTable,
+    build_denoiser,
+    build_frozen_vae,
+    training_backbone,
+    training_identity,
+    vae_identity,
+)
 from opensora.train.distributed import Dist, init_distributed, seed_step, shutdown
 from opensora.train.optim import EMA, check_finite, clip_gradients, lr_at, make_optimizer, weights_for_export
 from opensora.train.parallel import autocast, compute_dtype, unwrap, wrap_model
@@ -46,6 +57,7 @@ class Frozen:
     text: TextTable
     device: torch.device
     dtype: torch.dtype  # the compute dtype (bf16 under autocast on GPU, else fp32)
+    latent_space: str = ""  # the VAE's identity (what latent caches and exports record)
 
 
 class Job:
@@ -115,7 +127,8 @@ def build_frozen(prompts: list[str], margs: ModelArgs, targs: TrainArgs, d: Dist
     d.barrier()
     if not d.main:
         text = TextTable(prompts, margs)
-    return Frozen(build_frozen_vae(margs).to(d.device), text, d.device, compute_dtype(targs, d.device))
+    vae = build_frozen_vae(margs).to(d.device)
+    return Frozen(vae, text, d.device, compute_dtype(targs, d.device), vae_identity(margs))
 
 
 def build_dataset(rows, data: DataArgs, margs: ModelArgs, targs: TrainArgs, job: Job, frozen: Frozen, d: Dist):
@@ -208,24 +221,27 @@ def validate(validator: Validator, trainee: Trainee, job: Job, frozen: Frozen, s
     if d.main:
         plain = STDiT3(unwrap(trainee.model).config)
         load_weights(plain, job.export(sd), source=f"weights at step {step}")
-        values = validator.run(plain.to(d.device), frozen.vae, frozen.text, sched, step, d.device, frozen.dtype)
+        backbone = training_backbone(frozen, validator.data_args, sched)
+        values = validator.run(plain.to(d.device), backbone, frozen.text, step)
         log.log(step, values)
         print(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in values.items()))
     d.barrier()
 
 
-def export(trainee: Trainee, job: Job, run: Path, d: Dist) -> Path | None:
-    """EMA weights as ``<run>/export/ema`` (rank 0; collective gather)."""
+def export(trainee: Trainee, job: Job, run: Path, identity: dict, d: Dist) -> Path | None:
+    """EMA weights as ``<run>/export/ema`` with its ``pisa.json`` (rank 0; collective gather)."""
     sd = weights_for_export(trainee.model, trainee.ema)
     if not d.main:
         return None
-    return save_weights_folder(job.export(sd), unwrap(trainee.model).config.to_json(), Path(run) / "export" / "ema")
+    folder = save_weights_folder(job.export(sd), unwrap(trainee.model).config.to_json(), Path(run) / "export" / "ema")
+    write_json(folder / IDENTITY_FILE, identity)
+    return folder
 
 
 def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> int:
     rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs, split=data.split, limit=data.limit)
     run = prepare_run_dir(targs, cfg, d)
-    validator = Validator(vargs, run, data.num_frames, data.resolution, data.fps) if vargs.manifest else None
+    validator = Validator(vargs, run, data) if vargs.manifest else None
     prompts = [r.text for r in rows] + (validator.prompts if validator else [])
     frozen = build_frozen(prompts, margs, targs, d)
     job.setup(frozen, data, sched)
@@ -261,12 +277,13 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
             steps.write(done, grad_norm, trainee.optimizer.param_groups[0]["lr"], epoch, extra)
         if done % targs.ckpt_every == 0 or done == total:
             state = C.trainer_state_dict(done, *batches.position(done), targs)
-            C.save_checkpoint(run, done, trainee.model, trainee.optimizer, trainee.ema, d, state)
+            files = {IDENTITY_FILE: training_identity(margs, data)}
+            C.save_checkpoint(run, done, trainee.model, trainee.optimizer, trainee.ema, d, state, files)
             C.prune_checkpoints(run, targs.keep_checkpoints, d)
         if validator is not None and ((vargs.every and done % vargs.every == 0) or done == total):
             validate(validator, trainee, job, frozen, sched, done, log, vargs.weights, d)
     bar.close()
-    folder = export(trainee, job, run, d)
+    folder = export(trainee, job, run, training_identity(margs, data), d)
     if d.main:
         print(f"done: {total} steps; run folder {run}; EMA weights exported to {folder}")
     log.close()

@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 import torch
 
 from evaluation.errors import ConfigError
-from opensora.inference import sample_i2v
+from opensora.backbones.sampling import sample_latents
 from opensora.rewards import RewardSet, check_reward_configs, reward_needs
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train.cli import train_main
-from opensora.train.components import DataArgs
+from opensora.train.components import DataArgs, training_backbone
 from opensora.train.loop import Frozen, Job
 from opensora.train.parallel import unwrap
 
@@ -130,6 +130,7 @@ class ORO(Job):
         """Keep the frozen parts and load the frozen reward models (after the checks of :meth:`validate`)."""
         self.validate(data, sched)
         self.frozen, self.data, self.sched = frozen, data, sched
+        self.backbone = training_backbone(frozen, data, sched)
         self.rewards = RewardSet(self.reward_configs, frozen.device)
 
     def prepare_model(self, model):
@@ -164,23 +165,19 @@ class ORO(Job):
         y, tmask = frozen.text.batch(batch["text"], device)
         gen = torch.Generator(device=device).manual_seed(seed)
         unwrap(model).train(self.args.sample_in_train_mode)
-        z = sample_i2v(
+        z = sample_latents(
+            self.backbone,
             model,
-            frozen.vae,
             video[:, :, 0],
-            y,
-            tmask,
-            self.sched,
-            num_frames=data.num_frames,
-            fps=data.fps,
-            dtype=frozen.dtype,
+            {"y": y, "mask": tmask},
+            steps=self.sched.num_sampling_steps,
+            guidance_scale=self.sched.cfg_scale,
             generator=gen,
             grad_steps=self.k,
             checkpoint_model=self.args.checkpoint_denoiser,
         )
         unwrap(model).train()
-        z = z.float() if frozen.dtype == torch.float32 else z
-        out = frozen.vae.decode(z, data.num_frames, frames=self.frames)
+        out = self.backbone.decode(z, frames=self.frames)
         return ((out.float().clamp(-1, 1) + 1.0) * 127.5).permute(0, 2, 1, 3, 4)
 
     def loss(self, model, batch: dict, seed: int):

@@ -26,7 +26,6 @@ from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, summarize
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, points_from_mask, write_json, write_sample
 from opensora.datasets.clips import ClipDataset
 from opensora.datasets.manifest import read_manifest
-from opensora.schedulers.rf import RFlowArgs
 
 SEGMENTERS = ("sam2", "template")
 LOGGED = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio", "accel_log_error", "drop_time_error")
@@ -93,8 +92,10 @@ def frames_uint8(video: torch.Tensor) -> np.ndarray:
 class Validator:
     """Held-out clips, prepared once; :meth:`run` scores one set of weights."""
 
-    def __init__(self, args: ValArgs, run: Path, num_frames: int, size: int, fps: int):
-        self.args, self.root, self.fps = args, Path(run) / "val", fps
+    def __init__(self, args: ValArgs, run: Path, data):
+        """``data``: the ``data`` section (clip size, frames, fps)."""
+        num_frames, size = data.num_frames, data.resolution
+        self.args, self.root, self.fps, self.data_args = args, Path(run) / "val", data.fps, data
         self.num_frames = num_frames
         rows = read_manifest(args.manifest, num_frames=num_frames, needs=("mask",), split=args.split, limit=args.limit)
         self.data = ClipDataset(rows, num_frames, size, needs=("mask",))
@@ -118,14 +119,13 @@ class Validator:
             write_sample(d, frames=frames_uint8(item["video"]), clip_info=info, mask=mask, movie=False)
 
     @torch.no_grad()
-    def run(self, model, vae, text_table, sched: RFlowArgs, step: int, device, dtype) -> dict[str, float]:
-        """Generate, segment and score at ``step``; returns ``val/<metric>`` means."""
-        from opensora.inference import sample_i2v
+    def run(self, model, backbone, text_table, step: int) -> dict[str, float]:
+        """Generate with ``backbone``'s sampler, segment and score at ``step``; returns ``val/<metric>`` means."""
+        from opensora.backbones.sampling import sample_latents
 
         a = self.args
         if self.segmenter is None:
             self.segmenter = build_segmenter(a)
-        vsched = replace(sched, num_sampling_steps=a.num_sampling_steps, cfg_scale=a.cfg_scale)
         out = self.root / f"step-{step:07d}"
         gen = torch.Generator().manual_seed(a.seed)  # the same noise at every validation
         model.eval()
@@ -133,12 +133,18 @@ class Validator:
         for k in range(0, len(self.rows), a.batch_size):
             idx = list(range(k, min(k + a.batch_size, len(self.rows))))
             items = [self.data[i] for i in idx]
-            ref = torch.stack([it["video"][:, 0] for it in items]).to(device)
-            y, tmask = text_table.batch([self.rows[i].text for i in idx], device)
-            z = sample_i2v(
-                model, vae, ref, y, tmask, vsched, num_frames=self.num_frames, fps=self.fps, dtype=dtype, generator=gen
+            first = torch.stack([it["video"][:, 0] for it in items]).to(backbone.device)
+            y, tmask = text_table.batch([self.rows[i].text for i in idx], backbone.device)
+            z = sample_latents(
+                backbone,
+                model,
+                first,
+                {"y": y, "mask": tmask},
+                steps=a.num_sampling_steps,
+                guidance_scale=a.cfg_scale,
+                generator=gen,
             )
-            video = vae.decode(z.float(), self.num_frames)
+            video = backbone.decode(z)
             for i, it, v in zip(idx, items, video, strict=True):
                 records.append(self.score(i, it, frames_uint8(v), out, step))
         ev = EvalArgs(

@@ -35,7 +35,7 @@ def test_generate_and_score(tmp_path, t5_dir):
         str(bench),
         "--output-dir",
         str(out),
-        f"--inference.text_encoder_path={t5_dir}",
+        f"--backbone.text_encoder_path={t5_dir}",
     ]
     assert inference.main(argv) == 0
     for i in range(2):
@@ -79,7 +79,7 @@ def test_prompt_file_format(tmp_path):
         inference.parse_prompt_line("x{bad", "p:2")
     p = tmp_path / "prompts.txt"
     p.write_text('A toy falls.{"mask_strategy": "0"}\n')
-    args = inference.InferenceArgs(prompt_file=str(p), model_path=None, vae_path=None, allow_random_weights=True)
+    args = inference.InferenceArgs(prompt_file=str(p))
     with pytest.raises(ValueError, match="no reference_path"):
         inference.load_jobs(args)
 
@@ -98,5 +98,7 @@ def test_text_embedding_cache(tmp_path, t5_dir):
 
 
 def test_random_weights_need_opt_in():
+    from opensora.backbones import BackboneArgs
+
     with pytest.raises(ValueError, match="allow_random_weights"):
-        inference.InferenceArgs(model_path=None)
+        BackboneArgs(model_path=None)

@@ -9,7 +9,7 @@ import torch
 from evaluation.config import load_config, section
 from opensora.datasets.clips import ClipDataset
 from opensora.datasets.manifest import read_manifest
-from opensora.inference import sample_i2v
+from opensora.backbones.sampling import sample_latents
 from opensora.models.stdit.stdit3 import STDiT3
 from opensora.rewards import depth_mse, flow_l1, soft_iou_loss
 from opensora.schedulers.rf import RFlowArgs
@@ -78,16 +78,13 @@ def make_context(sim, cache, reward: str, **extra):
 def sample_clip(job, model, batch, grad_steps: int, checkpoint_model: bool = False):
     """Latents of the first clip, sampled with gradients through the last ``grad_steps`` calls."""
     y, m = job.frozen.text.batch(batch["text"], "cpu")
-    return sample_i2v(
+    return sample_latents(
+        job.backbone,
         model,
-        job.frozen.vae,
         batch["video"][:, :, 0],
-        y,
-        m,
-        job.sched,
-        num_frames=4,
-        fps=16,
-        dtype=torch.float32,
+        {"y": y, "mask": m},
+        steps=job.sched.num_sampling_steps,
+        guidance_scale=job.sched.cfg_scale,
         generator=torch.Generator().manual_seed(0),
         grad_steps=grad_steps,
         checkpoint_model=checkpoint_model,

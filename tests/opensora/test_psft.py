@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -61,13 +63,13 @@ def test_export_loads_in_inference(sim, cache, tmp_path):
             str(sim / "samples"),
             "--output-dir",
             str(out),
-            f"--inference.model_path={export}",
-            "--inference.vae=PixelSpace",
-            "--inference.resolution=16",
-            "--inference.num_frames=8",
+            "--model-path",
+            str(export),
         ]
     )
-    assert rc == 0
+    assert rc == 0  # the export's pisa.json gives pixel space, 16², 8 frames: no overrides needed
+    info = json.loads(next(p for p in out.iterdir() if p.is_dir()).joinpath("clip_info.json").read_text())
+    assert info["latent_space"] == "PixelSpace:None" and info["num_frames"] == 8 and info["canvas"] == [16, 16]
     assert len([p for p in out.iterdir() if p.is_dir()]) == 10
     # the export CLI writes the same EMA weights from the checkpoint folder
     from opensora.train.export import main as export_main

@@ -111,8 +111,23 @@ def test_conditioning_frames_use_timestep_zero():
     t = torch.tensor([700.0, 300.0])
     all_true = torch.ones(2, 3, dtype=torch.bool)
     torch.testing.assert_close(m(x, t, y, mask=mask, x_mask=all_true), m(x, t, y, mask=mask))
-    all_false = torch.zeros(2, 3, dtype=torch.bool)
-    torch.testing.assert_close(m(x, t, y, mask=mask, x_mask=all_false), m(x, torch.zeros(2), y, mask=mask))
+
+
+def test_final_layer_on_conditioning_frames_matches_the_release():
+    """The released T2IFinalLayer norms and t0-modulates the already t-modulated tokens of masked frames."""
+    from opensora.models.stdit.stdit3 import FinalLayer, t2i_modulate
+
+    torch.manual_seed(0)
+    layer = FinalLayer(16, 4, 2)
+    x, t_emb, t0_emb = torch.randn(1, 2 * 3, 16), torch.randn(1, 16), torch.randn(1, 16)
+    x_mask = torch.tensor([[False, True]])
+    out = layer(x, t_emb, x_mask, t0_emb, 2, 3).view(1, 2, 3, -1)
+    shift, scale = (layer.scale_shift_table[None] + t_emb[:, None]).chunk(2, dim=1)
+    shift0, scale0 = (layer.scale_shift_table[None] + t0_emb[:, None]).chunk(2, dim=1)
+    modulated = t2i_modulate(layer.norm_final(x), shift, scale)
+    twice = t2i_modulate(layer.norm_final(modulated), shift0, scale0)
+    torch.testing.assert_close(out[:, 1], layer.linear(modulated).view(1, 2, 3, -1)[:, 1])  # generated frame
+    torch.testing.assert_close(out[:, 0], layer.linear(twice).view(1, 2, 3, -1)[:, 0])  # conditioning frame
 
 
 def test_t_mask_select():

@@ -155,7 +155,7 @@ def generate(bench, out, t5_dir, capsys, *extra):
         bench,
         "--output-dir",
         out,
-        f"--inference.text_encoder_path={t5_dir}",
+        f"--backbone.text_encoder_path={t5_dir}",
     ]
     return run_cli(inference.main, [*argv, *extra], capsys)
 

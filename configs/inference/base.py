@@ -1,0 +1,16 @@
+# What every image-to-video generation run shares (opensora/inference.py: InferenceArgs). The
+# model is the `backbone` section of configs/inference/<backbone>.py; sampling steps and guidance
+# are the `scheduler` section (num_sampling_steps, cfg_scale).
+inference = dict(
+    prompt_file=None,
+    benchmark_dir=None,
+    output_dir="{{$PISA_OUT_ROOT:./outputs}}/inference",
+    output_size=256,  # written frames are this square size (PisaBench: 256); None = the canvas's square
+    seed=1024,
+    batch_size=1,
+    dtype="auto",
+    device="auto",
+    text_cache_dir="{{$PISA_OUT_ROOT:./outputs}}/cache/text",
+    shard=None,  # "i/n": this process generates every n-th prompt starting at i (several GPUs)
+    allow_failures=False,
+)

@@ -1,0 +1,25 @@
+# PISA / Open-Sora v1.2 image-to-video sampling (configs/inference/sample.py of the release):
+# 256², 32 frames at 16 fps, 30 rectified-flow steps, CFG 7.0, timestep transform, seed 1024.
+_base_ = ["../_base_/opensora_v1_2.py", "./base.py"]
+backbone = dict(
+    name="opensora_v1_2",
+    model_path={{_base_._stdit3_path}},
+    model={{_base_._stdit3}},
+    model_weights="model",
+    vae={{_base_._vae}},
+    vae_path={{_base_._vae_path}},
+    text_encoder_path={{_base_._t5_path}},
+    text_max_length={{_base_._t5_max_length}},
+    aes=6.5,
+    negative_prompt=None,
+    max_sequence_length=None,
+    vae_tiling=False,
+    vae_slicing=False,
+    cpu_offload=False,
+    height={{_base_._resolution}},
+    width={{_base_._resolution}},
+    num_frames={{_base_._num_frames}},
+    fps={{_base_._fps}},
+    square="native",
+    allow_random_weights=False,
+)
