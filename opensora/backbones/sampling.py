@@ -30,7 +30,8 @@ def sample_latents(
     """Latents of videos that start at ``first_frames [B, 3, H, W]`` (in [-1, 1], from ``prepare_first_frame``)."""
     if model is None:
         model = backbone.denoiser()
-    traj = backbone.start(first_frames, features, generator, steps, guidance=backbone.uses_guidance(guidance_scale))
+    with torch.no_grad():  # the condition is a frozen function of the first frame: no graph into the encoders
+        traj = backbone.start(first_frames, features, generator, steps, guidance=backbone.uses_guidance(guidance_scale))
     n = len(traj.timesteps)
     if not 0 <= grad_steps <= n:
         raise ValueError(f"grad_steps must be in [0, {n}], got {grad_steps}")

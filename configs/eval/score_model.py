@@ -1,0 +1,23 @@
+# Score any image-to-video model on PisaBench in one command (python -m opensora.score_model;
+# bash scripts/evaluation/score_model.sh): generate (or import videos) → SAM 2 masks seeded as the
+# protocol says (annotated points for real, ground-truth frame-0 masks for sim) → evaluation → report.
+score = dict(
+    backbone=None,  # a backbone name (configs/inference/<name>.py), or None with pred_root
+    inference_config=None,  # None = configs/inference/<backbone>.py
+    model_path=None,  # None = the inference config's weights
+    pred_root=None,  # videos made elsewhere: sample folders or <sample id>.mp4 files
+    pred_fps=None,  # their frame rate when the files do not say
+    split="real",  # real | sim_seen | sim_unseen
+    benchmark_dir=None,  # None = the split's folder below
+    benchmark_dirs=dict(
+        real="{{$PISA_DATA_ROOT:./data}}/pisabench/real_256",
+        sim_seen="{{$PISA_DATA_ROOT:./data}}/pisabench/sim_seen_256",
+        sim_unseen="{{$PISA_DATA_ROOT:./data}}/pisabench/sim_unseen_256",
+    ),
+    run_dir=None,  # None = outputs/score/<model>-<split>
+    sam2="facebook/sam2.1-hiera-large",
+    sam2_image_size=None,  # 256 = PISA's reduced SAM 2 input size
+    device="auto",
+    seed=1024,
+    allow_failures=False,
+)

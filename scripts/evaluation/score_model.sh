@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Usage: bash scripts/evaluation/score_model.sh --backbone NAME --split real|sim_seen|sim_unseen [--model-path HUB_ID_OR_FOLDER]
+#    or: bash scripts/evaluation/score_model.sh --pred-root DIR [--pred-fps FPS] --split real
+# Scores any image-to-video model on PisaBench: generate (or import DIR's sample folders / <id>.mp4
+# files) → SAM 2 masks (points for real, ground-truth frame-0 masks for sim) → evaluation → report.
+# Reads data/pisabench/<split>_256 (--benchmark-dir); writes outputs/score/<model>-<split>/ (--run-dir).
+# Hardware: one GPU for generation and SAM 2 (bf16); each stage resumes and is skipped when done.
+set -euo pipefail
+PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
+source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
+CONFIG=${CONFIG:-configs/eval/score_model.py}
+python -m opensora.score_model "$CONFIG" "$@"
