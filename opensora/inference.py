@@ -249,7 +249,9 @@ def run(cfg) -> int:
     made = sum(len(o.value) for o in outcomes if o.status == "done")
     already = sum(o.status == "skipped" for o in outcomes)
     shard = f" (shard {i}/{n})" if n > 1 else ""
-    print(f"{bargs.name}: generated {made} of {len(jobs)} videos{shard} into {args.output_dir} ({already} already there)")
+    print(
+        f"{bargs.name}: generated {made} of {len(jobs)} videos{shard} into {args.output_dir} ({already} already there)"
+    )
     return finish(
         out_root,
         "inference" if n == 1 else f"inference-shard{i}of{n}",
@@ -263,7 +265,9 @@ def run(cfg) -> int:
 def _flags(p):
     p.add_argument("--backbone", choices=NAMES, help=f"model family (default config: {CONFIG_DIR}/NAME.py)")
     p.add_argument("--prompt-file", "--prompt_file", dest="prompt_file", help="released prompt file")
-    p.add_argument("--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame")
+    p.add_argument(
+        "--benchmark-dir", "--benchmark_dir", dest="benchmark_dir", help="samples giving prompt + first frame"
+    )
     p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="where generated samples go")
     p.add_argument(
         "--model-path", "--ckpt-path", dest="model_path", help="weights: hub id or folder (diffusers pipeline folder)"

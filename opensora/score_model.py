@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.errors import InputError
+from evaluation.errors import ConfigError, InputError
 from evaluation.outdirs import claim_output_dir, staged_folder
 from evaluation.schema import (
     CLIP_INFO_FILE,
@@ -78,8 +78,6 @@ class ScoreArgs:
     def __post_init__(self):
         if self.split not in SPLITS:
             raise ValueError(f"score.split must be one of {SPLITS}, got {self.split!r}")
-        if bool(self.backbone) == bool(self.pred_root):
-            raise ValueError("give exactly one of --backbone (generate) and --pred-root (videos made elsewhere)")
 
     @property
     def bench(self) -> Path:
@@ -252,6 +250,8 @@ def evaluate(a: ScoreArgs, run: Path, gt_root: Path, preds: Path) -> int:
 def run(cfg) -> int:
     """All stages; returns the evaluator's exit status (or the first failing stage's)."""
     a = section(cfg, "score", ScoreArgs)
+    if bool(a.backbone) == bool(a.pred_root):
+        raise ConfigError("give exactly one of --backbone (generate) and --pred-root (videos made elsewhere)")
     bench = a.bench
     if not bench.is_dir():
         raise InputError(bench, f"the {a.split} split is not there; see the README (Prepare a benchmark)")

@@ -24,6 +24,7 @@ torch = pytest.importorskip("torch")
 from opensora.backbones import BackboneArgs  # noqa: E402
 from opensora.inference import InferenceArgs  # noqa: E402
 from opensora.schedulers.rf import RFlowArgs  # noqa: E402
+from opensora.score_model import ScoreArgs  # noqa: E402
 from opensora.train.args import TrainArgs  # noqa: E402
 from opensora.train.components import DataArgs, ModelArgs  # noqa: E402
 from opensora.train.oro import OROArgs  # noqa: E402
@@ -42,6 +43,7 @@ BASES = [
     ("configs/sim/selftest.py", "selftest", SimSelftestArgs),
     ("configs/inference/base.py", "inference", InferenceArgs),
     ("configs/inference/opensora_v1_2.py", "backbone", BackboneArgs),
+    ("configs/eval/score_model.py", "score", ScoreArgs),
     ("configs/_base_/scheduler.py", "scheduler", RFlowArgs),
     ("configs/post_training/base.py", "train", TrainArgs),
     ("configs/post_training/base.py", "model", ModelArgs),

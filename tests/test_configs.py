@@ -18,6 +18,7 @@ from opensora.backbones import BackboneArgs
 from opensora.inference import InferenceArgs
 from opensora.rewards import check_reward_configs
 from opensora.schedulers.rf import RFlowArgs
+from opensora.score_model import ScoreArgs
 from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
 from opensora.train.oro import OROArgs
@@ -38,6 +39,7 @@ SECTIONS = {
     "batch": BatchArgs,
     "inference": InferenceArgs,
     "backbone": BackboneArgs,
+    "score": ScoreArgs,
     "scheduler": RFlowArgs,
     "masks": MaskArgs,
     "train": TrainArgs,

@@ -1,6 +1,14 @@
 # CPU smoke run of wan2_1_i2v_14b_480p: a random tiny pipeline of the real diffusers classes (tiny:wan2_1_i2v_14b_480p,
 # written on first use by opensora/backbones/tiny.py), 32x32, 9 frames, 3 steps.
 _base_ = ["./wan2_1_i2v_14b_480p.py"]
-backbone = dict(model_path="tiny:wan2_1_i2v_14b_480p", max_sequence_length=16, height=32, width=32, num_frames=9, fps=16, square="native")
+backbone = dict(
+    model_path="tiny:wan2_1_i2v_14b_480p",
+    max_sequence_length=16,
+    height=32,
+    width=32,
+    num_frames=9,
+    fps=16,
+    square="native",
+)
 inference = dict(output_size=32)
 scheduler = dict(num_sampling_steps=3)

@@ -12,6 +12,7 @@ with black) and the centre square of the output is taken back (``square_handling
 from __future__ import annotations
 
 import torch
+from typing_extensions import override
 
 from opensora.backbones.base import Trajectory
 from opensora.backbones.diffusers_base import DiffusersBackbone
@@ -26,12 +27,14 @@ class CogVideoXI2V(DiffusersBackbone):
     pipeline_class = "CogVideoXImageToVideoPipeline"
     default_max_sequence_length = 226
 
+    @override
     def check_geometry(self) -> None:
         g, p = self.geometry, self.pipe
         self._check_multiple("num_frames", g.num_frames, p.vae_scale_factor_temporal, 1)
         self._check_multiple("height", g.height, p.vae_scale_factor_spatial)
         self._check_multiple("width", g.width, p.vae_scale_factor_spatial)
 
+    @override
     def encode_prompts(self, texts):
         pos, neg = self.pipe.encode_prompt(
             prompt=list(texts),
@@ -49,6 +52,7 @@ class CogVideoXI2V(DiffusersBackbone):
         t_lat = (self.geometry.num_frames - 1) // self.pipe.vae_scale_factor_temporal + 1
         return 0 if p_t is None or t_lat % p_t == 0 else p_t - t_lat % p_t
 
+    @override
     def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
         from diffusers.pipelines.cogvideo.pipeline_cogvideox_image2video import retrieve_timesteps
 
@@ -87,9 +91,11 @@ class CogVideoXI2V(DiffusersBackbone):
         }
         return Trajectory(latents, list(timesteps), {"image": image_latents}, feats, state, guidance)
 
+    @override
     def model_input(self, traj, i):
         return traj.state["sched"].scale_model_input(traj.x, traj.timesteps[i])
 
+    @override
     def predict(self, model, traj, i, x):
         s, f = traj.state, traj.features
         image = traj.cond["image"]
@@ -110,6 +116,7 @@ class CogVideoXI2V(DiffusersBackbone):
             return cond, uncond
         return out, None
 
+    @override
     def step(self, traj, i, prediction):
         s, t = traj.state, traj.timesteps[i]
         if s["dpm"]:
@@ -121,9 +128,11 @@ class CogVideoXI2V(DiffusersBackbone):
             x = s["sched"].step(prediction, t, traj.x, **s["extra"], return_dict=False)[0]
         return x.to(traj.features["pos"].dtype)
 
+    @override
     def finish(self, traj):
         return traj.x[:, traj.state["padding"] :]
 
+    @override
     def encode(self, video, generator=None):
         from diffusers.pipelines.cogvideo.pipeline_cogvideox_image2video import retrieve_latents
 
@@ -131,17 +140,21 @@ class CogVideoXI2V(DiffusersBackbone):
         z = retrieve_latents(vae.encode(video.to(self.device, vae.dtype)), generator)
         return (z * self.pipe.vae_scaling_factor_image).permute(0, 2, 1, 3, 4)  # [B, T, C, h, w]
 
+    @override
     def decode(self, latents, frames=None, generator=None):
         video = self.pipe.decode_latents(latents)
         return video if frames is None else video[:, :, list(frames)]
 
     # training objective: v-prediction on the scheduler's noise schedule
+    @override
     def sample_timesteps(self, b, generator):
         n = self.pipe.scheduler.config.num_train_timesteps
         return torch.randint(0, n, (b,), generator=generator, device=generator.device).to(self.device)
 
+    @override
     def add_noise(self, x0, noise, t):
         return self.pipe.scheduler.add_noise(x0, noise, t)
 
+    @override
     def training_target(self, x0, noise, t):
         return self.pipe.scheduler.get_velocity(x0, noise, t)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import torch
+from typing_extensions import override
 
 from evaluation.errors import ConfigError, InputError
 from evaluation.weightfiles import check_weights
@@ -85,12 +86,15 @@ class DiffusersBackbone(Backbone):
         self.check_geometry()
 
     # identity
+    @override
     def latent_space(self) -> str:
         return f"{type(self.pipe.vae).__name__}:{self.model_id}"
 
+    @override
     def text_identity(self) -> str:
         return f"{self.name}:{self.model_id}:{self.max_sequence_length}:neg={self.negative_prompt}"
 
+    @override
     def denoiser(self):
         return self.pipe.transformer
 
@@ -103,12 +107,14 @@ class DiffusersBackbone(Backbone):
                 f"{key}={value} does not suit {self.name}: it must be {multiple}k{' + ' + str(offset) if offset else ''}"
             )
 
+    @override
     def describe(self) -> dict:
         d = super().describe()
         d["pipeline"] = self.pipeline_class
         d["negative_prompt"] = self.negative_prompt
         return d
 
+    @override
     def sampler_record(self) -> dict:
         sched = self.pipe.scheduler
         return {"scheduler": type(sched).__name__, "scheduler_config": dict(sched.config)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from typing_extensions import override
 
 from opensora.backbones.base import Trajectory
 from opensora.backbones.diffusers_base import DiffusersBackbone
@@ -31,12 +32,14 @@ class LTXVideoI2V(DiffusersBackbone):
     decode_timestep = 0.0  # the pipeline's defaults
     decode_noise_scale = None
 
+    @override
     def check_geometry(self) -> None:
         g, p = self.geometry, self.pipe
         self._check_multiple("num_frames", g.num_frames, p.vae_temporal_compression_ratio, 1)
         self._check_multiple("height", g.height, p.vae_spatial_compression_ratio)
         self._check_multiple("width", g.width, p.vae_spatial_compression_ratio)
 
+    @override
     def encode_prompts(self, texts):
         pos, pos_mask, neg, neg_mask = self.pipe.encode_prompt(
             prompt=list(texts),
@@ -56,6 +59,7 @@ class LTXVideoI2V(DiffusersBackbone):
             g.width // p.vae_spatial_compression_ratio,
         )
 
+    @override
     def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
         from diffusers.pipelines.ltx.pipeline_ltx_image2video import calculate_shift, retrieve_timesteps
 
@@ -90,6 +94,7 @@ class LTXVideoI2V(DiffusersBackbone):
         state = {"sched": sched, "rope": rope, "grid": (lf, lh, lw), "generator": generator}
         return Trajectory(latents, list(timesteps), {"mask": cmask}, feats, state, guidance)
 
+    @override
     def predict(self, model, traj, i, x):
         f, s = traj.features, traj.state
         mask = traj.cond["mask"]
@@ -126,11 +131,13 @@ class LTXVideoI2V(DiffusersBackbone):
         p = self.pipe
         return p._pack_latents(x, p.transformer_spatial_patch_size, p.transformer_temporal_patch_size)
 
+    @override
     def step(self, traj, i, prediction):
         pred, lat = self._unpack(prediction), self._unpack(traj.x)
         moved = traj.state["sched"].step(pred[:, :, 1:], traj.timesteps[i], lat[:, :, 1:], return_dict=False)[0]
         return self._pack(torch.cat([lat[:, :, :1], moved], dim=2))
 
+    @override
     def encode(self, video, generator=None):
         from diffusers.pipelines.ltx.pipeline_ltx_image2video import retrieve_latents
 
@@ -138,9 +145,12 @@ class LTXVideoI2V(DiffusersBackbone):
         z = retrieve_latents(vae.encode(video.to(self.device, vae.dtype)), generator)
         return self._pack(self.pipe._normalize_latents(z, vae.latents_mean, vae.latents_std))
 
+    @override
     def decode(self, latents, frames=None, generator=None):
         vae, pipe = self.pipe.vae, self.pipe
-        z = pipe._denormalize_latents(self._unpack(latents), vae.latents_mean, vae.latents_std, vae.config.scaling_factor)
+        z = pipe._denormalize_latents(
+            self._unpack(latents), vae.latents_mean, vae.latents_std, vae.config.scaling_factor
+        )
         z = z.to(self.pipe.text_encoder.dtype)
         timestep = None
         if vae.config.timestep_conditioning:
@@ -154,13 +164,16 @@ class LTXVideoI2V(DiffusersBackbone):
         return video if frames is None else video[:, :, list(frames)]
 
     # training objective: flow matching (velocity noise - x0), as LTX-Video's trainer
+    @override
     def sample_timesteps(self, b, generator):
         u = torch.sigmoid(torch.randn(b, generator=generator, device=generator.device))  # logit-normal
         return (u * 1000).to(self.device)
 
+    @override
     def add_noise(self, x0, noise, t):
         s = (t.float() / 1000).view(-1, *([1] * (x0.ndim - 1))).to(x0.dtype)
         return (1 - s) * x0 + s * noise
 
+    @override
     def training_target(self, x0, noise, t):
         return noise - x0

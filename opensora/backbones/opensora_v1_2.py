@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import torch
+from typing_extensions import override
 
 from opensora.backbones.base import Backbone, Geometry, Trajectory
 from opensora.schedulers.rf import (
@@ -128,20 +129,25 @@ class OpenSoraV12(Backbone):
         )
 
     # identity and prompts
+    @override
     def latent_space(self) -> str:
         return self.vae_id
 
+    @override
     def sampler_record(self) -> dict:
         from dataclasses import asdict
 
         return {"rflow": asdict(self.sched)}
 
+    @override
     def inference_prompt(self, text: str) -> str:
         return released_prompt(text, self.aes)
 
+    @override
     def text_identity(self) -> str:
         return f"t5:{self.text_encoder_path}:{self.text_max_length}"
 
+    @override
     def encode_prompts(self, texts: list[str]) -> dict[str, torch.Tensor]:
         if self._t5 is None:
             from opensora.models.text_encoder.t5 import T5Encoder
@@ -151,16 +157,20 @@ class OpenSoraV12(Backbone):
         y, mask = self._t5.encode(texts)
         return {"y": y, "mask": mask}
 
+    @override
     def denoiser(self):
         return self.model
 
+    @override
     def uses_guidance(self, scale: float) -> bool:
         return True  # the release always makes the null-caption prediction
 
     # latents
+    @override
     def encode(self, video, generator=None):
         return self.vae.encode(video, generator=generator)
 
+    @override
     def decode(self, latents, frames=None, generator=None):
         return self.vae.decode(latents.float(), self.geometry.num_frames, frames=frames)
 
@@ -173,6 +183,7 @@ class OpenSoraV12(Backbone):
             for k, v in (("height", g.height), ("width", g.width), ("num_frames", g.num_frames), ("fps", g.fps))
         }
 
+    @override
     def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
         b, _, h, w = first_frames.shape
         g = self.geometry
@@ -196,6 +207,7 @@ class OpenSoraV12(Backbone):
         feats = {"y": features["y"].to(self.device), "mask": features["mask"].to(self.device)}
         return Trajectory(z, timesteps, features=feats, state=state, guidance=True)
 
+    @override
     def model_input(self, traj: Trajectory, i: int) -> torch.Tensor:
         s, t = traj.state, traj.timesteps[i]
         x0 = traj.x.clone()
@@ -209,6 +221,7 @@ class OpenSoraV12(Backbone):
         traj.x = z  # the Euler step starts from the model's input
         return z
 
+    @override
     def predict(self, model, traj: Trajectory, i: int, x: torch.Tensor):
         s, t, f = traj.state, traj.timesteps[i], traj.features
         b = x.shape[0]
@@ -225,12 +238,14 @@ class OpenSoraV12(Backbone):
             )[:, : x.shape[1]]
         return v.chunk(2, dim=0)
 
+    @override
     def step(self, traj: Trajectory, i: int, prediction: torch.Tensor) -> torch.Tensor:
         s = traj.state
         z = traj.x + prediction * s["deltas"][i].to(traj.x.dtype).view(-1, 1, 1, 1, 1)
         return torch.where(s["upper"][:, None, :, None, None], z, s["x0"])
 
     # training objective (rectified flow, as opensora.schedulers.rf.training_losses)
+    @override
     def sample_timesteps(self, b, generator):
         t = sample_training_timesteps(b, self.sched, self.device, generator)
         if self.sched.use_timestep_transform:
@@ -238,8 +253,10 @@ class OpenSoraV12(Backbone):
             t = timestep_transform(t, s["height"], s["width"], s["num_frames"], self.sched)
         return t
 
+    @override
     def add_noise(self, x0, noise, t):
         return add_noise(x0, noise, t, self.sched.num_timesteps)
 
+    @override
     def training_target(self, x0, noise, t):
         return x0 - noise

@@ -20,6 +20,7 @@ rounded to the patch grid). Latents are ``[B, C, T, h, w]``.
 from __future__ import annotations
 
 import torch
+from typing_extensions import override
 
 from evaluation.errors import ConfigError
 from opensora.backbones.base import Trajectory
@@ -41,6 +42,7 @@ class WanI2V(DiffusersBackbone):
     default_negative_prompt = WAN_NEGATIVE
     default_max_sequence_length = 512
 
+    @override
     def check_geometry(self) -> None:
         g, p = self.geometry, self.pipe
         if p.transformer_2 is not None:
@@ -52,8 +54,10 @@ class WanI2V(DiffusersBackbone):
 
     @property
     def expand_timesteps(self) -> bool:
+        """Wan 2.2 TI2V's first-frame path: frame 0 replaced, per-token timesteps (the pipeline's config)."""
         return bool(self.pipe.config.expand_timesteps)
 
+    @override
     def encode_prompts(self, texts):
         pos, neg = self.pipe.encode_prompt(
             prompt=list(texts),
@@ -65,6 +69,7 @@ class WanI2V(DiffusersBackbone):
         )
         return {"pos": pos, "neg": neg}
 
+    @override
     def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
         pipe, g = self.pipe, self.geometry
         tdtype = pipe.transformer.dtype
@@ -95,6 +100,7 @@ class WanI2V(DiffusersBackbone):
             cond["first_frame_mask"] = parts[0][2]
         return Trajectory(latents, list(sched.timesteps), cond, feats, {"sched": sched}, guidance)
 
+    @override
     def model_input(self, traj, i):
         c = traj.cond
         if self.expand_timesteps:
@@ -111,6 +117,7 @@ class WanI2V(DiffusersBackbone):
             return (m[0][0][:, ::2, ::2] * t).flatten().unsqueeze(0).expand(b, -1)
         return t.expand(b)
 
+    @override
     def predict(self, model, traj, i, x):
         f = traj.features
         t = self._timestep(traj, i, x.shape[0])
@@ -126,9 +133,11 @@ class WanI2V(DiffusersBackbone):
 
         return call(f["pos"]), (call(f["neg"]) if traj.guidance else None)
 
+    @override
     def step(self, traj, i, prediction):
         return traj.state["sched"].step(prediction, traj.timesteps[i], traj.x, return_dict=False)[0]
 
+    @override
     def finish(self, traj):
         if self.expand_timesteps:
             m = traj.cond["first_frame_mask"]
@@ -142,6 +151,7 @@ class WanI2V(DiffusersBackbone):
         inv_std = 1.0 / torch.tensor(vae.config.latents_std).view(shape).to(like.device, like.dtype)
         return mean, inv_std
 
+    @override
     def encode(self, video, generator=None):
         from diffusers.pipelines.wan.pipeline_wan_i2v import retrieve_latents
 
@@ -150,6 +160,7 @@ class WanI2V(DiffusersBackbone):
         mean, inv_std = self._latent_stats(z)
         return (z - mean) * inv_std
 
+    @override
     def decode(self, latents, frames=None, generator=None):
         vae = self.pipe.vae
         z = latents.to(self.device, vae.dtype)
@@ -158,16 +169,19 @@ class WanI2V(DiffusersBackbone):
         return video if frames is None else video[:, :, list(frames)]
 
     # training objective: flow matching (velocity noise - x0) with the scheduler's shifted sigmas
+    @override
     def sample_timesteps(self, b, generator):
         u = torch.rand(b, generator=generator, device=generator.device)
         shift = float(self.pipe.scheduler.config.get("flow_shift") or 1.0)
         sigma = shift * u / (1 + (shift - 1) * u)
         return (sigma * 1000).to(self.device)
 
+    @override
     def add_noise(self, x0, noise, t):
         s = (t.float() / 1000).view(-1, *([1] * (x0.ndim - 1))).to(x0.dtype)
         return (1 - s) * x0 + s * noise
 
+    @override
     def training_target(self, x0, noise, t):
         return noise - x0
 

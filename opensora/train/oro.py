@@ -159,7 +159,7 @@ class ORO(Job):
 
     def generate(self, model, batch: dict, seed: int) -> torch.Tensor:
         """Decoded frames ``[B, T', 3, H, W]`` in [0, 255], with gradients through the last K steps."""
-        frozen, data = self.frozen, self.data
+        frozen = self.frozen
         device = frozen.device
         video = batch["video"].to(device)
         y, tmask = frozen.text.batch(batch["text"], device)

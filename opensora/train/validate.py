@@ -16,7 +16,7 @@ against the ground-truth masks with :mod:`evaluation.benchmark` — the same cod
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -143,7 +143,9 @@ def test_frame_zero_is_the_first_frame_as_the_vae_reconstructs_it(name):
     z = sample_latents(bb, None, first, bb.encode_prompts([PROMPT]), steps=2, guidance_scale=2.0, generator=gen)
     with torch.no_grad():
         frame0 = bb.decode(z)[:, :, 0]
-        recon = bb.decode(bb.encode(first[:, :, None].repeat(1, 1, 1, 1, 1), generator=torch.Generator().manual_seed(0)))
+        recon = bb.decode(
+            bb.encode(first[:, :, None].repeat(1, 1, 1, 1, 1), generator=torch.Generator().manual_seed(0))
+        )
     gen_err = (frame0 - first).abs().mean().item()
     vae_err = (recon[:, :, 0] - first).abs().mean().item()
     assert gen_err == pytest.approx(vae_err, rel=0.05, abs=1e-3)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 import torch
 
 from opensora.backbones import BackboneArgs, build_backbone
@@ -56,7 +55,9 @@ def test_one_seed_gives_one_video_within_a_process():
 
     def run(seed):
         torch.manual_seed(seed * 7 + 1)  # the global RNG must not matter
-        return sample_latents(bb, None, first, feats, steps=2, guidance_scale=3.0, generator=torch.Generator().manual_seed(seed))
+        return sample_latents(
+            bb, None, first, feats, steps=2, guidance_scale=3.0, generator=torch.Generator().manual_seed(seed)
+        )
 
     torch.testing.assert_close(run(5), run(5), rtol=0, atol=0)
     assert not torch.equal(run(5), run(6))

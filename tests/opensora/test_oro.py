@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from evaluation.config import load_config, section
+from opensora.backbones.sampling import sample_latents
 from opensora.datasets.clips import ClipDataset
 from opensora.datasets.manifest import read_manifest
-from opensora.backbones.sampling import sample_latents
 from opensora.models.stdit.stdit3 import STDiT3
 from opensora.rewards import depth_mse, flow_l1, soft_iou_loss
 from opensora.schedulers.rf import RFlowArgs
