@@ -285,7 +285,13 @@ def main(argv=None) -> int:
         p.add_argument("--run-dir", dest="run_dir", help="run folder (default outputs/score/<model>-<split>)")
         p.add_argument("--sam2", help="SAM 2 weights: hub id or folder")
         p.add_argument("--device", help="auto | cpu | cuda")
-        p.add_argument("--allow-failures", dest="allow_failures", action="store_true", default=None)
+        p.add_argument(
+            "--allow-failures",
+            dest="allow_failures",
+            action="store_true",
+            default=None,
+            help="go on past failed videos (listed; the evaluator scores the rest)",
+        )
 
     ns, cfg = parse_cli(
         argv, prog="python -m opensora.score_model", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
