@@ -58,6 +58,11 @@ def time_ours(bb, steps: int, guidance: float, repeats: int) -> float:
         if bb.device.type == "cuda":
             torch.cuda.synchronize()
 
+    return median_seconds(once, repeats)
+
+
+def median_seconds(once, repeats: int) -> float:
+    """Median wall time of ``once()`` over ``repeats`` runs after one warm-up run."""
     once()
     times = []
     for _ in range(repeats):
@@ -92,13 +97,7 @@ def time_pipeline(bb, steps: int, guidance: float, repeats: int) -> float:
     def once():
         bb.pipe(**kw, generator=torch.Generator().manual_seed(0))
 
-    once()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(once, repeats)
 
 
 def cpu_rows(steps: int, repeats: int) -> None:

@@ -2,7 +2,7 @@
 # (6 s, covering PisaBench's 2 s), 480x720, 50 steps, guidance 6. The model only runs at 480x720,
 # so the square first frame is centred on that canvas (black bars) and the centre 480² of the
 # output is taken back and resized to inference.output_size.
-_base_ = ["./base.py", "../_base_/scheduler.py"]
+_base_ = ["./diffusers_base.py"]
 backbone = dict(
     name="cogvideox_5b_i2v",
     model_path="THUDM/CogVideoX-5b-I2V",
@@ -13,8 +13,5 @@ backbone = dict(
     num_frames=49,
     fps=8,
     square="pad",
-    vae_tiling=False,
-    vae_slicing=False,
-    cpu_offload=False,
 )
 scheduler = dict(num_sampling_steps=50, cfg_scale=6.0)

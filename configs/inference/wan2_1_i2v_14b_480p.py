@@ -1,19 +1,14 @@
 # Wan 2.1 I2V 14B 480P (Wan-AI/Wan2.1-I2V-14B-480P-Diffusers): 16 fps, 33 frames (2.06 s), 50
 # steps, guidance 5, the model card's negative prompt. For a 1:1 first frame diffusers' Wan
 # example gives 624x624 (the 480x832 pixel budget, rounded to the 16-pixel grid).
-_base_ = ["./base.py", "../_base_/scheduler.py"]
+_base_ = ["./diffusers_base.py"]
 backbone = dict(
     name="wan2_1_i2v_14b_480p",
     model_path="Wan-AI/Wan2.1-I2V-14B-480P-Diffusers",
-    negative_prompt=None,
     max_sequence_length=512,
     height=624,
     width=624,
     num_frames=33,
     fps=16,
-    square="native",
-    vae_tiling=False,
-    vae_slicing=False,
-    cpu_offload=False,
 )
 scheduler = dict(num_sampling_steps=50, cfg_scale=5.0)

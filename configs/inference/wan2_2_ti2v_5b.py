@@ -1,19 +1,14 @@
 # Wan 2.2 TI2V 5B (Wan-AI/Wan2.2-TI2V-5B-Diffusers): 24 fps, 49 frames (2.04 s), 50 steps,
 # guidance 5. For a 1:1 first frame diffusers' Wan example gives 928x928 (the 704x1280 pixel
 # budget, rounded to the 32-pixel grid of its x16 VAE and 2x2 patches).
-_base_ = ["./base.py", "../_base_/scheduler.py"]
+_base_ = ["./diffusers_base.py"]
 backbone = dict(
     name="wan2_2_ti2v_5b",
     model_path="Wan-AI/Wan2.2-TI2V-5B-Diffusers",
-    negative_prompt=None,
     max_sequence_length=512,
     height=928,
     width=928,
     num_frames=49,
     fps=24,
-    square="native",
-    vae_tiling=False,
-    vae_slicing=False,
-    cpu_offload=False,
 )
 scheduler = dict(num_sampling_steps=50, cfg_scale=5.0)

@@ -29,22 +29,7 @@ class CogVideoXI2V(DiffusersBackbone):
 
     @override
     def check_geometry(self) -> None:
-        g, p = self.geometry, self.pipe
-        self._check_multiple("num_frames", g.num_frames, p.vae_scale_factor_temporal, 1)
-        self._check_multiple("height", g.height, p.vae_scale_factor_spatial)
-        self._check_multiple("width", g.width, p.vae_scale_factor_spatial)
-
-    @override
-    def encode_prompts(self, texts):
-        pos, neg = self.pipe.encode_prompt(
-            prompt=list(texts),
-            negative_prompt=[self.negative_prompt] * len(texts),
-            do_classifier_free_guidance=True,
-            num_videos_per_prompt=1,
-            max_sequence_length=self.max_sequence_length,
-            device=self.device,
-        )
-        return {"pos": pos, "neg": neg}
+        self._check_grid(self.pipe.vae_scale_factor_temporal, self.pipe.vae_scale_factor_spatial)
 
     def _padding_frames(self) -> int:
         """Latent frames CogVideoX 1.5 prepends to fill its temporal patch (0 for 1.0 models)."""

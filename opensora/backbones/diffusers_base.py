@@ -101,6 +101,25 @@ class DiffusersBackbone(Backbone):
     def check_geometry(self) -> None:
         """Frame count and canvas the model's autoencoder and patching accept (a ConfigError names the key)."""
 
+    def _check_grid(self, temporal: int, spatial: int) -> None:
+        """Frames ``temporal·k + 1`` and a canvas on the ``spatial`` grid (VAE compression × patch)."""
+        g = self.geometry
+        self._check_multiple("num_frames", g.num_frames, temporal, 1)
+        self._check_multiple("height", g.height, spatial)
+        self._check_multiple("width", g.width, spatial)
+
+    @override
+    def encode_prompts(self, texts):
+        pos, neg = self.pipe.encode_prompt(
+            prompt=list(texts),
+            negative_prompt=[self.negative_prompt] * len(texts),
+            do_classifier_free_guidance=True,
+            num_videos_per_prompt=1,
+            max_sequence_length=self.max_sequence_length,
+            device=self.device,
+        )
+        return {"pos": pos, "neg": neg}
+
     def _check_multiple(self, key: str, value: int, multiple: int, offset: int = 0) -> None:
         if (value - offset) % multiple:
             raise ConfigError(
@@ -127,3 +146,16 @@ class DiffusersBackbone(Backbone):
         """``[B, 3, H, W]`` in [-1, 1] → ``uint8 [H, W, 3]`` arrays (what an image encoder's processor takes)."""
         x = ((first_frames.float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
         return list(x.permute(0, 2, 3, 1).numpy())
+
+
+class FlowMatching:
+    """Flow-matching objective of Wan and LTX-Video: ``x_σ = (1 - σ) x0 + σ ε``, target ``ε - x0``, t = 1000 σ."""
+
+    def add_noise(self, x0, noise, t):
+        """Interpolate towards noise at ``σ = t / 1000``."""
+        s = (t.float() / 1000).view(-1, *([1] * (x0.ndim - 1))).to(x0.dtype)
+        return (1 - s) * x0 + s * noise
+
+    def training_target(self, x0, noise, t):
+        """The velocity ``ε - x0``."""
+        return noise - x0

@@ -17,12 +17,12 @@ import torch
 from typing_extensions import override
 
 from opensora.backbones.base import Trajectory
-from opensora.backbones.diffusers_base import DiffusersBackbone
+from opensora.backbones.diffusers_base import DiffusersBackbone, FlowMatching
 
 LTX_NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"  # the model card's
 
 
-class LTXVideoI2V(DiffusersBackbone):
+class LTXVideoI2V(FlowMatching, DiffusersBackbone):
     """``LTXVideoTransformer3DModel`` + ``AutoencoderKLLTXVideo`` + T5."""
 
     name = "ltx_video"
@@ -34,10 +34,7 @@ class LTXVideoI2V(DiffusersBackbone):
 
     @override
     def check_geometry(self) -> None:
-        g, p = self.geometry, self.pipe
-        self._check_multiple("num_frames", g.num_frames, p.vae_temporal_compression_ratio, 1)
-        self._check_multiple("height", g.height, p.vae_spatial_compression_ratio)
-        self._check_multiple("width", g.width, p.vae_spatial_compression_ratio)
+        self._check_grid(self.pipe.vae_temporal_compression_ratio, self.pipe.vae_spatial_compression_ratio)
 
     @override
     def encode_prompts(self, texts):
@@ -168,12 +165,3 @@ class LTXVideoI2V(DiffusersBackbone):
     def sample_timesteps(self, b, generator):
         u = torch.sigmoid(torch.randn(b, generator=generator, device=generator.device))  # logit-normal
         return (u * 1000).to(self.device)
-
-    @override
-    def add_noise(self, x0, noise, t):
-        s = (t.float() / 1000).view(-1, *([1] * (x0.ndim - 1))).to(x0.dtype)
-        return (1 - s) * x0 + s * noise
-
-    @override
-    def training_target(self, x0, noise, t):
-        return noise - x0

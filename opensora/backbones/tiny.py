@@ -107,25 +107,29 @@ def _clip_encoder():
     return CLIPVisionModel(cfg), CLIPImageProcessor(crop_size=32, size=32)
 
 
-def save_tiny_wan2_1_i2v(folder: Path) -> Path:
-    """Wan 2.1 I2V's classes: mask + image latent channels, CLIP image features, UniPC with flow shift 3."""
-    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+def _wan_transformer(**channels):
+    from diffusers import WanTransformer3DModel
 
-    torch.manual_seed(0)
-    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1)
-    transformer = WanTransformer3DModel(
+    return WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
-        in_channels=36,
-        out_channels=16,
         text_dim=32,
         freq_dim=256,
         ffn_dim=32,
         num_layers=2,
-        image_dim=4,
         rope_max_seq_len=32,
+        **channels,
     )
+
+
+def save_tiny_wan2_1_i2v(folder: Path) -> Path:
+    """Wan 2.1 I2V's classes: mask + image latent channels, CLIP image features, UniPC with flow shift 3."""
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanImageToVideoPipeline
+
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1)
+    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=4)
     encoder, processor = _clip_encoder()
     # Wan-AI/Wan2.1-I2V-14B-480P-Diffusers' scheduler_config.json
     scheduler = UniPCMultistepScheduler(
@@ -146,7 +150,7 @@ def save_tiny_wan2_1_i2v(folder: Path) -> Path:
 
 def save_tiny_wan2_2_ti2v(folder: Path) -> Path:
     """Wan 2.2 TI2V-5B's classes: the residual z=48 VAE (×16 space), ``expand_timesteps``, no image encoder."""
-    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanImageToVideoPipeline
 
     torch.manual_seed(0)
     vae = AutoencoderKLWan(
@@ -164,18 +168,7 @@ def save_tiny_wan2_2_ti2v(folder: Path) -> Path:
         scale_factor_temporal=4,
         temperal_downsample=[False, True, True],
     )
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        in_channels=48,
-        out_channels=48,
-        text_dim=32,
-        freq_dim=256,
-        ffn_dim=32,
-        num_layers=2,
-        rope_max_seq_len=32,
-    )
+    transformer = _wan_transformer(in_channels=48, out_channels=48)
     scheduler = UniPCMultistepScheduler(
         prediction_type="flow_prediction", use_flow_sigmas=True, num_train_timesteps=1000, flow_shift=5.0
     )

@@ -24,7 +24,7 @@ from typing_extensions import override
 
 from evaluation.errors import ConfigError
 from opensora.backbones.base import Trajectory
-from opensora.backbones.diffusers_base import DiffusersBackbone
+from opensora.backbones.diffusers_base import DiffusersBackbone, FlowMatching
 
 # the negative prompt of the Wan repositories' examples (Chinese, as the models were trained with it)
 WAN_NEGATIVE = (
@@ -34,7 +34,7 @@ WAN_NEGATIVE = (
 )
 
 
-class WanI2V(DiffusersBackbone):
+class WanI2V(FlowMatching, DiffusersBackbone):
     """``WanTransformer3DModel`` + ``AutoencoderKLWan`` + UMT5 (+ CLIP image encoder for Wan 2.1)."""
 
     name = "wan2_1_i2v_14b_480p"
@@ -44,30 +44,16 @@ class WanI2V(DiffusersBackbone):
 
     @override
     def check_geometry(self) -> None:
-        g, p = self.geometry, self.pipe
+        p = self.pipe
         if p.transformer_2 is not None:
             raise ConfigError(f"{self.model_id}: two-expert Wan models (transformer_2) are not supported")
-        self._check_multiple("num_frames", g.num_frames, p.vae_scale_factor_temporal, 1)
         patch = p.transformer.config.patch_size
-        self._check_multiple("height", g.height, p.vae_scale_factor_spatial * patch[1])
-        self._check_multiple("width", g.width, p.vae_scale_factor_spatial * patch[2])
+        self._check_grid(p.vae_scale_factor_temporal, p.vae_scale_factor_spatial * patch[1])
 
     @property
     def expand_timesteps(self) -> bool:
         """Wan 2.2 TI2V's first-frame path: frame 0 replaced, per-token timesteps (the pipeline's config)."""
         return bool(self.pipe.config.expand_timesteps)
-
-    @override
-    def encode_prompts(self, texts):
-        pos, neg = self.pipe.encode_prompt(
-            prompt=list(texts),
-            negative_prompt=[self.negative_prompt] * len(texts),
-            do_classifier_free_guidance=True,
-            num_videos_per_prompt=1,
-            max_sequence_length=self.max_sequence_length,
-            device=self.device,
-        )
-        return {"pos": pos, "neg": neg}
 
     @override
     def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
@@ -175,15 +161,6 @@ class WanI2V(DiffusersBackbone):
         shift = float(self.pipe.scheduler.config.get("flow_shift") or 1.0)
         sigma = shift * u / (1 + (shift - 1) * u)
         return (sigma * 1000).to(self.device)
-
-    @override
-    def add_noise(self, x0, noise, t):
-        s = (t.float() / 1000).view(-1, *([1] * (x0.ndim - 1))).to(x0.dtype)
-        return (1 - s) * x0 + s * noise
-
-    @override
-    def training_target(self, x0, noise, t):
-        return noise - x0
 
 
 class Wan22TI2V(WanI2V):

@@ -13,42 +13,25 @@ from opensora.backbones.sampling import sample_latents
 from opensora.models.tiny import resolve_weights
 from opensora.schedulers.rf import RFlowArgs
 
-# backbone -> (pipeline class, canvas h, w, frames, fps, square, pipeline call extras)
+# backbone -> (pipeline class, pipeline call extras); sizes from configs/inference/<name>_tiny.py
 DIFFUSERS = {
-    "cogvideox_5b_i2v": ("CogVideoXImageToVideoPipeline", 32, 48, 9, 8, "pad", {}),
-    "wan2_1_i2v_14b_480p": ("WanImageToVideoPipeline", 32, 32, 9, 16, "native", {}),
-    "wan2_2_ti2v_5b": ("WanImageToVideoPipeline", 64, 64, 9, 24, "native", {}),
-    "ltx_video": ("LTXImageToVideoPipeline", 32, 32, 9, 24, "native", {"frame_rate": 24}),
+    "cogvideox_5b_i2v": ("CogVideoXImageToVideoPipeline", {}),
+    "wan2_1_i2v_14b_480p": ("WanImageToVideoPipeline", {}),
+    "wan2_2_ti2v_5b": ("WanImageToVideoPipeline", {}),
+    "ltx_video": ("LTXImageToVideoPipeline", {"frame_rate": 24}),
 }
 PROMPT, NEGATIVE = "a red ball falls", "blurry static"
 
 
-def tiny_args(name: str) -> BackboneArgs:
-    if name == "opensora_v1_2":
-        return BackboneArgs(
-            model="STDiT3-tiny",
-            model_path=None,
-            vae="OpenSoraVAE_V1_2-tiny",
-            vae_path=None,
-            text_encoder_path="tiny:t5",
-            text_max_length=16,
-            height=32,
-            width=32,
-            num_frames=8,
-            allow_random_weights=True,
-        )
-    _, h, w, f, fps, square, _ = DIFFUSERS[name]
-    return BackboneArgs(
-        name=name,
-        model_path=f"tiny:{name}",  # written once as a save_pretrained folder, loaded by from_pretrained
-        negative_prompt=NEGATIVE,
-        max_sequence_length=16,
-        height=h,
-        width=w,
-        num_frames=f,
-        fps=fps,
-        square=square,
-    )
+def tiny_args(name: str, **overrides) -> BackboneArgs:
+    """The ``backbone`` section of the tiny preset ``configs/inference/<name>_tiny.py``."""
+    from evaluation.config import load_config, section
+
+    extra = {"backbone.height": 32, "backbone.width": 32} if name == "opensora_v1_2" else {}
+    if name != "opensora_v1_2":
+        extra["backbone.negative_prompt"] = NEGATIVE
+    extra.update({f"backbone.{k}": v for k, v in overrides.items()})
+    return section(load_config(f"configs/inference/{name}_tiny.py", extra), "backbone", BackboneArgs)
 
 
 def first_frame(h: int, w: int) -> np.ndarray:
@@ -63,8 +46,10 @@ def test_generation_equals_the_diffusers_pipeline(name):
     import diffusers
     from PIL import Image
 
-    cls, h, w, f, fps, _, extra = DIFFUSERS[name]
-    bb = build_backbone(tiny_args(name), "cpu", torch.float32)
+    cls, extra = DIFFUSERS[name]
+    args = tiny_args(name)
+    h, w, f = args.height, args.width, args.num_frames
+    bb = build_backbone(args, "cpu", torch.float32)
     img = first_frame(h, w)
     pipe = getattr(diffusers, cls).from_pretrained(resolve_weights(f"tiny:{name}"))
     pipe.set_progress_bar_config(disable=True)

@@ -30,20 +30,10 @@ def test_crop_offset_rounds_half_to_even_as_the_release():
     assert (resize_crop_to_fill(img, (100, 100))[:, 0] == 255).all()
 
 
-def tiny(**kw) -> BackboneArgs:
-    return BackboneArgs(
-        model="STDiT3-tiny",
-        model_path=None,
-        vae="OpenSoraVAE_V1_2-tiny",
-        vae_path=None,
-        text_encoder_path="tiny:t5",
-        text_max_length=16,
-        height=32,
-        width=32,
-        num_frames=8,
-        allow_random_weights=True,
-        **kw,
-    )
+def tiny() -> BackboneArgs:
+    from tests.opensora.test_backbones import tiny_args
+
+    return tiny_args("opensora_v1_2")
 
 
 def test_one_seed_gives_one_video_within_a_process():
