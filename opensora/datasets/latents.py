@@ -1,7 +1,8 @@
 """Cache of VAE latents per training clip: the VAE is frozen, so each clip is encoded once.
 
 File per clip: ``<cache_dir>/<sha>.safetensors`` where the hash covers the sample directory
-(resolved), the number of frames, the size and the VAE's identity; a changed setting never
+(resolved), the number of frames, the size, the VAE's identity and the frame preprocessing
+(:data:`PREPROCESSING`: latents made with an older resize are not reused); a changed setting never
 reads a stale latent. The cached latent is one posterior sample drawn with a generator seeded
 by the clip's hash (Open-Sora re-samples the posterior every step; the v1.2 VAE's posterior
 standard deviation is small, and a cache is optional: ``data.latent_cache_dir=None``).
@@ -19,6 +20,8 @@ from tqdm import tqdm
 from evaluation.errors import InputError
 from opensora.datasets.manifest import ManifestRow
 
+PREPROCESSING = "resize_crop_to_fill/pil-bicubic"  # opensora.backbones.frames, the one path
+
 
 class LatentCache:
     """Read/write cached latents for one (VAE, frames, size) setting."""
@@ -28,7 +31,7 @@ class LatentCache:
 
     def key(self, row: ManifestRow) -> str:
         """Hash of everything the latent depends on."""
-        text = f"{Path(row.path).resolve()}\n{self.num_frames}\n{self.size}\n{self.vae_id}"
+        text = f"{Path(row.path).resolve()}\n{self.num_frames}\n{self.size}\n{self.vae_id}\n{PREPROCESSING}"
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def path(self, row: ManifestRow) -> Path:
