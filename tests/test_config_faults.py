@@ -71,7 +71,7 @@ CASES = [
     (psft.main, "configs/post_training/tiny.py", "--run-dir", "--train.batch_size=two", ["train.batch_size", "int"]),
     (psft.main, "configs/post_training/tiny.py", "--run-dir", "--train.ema_decay=1.5", ["ema_decay"]),
     (psft.main, "configs/post_training/tiny.py", "--run-dir", "--data.mask_ratios=3", ["data.mask_ratios", "dict"]),
-    (oro.main, "configs/post_training/oro_tiny.py", "--run-dir", "--oro.lora_rank=1.5", ["oro.lora_rank", "int"]),
+    (oro.main, "configs/post_training/oro_tiny.py", "--run-dir", "--model.lora_rank=1.5", ["model.lora_rank", "int"]),
     (oro.main, "configs/post_training/oro_tiny.py", "--run-dir", "--oro.decode_frames=7", ["oro.decode_frames"]),
 ]
 

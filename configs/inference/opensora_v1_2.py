@@ -6,6 +6,7 @@ backbone = dict(
     model_path={{_base_._stdit3_path}},
     model={{_base_._stdit3}},
     model_weights="model",
+    model_overrides=dict(),
     vae={{_base_._vae}},
     vae_path={{_base_._vae_path}},
     text_encoder_path={{_base_._t5_path}},

@@ -32,6 +32,7 @@ train = dict(
     wandb_mode="online",
 )
 model = dict(
+    backbone="opensora_v1_2",
     model={{_base_._stdit3}},
     model_path={{_base_._stdit3_path}},
     model_weights="model",
@@ -41,6 +42,12 @@ model = dict(
     text_encoder_path={{_base_._t5_path}},
     text_max_length={{_base_._t5_max_length}},
     text_cache_dir="{{$PISA_OUT_ROOT:./outputs}}/cache/text",
+    canvas=None,  # [height, width]; None = data.resolution square
+    lora_rank=0,  # > 0: LoRA adapters on the attention projections instead of full fine-tuning
+    lora_alpha=8.0,
+    lora_dropout=0.0,
+    lora_init=True,
+    lora_targets=None,  # None = the backbone's attention projections
     allow_random_weights=False,
 )
 data = dict(

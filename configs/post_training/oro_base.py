@@ -16,11 +16,6 @@ oro = dict(
     grad_steps=None,  # None = all sampling steps (PISA); 1 = VADER's truncated backprop
     checkpoint_denoiser=True,
     decode_frames="all",  # or "stride:4", "first:8", [0, 8, 16, 24]
-    lora_rank=0,  # > 0: LoRA adapters on the attention projections instead of full fine-tuning
-    lora_alpha=8.0,
-    lora_dropout=0.0,
-    lora_init=True,
-    lora_targets=["qkv", "q_linear", "kv_linear"],
     sample_in_train_mode=True,
 )
 rewards = []

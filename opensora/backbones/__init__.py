@@ -19,7 +19,7 @@ latent space, size and frame count it was trained for; :func:`apply_identity` ta
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -50,6 +50,7 @@ class BackboneArgs:
     # Open-Sora v1.2 only (a diffusers pipeline folder holds every part itself)
     model: str = "STDiT3-XL/2"  # preset (architecture when no config.json is found)
     model_weights: str = "model"  # PISA checkpoint folders: "model" (shards) or "ema"
+    model_overrides: dict = field(default_factory=dict)  # STDiT3Config fields, e.g. in_channels=3 for PixelSpace
     vae: str = "OpenSoraVAE_V1_2"  # or PixelSpace
     vae_path: str | None = "hpcai-tech/OpenSora-VAE-v1.2"
     text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"

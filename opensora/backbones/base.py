@@ -160,6 +160,78 @@ class Backbone:
         """The model this backbone loaded (the default ``model`` of the sampler)."""
         raise NotImplementedError
 
+    def to_canvas(self, video: torch.Tensor) -> torch.Tensor:
+        """Square clips ``[B, 3, T, S, S]`` (``S`` = the canvas's shorter side) placed on the canvas; canvas-sized ones as they are."""
+        from opensora.backbones.frames import video_to_canvas
+
+        return video_to_canvas(video, self.geometry)
+
+    # --- training (post-training on any backbone) ----------------------------------------------
+    default_lora_targets: tuple[str, ...] = ("to_q", "to_k", "to_v", "to_out.0")  # attention projections
+
+    def release_text_encoder(self) -> None:
+        """Free the text encoder once every prompt's features are cached (training never needs it again)."""
+
+    def freeze(self) -> None:
+        """Put the frozen parts (autoencoder, encoders) in eval mode without gradients."""
+
+    def identity(self) -> dict:
+        """What trained weights record in ``pisa.json`` so inference rebuilds the same setting."""
+        g = self.geometry
+        return {
+            "backbone": self.name,
+            "latent_space": self.latent_space(),
+            "height": g.height,
+            "width": g.width,
+            "num_frames": g.num_frames,
+            "fps": g.fps,
+        }
+
+    def training_loss(
+        self, model, x0: torch.Tensor, features: dict, first_frames: torch.Tensor, generator, mask=None
+    ) -> torch.Tensor:
+        """Per-sample loss ``[B]`` of the model's own objective on clean latents ``x0``, conditioned as at inference.
+
+        The first-frame condition comes from :meth:`start` (the inference code path); the noisy
+        input from :meth:`training_input`; positions the model does not generate (a replaced
+        first latent frame) are left out through :meth:`loss_weight`.
+        """
+        b = x0.shape[0]
+        with torch.no_grad():
+            traj = self.start(self.to_canvas(first_frames[:, :, None])[:, :, 0], features, generator, 1, False)
+        t = self.sample_timesteps(b, generator)
+        noise = torch.randn(x0.shape, generator=generator, device=generator.device).to(x0.device, x0.dtype)
+        traj.x = self.training_input(traj, x0, noise, t)
+        traj.timesteps = [t]
+        pred, _ = self.predict(model, traj, 0, self.model_input(traj, 0))
+        err = (pred.float() - self.training_target(x0, noise, t).float()) ** 2
+        w = self.loss_weight(traj, x0).expand_as(err)
+        return (err * w).flatten(1).sum(1) / w.flatten(1).sum(1).clamp_min(1)
+
+    def training_mask(self, ratios: dict, x0: torch.Tensor, seed: int):
+        """Which latent frames are generated in a training sample (``None``: the model's own conditioning only)."""
+        return None
+
+    def training_input(self, traj: Trajectory, x0, noise, t) -> torch.Tensor:
+        """The noisy latents the denoiser sees in training (default: :meth:`add_noise`)."""
+        return self.add_noise(x0, noise, t)
+
+    def loss_weight(self, traj: Trajectory, x0) -> torch.Tensor:
+        """1 where the model generates, 0 where a condition is inserted (broadcastable to ``x0``)."""
+        return torch.ones((), device=x0.device)
+
+    def fresh_denoiser(self, like) -> torch.nn.Module:
+        """A new module with ``like``'s architecture (validation and export load gathered weights into it)."""
+        raise NotImplementedError
+
+    def export_weights(self, like, denoiser_sd: dict, lora_sd: dict | None, folder, identity: dict):
+        """Write trained weights in the model's own format and ``pisa.json``; returns ``folder``.
+
+        ``denoiser_sd`` is for a module like ``like`` (LoRA merged); ``lora_sd`` holds the adapters,
+        written where the format has a place for them.
+        """
+        raise NotImplementedError
+
     # --- training objective (used by post-training) -----------------------------------------
     def sample_timesteps(self, b: int, generator: torch.Generator) -> torch.Tensor:
         """Training timesteps ``[B]`` as the model's authors sample them."""

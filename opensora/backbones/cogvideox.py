@@ -121,6 +121,7 @@ class CogVideoXI2V(DiffusersBackbone):
     def encode(self, video, generator=None):
         from diffusers.pipelines.cogvideo.pipeline_cogvideox_image2video import retrieve_latents
 
+        video = self.to_canvas(video)
         vae = self.pipe.vae
         z = retrieve_latents(vae.encode(video.to(self.device, vae.dtype)), generator)
         return (z * self.pipe.vae_scaling_factor_image).permute(0, 2, 1, 3, 4)  # [B, T, C, h, w]

@@ -23,6 +23,14 @@ from evaluation.weightfiles import check_weights
 from opensora.backbones.base import Backbone, Geometry
 
 
+def read_base_model(model_id: str) -> str:
+    """The pipeline an export's weights sit on: its own ``base_model`` for our exports, else ``model_id``."""
+    from opensora.backbones import read_identity
+
+    ident = read_identity(model_id)
+    return ident["base_model"] if ident and ident.get("base_model") else model_id
+
+
 def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **components):
     """``diffusers.<class_name>.from_pretrained``; a local folder's files are checked first, errors name it."""
     import diffusers
@@ -71,7 +79,7 @@ class DiffusersBackbone(Backbone):
         self.dtype = dtype
         self.negative_prompt = self.default_negative_prompt if negative_prompt is None else negative_prompt
         self.max_sequence_length = max_sequence_length or self.default_max_sequence_length
-        self.pipe = load_pipeline(self.pipeline_class, model_path, dtype)
+        self.pipe = self._load(model_path, dtype)
         self.pipe.set_progress_bar_config(disable=True)
         if vae_tiling:
             self.pipe.vae.enable_tiling()
@@ -84,6 +92,56 @@ class DiffusersBackbone(Backbone):
         else:
             self.pipe.to(self.device)
         self.check_geometry()
+
+    def _load(self, model_path: str, dtype):
+        """The pipeline; for one of our exports (``pisa.json`` with ``base_model``) its base with the trained transformer."""
+        from opensora.backbones import read_identity
+
+        ident = read_identity(model_path)
+        if not (ident and ident.get("base_model")):
+            return load_pipeline(self.pipeline_class, model_path, dtype)
+        base = load_pipeline(self.pipeline_class, ident["base_model"], dtype)
+        folder = Path(model_path) / "transformer"
+        if not folder.is_dir():
+            raise InputError(model_path, "pisa.json names a base model but there is no transformer/ folder")
+        check_weights(folder)
+        base.transformer = type(base.transformer).from_pretrained(str(folder), torch_dtype=dtype)
+        return base
+
+    @override
+    def release_text_encoder(self) -> None:
+        self.pipe.text_encoder = None
+
+    @override
+    def freeze(self) -> None:
+        for part in ("vae", "text_encoder", "image_encoder"):
+            module = getattr(self.pipe, part, None)
+            if module is not None:
+                module.eval().requires_grad_(False)
+
+    @override
+    def fresh_denoiser(self, like):
+        like = getattr(like, "module", like)
+        return type(like).from_config(like.config)
+
+    @override
+    def export_weights(self, like, denoiser_sd, lora_sd, folder, identity):
+        """``transformer/`` (diffusers format, LoRA merged), LoRA adapters, ``pisa.json``.
+
+        ``pytorch_lora_weights.safetensors`` (for ``load_lora_weights``) is written when LoRA was
+        trained; ``pisa.json`` names the base pipeline the transformer belongs to.
+        """
+        from evaluation.schema import write_json
+
+        folder = Path(folder)
+        model = self.fresh_denoiser(like)
+        model.load_state_dict(denoiser_sd, strict=True)
+        model.save_pretrained(str(folder / "transformer"))
+        if lora_sd:
+            type(self.pipe).save_lora_weights(str(folder), transformer_lora_layers=lora_sd)
+        base = read_base_model(self.model_id)
+        write_json(folder / "pisa.json", {**identity, "base_model": base})
+        return folder
 
     # identity
     @override

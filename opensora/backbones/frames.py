@@ -70,3 +70,28 @@ def video_to_square(video: torch.Tensor, geometry, size: int) -> torch.Tensor:
     frames = video.transpose(1, 2).reshape(b * t, c, side, side).float()
     frames = F.interpolate(frames, size=(size, size), mode="bilinear", align_corners=False, antialias=side > size)
     return frames.reshape(b, t, c, size, size).transpose(1, 2)
+
+
+def video_to_canvas(video: torch.Tensor, geometry) -> torch.Tensor:
+    """``[B, 3, T, S, S]`` in [-1, 1] → the canvas: unchanged when it already is, else centred on black (-1).
+
+    Raises:
+        ConfigError: the square side is not the canvas's shorter side (no resampling here: the one
+            preprocessing path made the frames at the size they are trained and sampled at).
+    """
+    from evaluation.errors import ConfigError
+
+    h, w = video.shape[-2:]
+    ch, cw = geometry.height, geometry.width
+    if (h, w) == (ch, cw):
+        return video
+    side = min(ch, cw)
+    if h != w or h != side:
+        raise ConfigError(
+            f"clips of {h}x{w} do not fit the model's {ch}x{cw} canvas: use data.resolution={side} "
+            "(the canvas's shorter side) or model.canvas"
+        )
+    out = video.new_full((*video.shape[:-2], ch, cw), -1.0)
+    top, left = (ch - side) // 2, (cw - side) // 2
+    out[..., top : top + side, left : left + side] = video
+    return out

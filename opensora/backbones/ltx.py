@@ -119,6 +119,15 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
             return cond, uncond
         return out, None
 
+    @override
+    def training_input(self, traj, x0, noise, t):
+        m = traj.cond["mask"][..., None]  # the image's tokens stay as start() put them
+        return traj.x * m + self.add_noise(x0, noise, t) * (1 - m)
+
+    @override
+    def loss_weight(self, traj, x0):
+        return 1 - traj.cond["mask"][..., None]
+
     def _unpack(self, x):
         p = self.pipe
         return p._unpack_latents(x, *self._latent_grid(), p.transformer_spatial_patch_size,
@@ -138,6 +147,7 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
     def encode(self, video, generator=None):
         from diffusers.pipelines.ltx.pipeline_ltx_image2video import retrieve_latents
 
+        video = self.to_canvas(video)
         vae = self.pipe.vae
         z = retrieve_latents(vae.encode(video.to(self.device, vae.dtype)), generator)
         return self._pack(self.pipe._normalize_latents(z, vae.latents_mean, vae.latents_std))

@@ -105,7 +105,7 @@ class OpenSoraV12(Backbone):
         from evaluation.errors import ConfigError
         from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
 
-        model = stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights)
+        model = stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights, args.model_overrides)
         vae = vae_from_path_or_preset(args.vae, args.vae_path)
         c_model, c_vae = model.config.in_channels, vae.config.latent_channels
         if c_model != c_vae:
@@ -243,6 +243,66 @@ class OpenSoraV12(Backbone):
         s = traj.state
         z = traj.x + prediction * s["deltas"][i].to(traj.x.dtype).view(-1, 1, 1, 1, 1)
         return torch.where(s["upper"][:, None, :, None, None], z, s["x0"])
+
+    # training: the release's rectified-flow loss with Open-Sora's first-frame mask strategies
+    default_lora_targets = ("qkv", "q_linear", "kv_linear")
+
+    @override
+    def release_text_encoder(self) -> None:
+        self._t5 = None
+
+    @override
+    def freeze(self) -> None:
+        self.vae.eval().requires_grad_(False)
+
+    @override
+    def identity(self) -> dict:
+        vae, _, vae_path = self.vae_id.partition(":")
+        return {
+            **super().identity(),
+            "vae": vae,
+            "vae_path": None if vae_path == "None" else vae_path,
+            "text_encoder_path": self.text_encoder_path,
+            "text_max_length": self.text_max_length,
+        }
+
+    @override
+    def training_mask(self, ratios, x0, seed):
+        """Open-Sora's mask strategies (``data.mask_ratios``; PISA: ``image_head``, latent frame 0 clean)."""
+        from opensora.train.masks import sample_masks
+
+        return sample_masks(ratios, x0.shape[0], x0.shape[2], torch.Generator().manual_seed(seed)).to(x0.device)
+
+    @override
+    def training_loss(self, model, x0, features, first_frames, generator, mask=None):
+        """``opensora.schedulers.rf.training_losses``: frames with ``mask == False`` stay clean (the condition)."""
+        from opensora.schedulers.rf import training_losses
+
+        b = x0.shape[0]
+        g = self.geometry
+        sizes = {
+            k: torch.full((b,), float(v), device=x0.device)
+            for k, v in (("height", g.height), ("width", g.width), ("num_frames", g.num_frames), ("fps", g.fps))
+        }
+        kwargs = dict(y=features["y"], mask=features["mask"], **sizes)
+        return training_losses(model, x0, kwargs, self.sched, mask=mask, generator=generator)["loss"]
+
+    @override
+    def fresh_denoiser(self, like):
+        from opensora.models.stdit.stdit3 import STDiT3
+
+        return STDiT3(_inner(like).config)
+
+    @override
+    def export_weights(self, like, denoiser_sd, lora_sd, folder, identity):
+        """``config.json`` + ``model.safetensors`` (LoRA merged) and ``pisa.json``."""
+        from evaluation.schema import write_json
+        from opensora.models.checkpoint import save_weights_folder
+
+        config = _inner(like).config.to_json()
+        folder = save_weights_folder(denoiser_sd, config, folder)
+        write_json(folder / "pisa.json", identity)
+        return folder
 
     # training objective (rectified flow, as opensora.schedulers.rf.training_losses)
     @override

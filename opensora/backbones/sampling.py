@@ -30,6 +30,7 @@ def sample_latents(
     """Latents of videos that start at ``first_frames [B, 3, H, W]`` (in [-1, 1], from ``prepare_first_frame``)."""
     if model is None:
         model = backbone.denoiser()
+    first_frames = backbone.to_canvas(first_frames[:, :, None])[:, :, 0]  # square clip frames → the canvas
     with torch.no_grad():  # the condition is a frozen function of the first frame: no graph into the encoders
         traj = backbone.start(first_frames, features, generator, steps, guidance=backbone.uses_guidance(guidance_scale))
     n = len(traj.timesteps)

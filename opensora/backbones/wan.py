@@ -97,11 +97,12 @@ class WanI2V(FlowMatching, DiffusersBackbone):
         return x.to(self.pipe.transformer.dtype)
 
     def _timestep(self, traj, i, b):
-        t = traj.timesteps[i]
+        """The denoiser's timestep: ``[B]``, or per token ``[B, N]`` (0 on the first frame) with ``expand_timesteps``."""
+        t = traj.timesteps[i].expand(b)  # a scalar at inference, one per sample in training
         if self.expand_timesteps:
             m = traj.cond["first_frame_mask"]
-            return (m[0][0][:, ::2, ::2] * t).flatten().unsqueeze(0).expand(b, -1)
-        return t.expand(b)
+            return m[0][0][:, ::2, ::2].flatten()[None] * t[:, None]
+        return t
 
     @override
     def predict(self, model, traj, i, x):
@@ -130,6 +131,12 @@ class WanI2V(FlowMatching, DiffusersBackbone):
             return (1 - m) * traj.cond["latent"] + m * traj.x
         return traj.x
 
+    @override
+    def loss_weight(self, traj, x0):
+        if self.expand_timesteps:  # the first latent frame is the image's: not generated
+            return traj.cond["first_frame_mask"].to(x0.device)
+        return super().loss_weight(traj, x0)
+
     def _latent_stats(self, like):
         vae = self.pipe.vae
         shape = (1, vae.config.z_dim, 1, 1, 1)
@@ -141,6 +148,7 @@ class WanI2V(FlowMatching, DiffusersBackbone):
     def encode(self, video, generator=None):
         from diffusers.pipelines.wan.pipeline_wan_i2v import retrieve_latents
 
+        video = self.to_canvas(video)
         vae = self.pipe.vae
         z = retrieve_latents(vae.encode(video.to(self.device, vae.dtype)), sample_mode="argmax")
         mean, inv_std = self._latent_stats(z)

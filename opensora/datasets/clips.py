@@ -80,6 +80,8 @@ class ClipDataset(torch.utils.data.Dataset):
         out: dict = {"index": i}
         if self.latents is not None:
             out["latent"] = self.latents.load(row)
+            first = list_frames(row.path)[0]  # the condition, prepared as at inference
+            out["first_frame"] = resize_crop(read_image(first)[None], self.size)[:, 0]
         else:
             paths = list_frames(row.path)[: self.num_frames]
             out["video"] = resize_crop(np.stack([read_image(p) for p in paths]), self.size)

@@ -1,11 +1,13 @@
-"""What PSFT and ORO build from the ``model`` and ``data`` config sections.
+"""What PSFT and ORO build from the ``model`` and ``data`` config sections, for any backbone.
 
-- the denoiser: STDiT3 from a hub id (``hpcai-tech/OpenSora-STDiT-v3``), a PISA release folder,
-  one of our training checkpoints, or — only with ``allow_random_weights`` — a random preset
-  (training from scratch, tiny runs);
-- the frozen VAE (or ``PixelSpace`` for pixel-space experiments);
-- the prompts' T5 features, computed once per prompt and cached on disk (training never keeps
-  T5 in memory); ``text_encoder_path`` may be a ``tiny:t5`` spec (:mod:`opensora.models.tiny`).
+- the backbone's frozen parts (:func:`build_backbone_for_training`): for Open-Sora v1.2 the VAE
+  (or ``PixelSpace``) and T5; for the diffusers backbones the pipeline folder's VAE, text and
+  image encoders and scheduler, at the training clip size (``data``) on the model's canvas;
+- the denoiser to train (:func:`build_denoiser`): STDiT3 from a hub id, a PISA release folder,
+  one of our checkpoints or — only with ``allow_random_weights`` — a random preset; for the
+  diffusers backbones the pipeline's transformer; LoRA adapters when ``model.lora_rank > 0``;
+- the prompts' features, computed once per prompt and cached on disk
+  (:class:`opensora.backbones.prompts.PromptFeatures`); the text encoder is released afterwards.
 """
 
 from __future__ import annotations
@@ -14,112 +16,125 @@ from dataclasses import dataclass, field
 
 import torch
 
-from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
-from opensora.models.text_encoder.t5 import T5Encoder, cached_text_embedding
-from opensora.models.tiny import resolve_weights
+from opensora.backbones import IMPLEMENTATIONS, BackboneArgs, build_backbone
+from opensora.backbones.prompts import PromptFeatures
+
+OPENSORA = "opensora_v1_2"
 
 
 @dataclass
 class ModelArgs:
     """The ``model`` config section."""
 
-    model: str = "STDiT3-XL/2"  # preset (architecture when the weights carry no config.json)
-    model_path: str | None = "hpcai-tech/OpenSora-STDiT-v3"  # hub id, folder, checkpoint; None = random init
+    backbone: str = OPENSORA  # opensora_v1_2 | cogvideox_5b_i2v | wan2_1_i2v_14b_480p | wan2_2_ti2v_5b | ltx_video
+    model: str = "STDiT3-XL/2"  # Open-Sora: preset (architecture when the weights carry no config.json)
+    model_path: str | None = "hpcai-tech/OpenSora-STDiT-v3"  # hub id, folder, checkpoint (diffusers: pipeline)
     model_weights: str = "model"  # PISA/our checkpoints: model | ema
     model_overrides: dict = field(default_factory=dict)  # STDiT3Config fields, e.g. in_channels=3 for PixelSpace
-    vae: str = "OpenSoraVAE_V1_2"  # or PixelSpace
+    vae: str = "OpenSoraVAE_V1_2"  # Open-Sora: or PixelSpace
     vae_path: str | None = "hpcai-tech/OpenSora-VAE-v1.2"
     text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"
     text_max_length: int = 300
     text_cache_dir: str = "outputs/cache/text"
-    allow_random_weights: bool = False  # model_path / vae_path None: random STDiT3 / VAE (from scratch, tiny runs)
+    canvas: list | None = None  # [height, width] the model runs at; None = data.resolution square
+    lora_rank: int = 0  # 0 = full fine-tuning (PISA); > 0: LoRA adapters only
+    lora_alpha: float = 8.0  # peft's default; VADER used r=16 with it
+    lora_dropout: float = 0.0
+    lora_init: bool = True  # peft's init (B = 0); False = both factors random (tests)
+    lora_targets: list | None = None  # None = the backbone's attention projections
+    allow_random_weights: bool = False  # Open-Sora model_path / vae_path None: random STDiT3 / VAE
 
     def __post_init__(self):
+        if self.backbone not in IMPLEMENTATIONS:
+            raise ValueError(f"model.backbone must be one of {list(IMPLEMENTATIONS)}, got {self.backbone!r}")
         if self.model_weights not in ("model", "ema"):
             raise ValueError(f"model.model_weights must be 'model' or 'ema', got {self.model_weights!r}")
+        if self.canvas is not None and (len(self.canvas) != 2 or not all(isinstance(v, int) for v in self.canvas)):
+            raise ValueError(f"model.canvas must be [height, width] or None, got {self.canvas!r}")
+        if self.lora_rank < 0:
+            raise ValueError("model.lora_rank must be >= 0")
+        if self.backbone != OPENSORA:
+            if self.model_path is None:
+                raise ValueError(f"model.model_path must name {self.backbone}'s pipeline (hub id or folder)")
+            return
         needs_weights = self.model_path is None or (self.vae_path is None and self.vae != "PixelSpace")
         if needs_weights and not self.allow_random_weights:
             raise ValueError(
                 "model.model_path / model.vae_path is None: set model.allow_random_weights=True to train from random init"
             )
 
+    @property
+    def lora_scaling(self) -> float:
+        """``alpha / rank`` of the adapters."""
+        return self.lora_alpha / self.lora_rank if self.lora_rank else 0.0
+
 
 @dataclass
 class DataArgs:
-    """The ``data`` config section."""
+    """The ``data`` section."""
 
     manifest: str = "data/sim/psft/psft.csv"
     split: str | None = None  # keep only rows of this split column value
     limit: int | None = 500  # first N usable rows (PISA PSFT: 500); None = all
     num_frames: int = 32
-    resolution: int = 256
+    resolution: int = 256  # square clip side (the canvas's shorter side for a non-square canvas)
     fps: int = 16
     latent_cache_dir: str | None = "outputs/cache/latents"  # encode each clip once with the frozen VAE; None = never
-    mask_ratios: dict = field(default_factory=lambda: {"image_head": 1.0})
+    mask_ratios: dict = field(default_factory=lambda: {"image_head": 1.0})  # Open-Sora only
 
 
-def build_denoiser(args: ModelArgs):
-    """The STDiT3 to train, on CPU in fp32."""
-    return stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights, args.model_overrides)
-
-
-def build_frozen_vae(args: ModelArgs):
-    """The frozen autoencoder in eval mode."""
-    return vae_from_path_or_preset(args.vae, args.vae_path).eval().requires_grad_(False)
-
-
-def vae_identity(args: ModelArgs) -> str:
-    """What the latent cache keys on."""
-    from opensora.backbones.opensora_v1_2 import identity_of_vae
-
-    return identity_of_vae(args.vae, args.vae_path)
-
-
-class TextTable:
-    """Cached T5 features of a fixed set of prompts."""
-
-    def __init__(self, prompts, args: ModelArgs):
-        path = resolve_weights(args.text_encoder_path)
-        encoder: list = []
-
-        def factory():
-            if not encoder:
-                encoder.append(T5Encoder(path, args.text_max_length))
-            return encoder[0]
-
-        self.table = {
-            p: cached_text_embedding(p, args.text_cache_dir, factory, path, args.text_max_length)
-            for p in dict.fromkeys(prompts)
-        }
-
-    def batch(self, prompts: list[str], device) -> tuple[torch.Tensor, torch.Tensor]:
-        """``y [B, 1, L, C]`` and ``mask [B, L]``."""
-        ys, ms = zip(*(self.table[p] for p in prompts), strict=True)
-        return torch.cat(ys).to(device), torch.cat(ms).to(device)
-
-
-def training_backbone(frozen, data: DataArgs, sched):
-    """The Open-Sora v1.2 backbone around the frozen VAE at the training size (its sampler: ORO, validation)."""
-    from opensora.backbones.base import Geometry
-    from opensora.backbones.opensora_v1_2 import OpenSoraV12
-
-    geometry = Geometry(data.resolution, data.resolution, data.num_frames, data.fps)
-    return OpenSoraV12(
-        None, frozen.vae, sched, geometry, vae_id=frozen.latent_space, device=frozen.device, dtype=frozen.dtype
+def backbone_args(margs: ModelArgs, data: DataArgs) -> BackboneArgs:
+    """The ``backbone`` section the training settings amount to (canvas, frames, fps from ``data``)."""
+    h, w = margs.canvas or (data.resolution, data.resolution)
+    return BackboneArgs(
+        name=margs.backbone,
+        model_path=margs.model_path,
+        model=margs.model,
+        model_weights=margs.model_weights,
+        model_overrides=margs.model_overrides,
+        vae=margs.vae,
+        vae_path=margs.vae_path,
+        text_encoder_path=margs.text_encoder_path,
+        text_max_length=margs.text_max_length,
+        aes=None,  # training captions stay verbatim
+        height=h,
+        width=w,
+        num_frames=data.num_frames,
+        fps=data.fps,
+        square="native" if h == w else "pad",
+        allow_random_weights=margs.allow_random_weights,
     )
 
 
-def training_identity(margs: ModelArgs, data: DataArgs) -> dict:
+def build_backbone_for_training(margs: ModelArgs, data: DataArgs, sched, device, dtype):
+    """The backbone with its weights in fp32 on ``device`` (bf16 autocast where configured), frozen parts frozen."""
+    backbone = build_backbone(backbone_args(margs, data), device, torch.float32, sched)
+    backbone.dtype = dtype
+    backbone.freeze()
+    return backbone
+
+
+def build_denoiser(margs: ModelArgs, backbone) -> torch.nn.Module:
+    """The model to train (the backbone's denoiser), with LoRA adapters when ``model.lora_rank > 0``."""
+    model = backbone.denoiser()
+    if margs.lora_rank > 0:
+        from opensora.train.lora import apply_lora
+
+        targets = margs.lora_targets or backbone.default_lora_targets
+        model = apply_lora(model, margs.lora_rank, margs.lora_alpha, margs.lora_dropout, margs.lora_init, targets)
+    return model
+
+
+def prompt_features(backbone, prompts: list[str], margs: ModelArgs) -> PromptFeatures:
+    """Every prompt's features (cached on disk), then the text encoder is released."""
+    table = PromptFeatures(backbone, prompts, margs.text_cache_dir)
+    backbone.release_text_encoder()
+    return table
+
+
+def training_identity(backbone, margs: ModelArgs) -> dict:
     """What checkpoints and exports record in ``pisa.json``: backbone, latent space, size, frames (inference reads it)."""
-    return {
-        "backbone": "opensora_v1_2",
-        "latent_space": vae_identity(margs),
-        "vae": margs.vae,
-        "vae_path": margs.vae_path,
-        "text_encoder_path": margs.text_encoder_path,
-        "text_max_length": margs.text_max_length,
-        "height": data.resolution,
-        "width": data.resolution,
-        "num_frames": data.num_frames,
-        "fps": data.fps,
-    }
+    ident = backbone.identity()
+    if margs.lora_rank:
+        ident["lora"] = {"rank": margs.lora_rank, "alpha": margs.lora_alpha, "merged": True}
+    return ident

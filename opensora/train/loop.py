@@ -1,15 +1,17 @@
-"""The training loop PSFT and ORO share; each supplies a :class:`Job` (its loss and model changes).
+"""The training loop PSFT and ORO share, for any backbone; each job supplies a :class:`Job` (its loss).
 
 Order of work (:func:`fit`): read every config section and check the job's settings, join the
 process group, check the run folder (rank 0), validate the manifest(s) on every rank (bad rows
-stop the run before any model is built), prepare the run folder, build the frozen parts (VAE,
-cached text features) and the job's own (reward models), optionally fill the latent cache, build
-and wrap the denoiser (FSDP2/DDP), create the EMA and optimizer, resume, validate at step 0, then
-train (:func:`train_step` per step: seed from (seed, step, rank), the job's loss under autocast,
-stop on a non-finite loss, backward, clip, AdamW, EMA), log, checkpoint every ``ckpt_every``
-steps, validate every ``validation.every``. The last step checkpoints, validates and exports the
-EMA weights to ``<run>/export/ema`` (``config.json`` + ``model.safetensors``, loadable by
-``opensora.inference``).
+stop the run before any model is built), prepare the run folder, build the backbone (its frozen
+parts and the denoiser's initial weights; :mod:`opensora.backbones`) and the cached prompt
+features, the job's own frozen parts (reward models), optionally fill the latent cache, add LoRA
+adapters when configured, wrap the denoiser (FSDP2/DDP), create the EMA and optimizer, resume,
+validate at step 0, then train (:func:`train_step` per step: seed from (seed, step, rank), the
+job's loss under autocast, stop on a non-finite loss, backward, clip, AdamW, EMA), log,
+checkpoint every ``ckpt_every`` steps, validate every ``validation.every``. The last step
+checkpoints, validates and exports the EMA weights to ``<run>/export/ema`` in the model's own
+format (Open-Sora: ``config.json`` + ``model.safetensors``; diffusers: ``transformer/`` and, with
+LoRA, ``pytorch_lora_weights.safetensors``) with ``pisa.json``, loadable by ``opensora.inference``.
 """
 
 from __future__ import annotations
@@ -22,25 +24,23 @@ import torch
 from tqdm import tqdm
 
 from evaluation.config import section
-from evaluation.schema import write_json
 from opensora.backbones import IDENTITY_FILE
+from opensora.backbones.base import Backbone
+from opensora.backbones.prompts import PromptFeatures
 from opensora.datasets.clips import ClipDataset, EpochBatches
 from opensora.datasets.latents import LatentCache
 from opensora.datasets.manifest import read_manifest
-from opensora.models.checkpoint import load_weights, save_weights_folder
-from opensora.models.stdit.stdit3 import STDiT3
+from opensora.models.checkpoint import load_weights
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train import checkpoints as C
 from opensora.train.args import TrainArgs
 from opensora.train.components import (
     DataArgs,
     ModelArgs,
-    TextTable,
+    build_backbone_for_training,
     build_denoiser,
-    build_frozen_vae,
-    training_backbone,
+    prompt_features,
     training_identity,
-    vae_identity,
 )
 from opensora.train.distributed import Dist, init_distributed, seed_step, shutdown
 from opensora.train.optim import EMA, check_finite, clip_gradients, lr_at, make_optimizer, weights_for_export
@@ -53,11 +53,15 @@ from opensora.train.validate import ValArgs, Validator
 class Frozen:
     """The frozen parts a job's loss uses, built once by the loop and handed to :meth:`Job.setup`."""
 
-    vae: torch.nn.Module
-    text: TextTable
+    backbone: Backbone  # autoencoder, encoders, conditioning, objective and sampler of the model
+    text: PromptFeatures  # every prompt's cached features
     device: torch.device
     dtype: torch.dtype  # the compute dtype (bf16 under autocast on GPU, else fp32)
-    latent_space: str = ""  # the VAE's identity (what latent caches and exports record)
+
+    @property
+    def latent_space(self) -> str:
+        """The autoencoder's identity (what latent caches and exports record)."""
+        return self.backbone.latent_space()
 
 
 class Job:
@@ -74,16 +78,12 @@ class Job:
         """Keep what the loss uses and build the job's own frozen models (before the denoiser is built)."""
 
     def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
-        """Change the denoiser before wrapping (e.g. LoRA); returns it."""
+        """Change the denoiser before wrapping (LoRA is applied before, from the ``model`` section); returns it."""
         return model
 
     def loss(self, model, batch: dict, seed: int) -> tuple[torch.Tensor, torch.Tensor, dict]:
         """``(scalar loss, per-sample loss [B], extra log values)`` of one batch (``batch["text"]``: its prompts)."""
         raise NotImplementedError
-
-    def export(self, sd: dict) -> dict:
-        """The state dict an exported STDiT3 loads (e.g. LoRA merged)."""
-        return sd
 
 
 def _collate(items: list[dict]) -> dict:
@@ -102,6 +102,7 @@ class Trainee:
     model: torch.nn.Module
     ema: EMA
     optimizer: torch.optim.Optimizer
+    lora_scaling: float = 0.0  # alpha / rank when LoRA adapters are trained
 
 
 def fit(cfg, job: Job) -> int:
@@ -120,15 +121,20 @@ def fit(cfg, job: Job) -> int:
         shutdown(d)
 
 
-def build_frozen(prompts: list[str], margs: ModelArgs, targs: TrainArgs, d: Dist) -> Frozen:
-    """VAE and cached text features; rank 0 writes the text cache first, the others read it."""
+def build_frozen(prompts: list[str], margs: ModelArgs, data: DataArgs, sched, targs: TrainArgs, d: Dist) -> Frozen:
+    """The backbone (with the denoiser's initial weights) and cached text features.
+
+    Rank 0 writes the text cache first, the others read it. The seed is set first: a randomly
+    initialised denoiser is identical on every rank (FSDP2 does not broadcast).
+    """
+    torch.manual_seed(targs.seed)
+    backbone = build_backbone_for_training(margs, data, sched, d.device, compute_dtype(targs, d.device))
     if d.main:
-        text = TextTable(prompts, margs)
+        text = prompt_features(backbone, prompts, margs)
     d.barrier()
     if not d.main:
-        text = TextTable(prompts, margs)
-    vae = build_frozen_vae(margs).to(d.device)
-    return Frozen(vae, text, d.device, compute_dtype(targs, d.device), vae_identity(margs))
+        text = prompt_features(backbone, prompts, margs)
+    return Frozen(backbone, text, d.device, compute_dtype(targs, d.device))
 
 
 def build_dataset(rows, data: DataArgs, margs: ModelArgs, targs: TrainArgs, job: Job, frozen: Frozen, d: Dist):
@@ -136,20 +142,19 @@ def build_dataset(rows, data: DataArgs, margs: ModelArgs, targs: TrainArgs, job:
     dataset = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)
     if not (data.latent_cache_dir and job.use_latent_cache):
         return dataset
-    cache = LatentCache(data.latent_cache_dir, vae_identity(margs), data.num_frames, data.resolution)
+    cache = LatentCache(data.latent_cache_dir, frozen.latent_space, data.num_frames, data.resolution)
     with autocast(targs, d.device):
-        cache.fill(dataset, frozen.vae, d.device, d.rank, d.world)
+        cache.fill(dataset, frozen.backbone, d.device, d.rank, d.world)
     d.barrier()
     return ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs, latents=cache)
 
 
-def build_trainee(margs: ModelArgs, targs: TrainArgs, job: Job, d: Dist) -> Trainee:
-    """The denoiser (identical random init on every rank: FSDP2 does not broadcast), wrapped, with EMA and AdamW."""
-    torch.manual_seed(targs.seed)
-    model = job.prepare_model(build_denoiser(margs))
+def build_trainee(margs: ModelArgs, targs: TrainArgs, job: Job, frozen: Frozen, d: Dist) -> Trainee:
+    """The denoiser (LoRA when configured, the job's changes), wrapped, with EMA and AdamW."""
+    model = job.prepare_model(build_denoiser(margs, frozen.backbone))
     model.train()
     model = wrap_model(model, targs, d)
-    return Trainee(model, EMA(model), make_optimizer(model, targs))
+    return Trainee(model, EMA(model), make_optimizer(model, targs), margs.lora_scaling)
 
 
 def resume(targs: TrainArgs, run: Path, trainee: Trainee, d: Dist) -> int:
@@ -215,27 +220,39 @@ class StepLog:
         self.losses, self.times = [], []
 
 
-def validate(validator: Validator, trainee: Trainee, job: Job, frozen: Frozen, sched, step, log, weights, d) -> None:
+def validate(validator: Validator, trainee: Trainee, frozen: Frozen, step, log, weights, d) -> None:
     """Score the EMA (or working) weights on the held-out clips (rank 0; collective gather)."""
     sd = weights_for_export(trainee.model, trainee.ema if weights == "ema" else None)
     if d.main:
-        plain = STDiT3(unwrap(trainee.model).config)
-        load_weights(plain, job.export(sd), source=f"weights at step {step}")
-        backbone = training_backbone(frozen, validator.data_args, sched)
-        values = validator.run(plain.to(d.device), backbone, frozen.text, step)
+        plain = frozen.backbone.fresh_denoiser(unwrap(trainee.model))
+        load_weights(plain, plain_weights(sd, trainee), source=f"weights at step {step}")
+        values = validator.run(plain.to(d.device), frozen.backbone, frozen.text, step)
         log.log(step, values)
         print(f"step {step}: " + ", ".join(f"{k}={v:.4f}" for k, v in values.items()))
     d.barrier()
 
 
-def export(trainee: Trainee, job: Job, run: Path, identity: dict, d: Dist) -> Path | None:
-    """EMA weights as ``<run>/export/ema`` with its ``pisa.json`` (rank 0; collective gather)."""
+def plain_weights(sd: dict, trainee: Trainee) -> dict:
+    """The state dict with LoRA adapters merged (what a plain copy of the model loads)."""
+    if not any(".lora_A." in k for k in sd):
+        return sd
+    from opensora.train.lora import merge_lora
+
+    return merge_lora(sd, trainee.lora_scaling)
+
+
+def export(trainee: Trainee, frozen: Frozen, run: Path, identity: dict, d: Dist) -> Path | None:
+    """EMA weights as ``<run>/export/ema`` in the model's own format, with ``pisa.json`` (rank 0; collective)."""
     sd = weights_for_export(trainee.model, trainee.ema)
     if not d.main:
         return None
-    folder = save_weights_folder(job.export(sd), unwrap(trainee.model).config.to_json(), Path(run) / "export" / "ema")
-    write_json(folder / IDENTITY_FILE, identity)
-    return folder
+    lora = None
+    if trainee.lora_scaling:
+        from opensora.train.lora import adapter_weights
+
+        lora = adapter_weights(sd, trainee.lora_scaling)
+    folder = Path(run) / "export" / "ema"
+    return frozen.backbone.export_weights(unwrap(trainee.model), plain_weights(sd, trainee), lora, folder, identity)
 
 
 def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> int:
@@ -243,10 +260,10 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
     run = prepare_run_dir(targs, cfg, d)
     validator = Validator(vargs, run, data) if vargs.manifest else None
     prompts = [r.text for r in rows] + (validator.prompts if validator else [])
-    frozen = build_frozen(prompts, margs, targs, d)
+    frozen = build_frozen(prompts, margs, data, sched, targs, d)
     job.setup(frozen, data, sched)
     dataset = build_dataset(rows, data, margs, targs, job, frozen, d)
-    trainee = build_trainee(margs, targs, job, d)
+    trainee = build_trainee(margs, targs, job, frozen, d)
     batches = EpochBatches(len(dataset), targs.batch_size, targs.seed, d.rank, d.world)
     total = targs.max_steps or targs.epochs * batches.per_epoch
     start = resume(targs, run, trainee, d)
@@ -256,7 +273,7 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
         if d.main:
             validator.prepare_gt()
         if vargs.at_start and start == 0:
-            validate(validator, trainee, job, frozen, sched, 0, log, vargs.weights, d)
+            validate(validator, trainee, frozen, 0, log, vargs.weights, d)
     sampler = batches.stream(start, total)
     loader = iter(
         torch.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=targs.num_workers, collate_fn=_collate)
@@ -277,13 +294,13 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
             steps.write(done, grad_norm, trainee.optimizer.param_groups[0]["lr"], epoch, extra)
         if done % targs.ckpt_every == 0 or done == total:
             state = C.trainer_state_dict(done, *batches.position(done), targs)
-            files = {IDENTITY_FILE: training_identity(margs, data)}
+            files = {IDENTITY_FILE: training_identity(frozen.backbone, margs)}
             C.save_checkpoint(run, done, trainee.model, trainee.optimizer, trainee.ema, d, state, files)
             C.prune_checkpoints(run, targs.keep_checkpoints, d)
         if validator is not None and ((vargs.every and done % vargs.every == 0) or done == total):
-            validate(validator, trainee, job, frozen, sched, done, log, vargs.weights, d)
+            validate(validator, trainee, frozen, done, log, vargs.weights, d)
     bar.close()
-    folder = export(trainee, job, run, training_identity(margs, data), d)
+    folder = export(trainee, frozen, run, training_identity(frozen.backbone, margs), d)
     if d.main:
         print(f"done: {total} steps; run folder {run}; EMA weights exported to {folder}")
     log.close()

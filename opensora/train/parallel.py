@@ -1,6 +1,6 @@
 """How the denoiser runs on the processes: FSDP2 / DDP wrapping and bf16 autocast.
 
-``train.parallel=fsdp``: PyTorch FSDP2 ``fully_shard`` per STDiT3 block and on the root with
+``train.parallel=fsdp``: PyTorch FSDP2 ``fully_shard`` per transformer block and on the root with
 ``reshard_after_forward=False`` — parameters stay gathered between forward and backward while
 gradients and optimizer state are sharded: the ZeRO-2 equivalent of the paper's ColossalAI
 setup. ``ddp``: DistributedDataParallel. A single process trains the plain module either way.
@@ -30,19 +30,29 @@ def autocast(args: TrainArgs, device: torch.device):
     return nullcontext()
 
 
+BLOCK_LISTS = ("spatial_blocks", "temporal_blocks", "transformer_blocks", "blocks")  # STDiT3; CogVideoX, LTX; Wan
+
+
 def blocks_of(model: torch.nn.Module) -> list[torch.nn.Module]:
-    """The transformer blocks FSDP shards one by one (STDiT3's spatial and temporal blocks)."""
+    """The transformer blocks FSDP shards one by one (STDiT3's spatial/temporal blocks, the diffusers models' blocks)."""
     out = []
-    for name in ("spatial_blocks", "temporal_blocks"):
+    for name in BLOCK_LISTS:
         out.extend(getattr(model, name, []))
     return out
+
+
+def set_activation_checkpointing(model: torch.nn.Module, on: bool) -> None:
+    """STDiT3's ``grad_checkpointing`` flag, or diffusers' ``enable/disable_gradient_checkpointing``."""
+    if hasattr(model, "grad_checkpointing"):
+        model.grad_checkpointing = on
+    elif hasattr(model, "enable_gradient_checkpointing"):
+        model.enable_gradient_checkpointing() if on else model.disable_gradient_checkpointing()
 
 
 def wrap_model(model: torch.nn.Module, args: TrainArgs, d: Dist) -> torch.nn.Module:
     """FSDP2 / DDP as configured; the plain module in a single process."""
     model.to(d.device)
-    if hasattr(model, "grad_checkpointing"):
-        model.grad_checkpointing = args.grad_checkpoint
+    set_activation_checkpointing(model, args.grad_checkpoint)
     if not d.distributed:
         return model
     if args.parallel == "ddp":

@@ -7,9 +7,13 @@ Usage::
     python -m opensora.train.psft configs/post_training/tiny.py         # CPU, random tiny models
     python -m opensora.train.psft configs/post_training/base.py --resume auto --run-dir outputs/post_training/000-psft
 
-Loss: Open-Sora's rectified-flow velocity MSE on VAE latents (``opensora.schedulers.rf.training_losses``)
-with logit-normal timesteps, the timestep transform and the ``image_head`` mask (latent frame 0
-is the clean condition, left out of the loss). Engine, checkpoints, logging and validation:
+Loss: the backbone's own objective on its latents (``Backbone.training_loss``), conditioned on the
+first frame exactly as at inference. Open-Sora v1.2: the release's rectified-flow velocity MSE
+(``opensora.schedulers.rf.training_losses``) with logit-normal timesteps, the timestep transform
+and the ``image_head`` mask (latent frame 0 is the clean condition, left out of the loss);
+CogVideoX: v-prediction on its noise schedule; Wan and LTX-Video: flow matching with their
+timestep sampling, the replaced first latent frame left out. ``--model.backbone NAME`` and
+``configs/post_training/<backbone>/`` choose the model; ``model.lora_rank > 0`` trains LoRA adapters. Engine, checkpoints, logging and validation:
 :mod:`opensora.train.loop` and the modules it names. Run folder: ``config.py``,
 ``env.json``, ``metrics.jsonl``, ``tensorboard/``, ``checkpoints/step-XXXXXXX/``, ``val/``,
 ``export/ema/`` (``config.json`` + ``model.safetensors`` for ``opensora.inference --ckpt-path``).
@@ -21,11 +25,11 @@ import sys
 
 import torch
 
-from opensora.schedulers.rf import RFlowArgs, training_losses
+from opensora.schedulers.rf import RFlowArgs
 from opensora.train.cli import train_main
 from opensora.train.components import DataArgs
 from opensora.train.loop import Frozen, Job
-from opensora.train.masks import check_ratios, sample_masks
+from opensora.train.masks import check_ratios
 
 DEFAULT_CONFIG = "configs/post_training/base.py"
 
@@ -44,29 +48,20 @@ class PSFT(Job):
         self.frozen, self.data, self.sched = frozen, data, sched
 
     def loss(self, model, batch: dict, seed: int):
-        """Mean velocity MSE over the batch (per-sample values for the NaN guard)."""
-        device = self.frozen.device
+        """Mean loss of the backbone's own objective over the batch (per-sample values for the NaN guard)."""
+        device, backbone = self.frozen.device, self.frozen.backbone
         gen = torch.Generator(device=device).manual_seed(seed)
         if "latent" in batch:
-            x = batch["latent"].to(device)
+            x, first = batch["latent"].to(device), batch["first_frame"].to(device)
         else:
+            video = batch["video"].to(device)
+            first = video[:, :, 0]
             with torch.no_grad():
-                x = self.frozen.vae.encode(batch["video"].to(device), generator=gen).float()
-        b, _, t_lat = x.shape[:3]
-        mask = sample_masks(self.data.mask_ratios, b, t_lat, torch.Generator().manual_seed(seed)).to(device)
-        y, text_mask = self.frozen.text.batch(batch["text"], device)
-        d = self.data
-        size = {
-            k: torch.full((b,), float(v), device=device)
-            for k, v in (
-                ("height", d.resolution),
-                ("width", d.resolution),
-                ("num_frames", d.num_frames),
-                ("fps", d.fps),
-            )
-        }
-        out = training_losses(model, x, dict(y=y, mask=text_mask, **size), self.sched, mask=mask, generator=gen)
-        return out["loss"].mean(), out["loss"].detach(), {"t_mean": out["t"].float().mean()}
+                x = backbone.encode(video, generator=gen).float()
+        mask = backbone.training_mask(self.data.mask_ratios, x, seed)
+        feats = self.frozen.text.batch(batch["text"], device)
+        per_sample = backbone.training_loss(model, x, feats, first, gen, mask=mask)
+        return per_sample.mean(), per_sample.detach(), {}
 
 
 def main(argv=None) -> int:

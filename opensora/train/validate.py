@@ -134,17 +134,16 @@ class Validator:
             idx = list(range(k, min(k + a.batch_size, len(self.rows))))
             items = [self.data[i] for i in idx]
             first = torch.stack([it["video"][:, 0] for it in items]).to(backbone.device)
-            y, tmask = text_table.batch([self.rows[i].text for i in idx], backbone.device)
             z = sample_latents(
                 backbone,
                 model,
                 first,
-                {"y": y, "mask": tmask},
+                text_table.batch([self.rows[i].text for i in idx], backbone.device),
                 steps=a.num_sampling_steps,
                 guidance_scale=a.cfg_scale,
                 generator=gen,
             )
-            video = backbone.decode(z)
+            video = backbone.to_square(backbone.decode(z).float(), self.data_args.resolution)
             for i, it, v in zip(idx, items, video, strict=True):
                 records.append(self.score(i, it, frames_uint8(v), out, step))
         ev = EvalArgs(

@@ -13,9 +13,10 @@ from opensora.datasets.manifest import read_manifest
 from opensora.models.stdit.stdit3 import STDiT3
 from opensora.rewards import depth_mse, flow_l1, soft_iou_loss
 from opensora.schedulers.rf import RFlowArgs
-from opensora.train.components import DataArgs, ModelArgs, TextTable, build_denoiser, build_frozen_vae
+from opensora.train.components import DataArgs, ModelArgs, build_backbone_for_training, build_denoiser, prompt_features
 from opensora.train.loop import Frozen
-from opensora.train.oro import ORO, main, merge_lora, select_frames
+from opensora.train.lora import merge_lora
+from opensora.train.oro import ORO, main, select_frames
 from tests.opensora.train_helpers import flags, losses, simulate, torchrun_two
 
 REWARDS = {
@@ -57,32 +58,31 @@ def make_context(sim, cache, reward: str, **extra):
         section(cfg, "scheduler", RFlowArgs),
     )
     rows = read_manifest(data.manifest, num_frames=4, needs=job.needs)
+    torch.manual_seed(0)
+    backbone = build_backbone_for_training(margs, data, sched, torch.device("cpu"), torch.float32)
     frozen = Frozen(
-        build_frozen_vae(margs), TextTable([r.text for r in rows], margs), torch.device("cpu"), torch.float32
+        backbone, prompt_features(backbone, [r.text for r in rows], margs), torch.device("cpu"), torch.float32
     )
     job.setup(frozen, data, sched)
-    torch.manual_seed(0)
-    base = build_denoiser(margs)
     # Open-Sora's from-scratch init zeroes some output layers (temporal projections, the fps MLP's
     # last layer), which blocks gradients to the layers before them at step 0; a PSFT model has no
     # such zeros, so perturb every weight as training would
     with torch.no_grad():
-        for p in base.parameters():
+        for p in backbone.denoiser().parameters():
             p.add_(0.02 * torch.randn_like(p))
-    model = job.prepare_model(base).train()
+    model = job.prepare_model(build_denoiser(margs, backbone)).train()
     it = ClipDataset(rows, 4, 32, needs=job.needs)[0]
     batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
-    return job, frozen, model, batch
+    return job, frozen, model, batch, margs
 
 
 def sample_clip(job, model, batch, grad_steps: int, checkpoint_model: bool = False):
     """Latents of the first clip, sampled with gradients through the last ``grad_steps`` calls."""
-    y, m = job.frozen.text.batch(batch["text"], "cpu")
     return sample_latents(
         job.backbone,
         model,
         batch["video"][:, :, 0],
-        {"y": y, "mask": m},
+        job.frozen.text.batch(batch["text"], "cpu"),
         steps=job.sched.num_sampling_steps,
         guidance_scale=job.sched.cfg_scale,
         generator=torch.Generator().manual_seed(0),
@@ -123,8 +123,8 @@ def test_select_frames():
 @pytest.mark.parametrize("lora", [False, True])
 @pytest.mark.parametrize("reward", ["segmentation", "flow", "depth", "flow_sim+depth_sim"])
 def test_one_step_gives_gradients_everywhere(sim, cache, reward, lora):
-    extra = {"oro.lora_rank": 4, "oro.lora_init": False} if lora else {}
-    job, _, model, batch = make_context(sim, cache, reward, **{"oro.grad_steps": None, **extra})
+    extra = {"model.lora_rank": 4, "model.lora_init": False} if lora else {}
+    job, _, model, batch, _ = make_context(sim, cache, reward, **{"oro.grad_steps": None, **extra})
     loss, per_sample, logs = job.loss(model, batch, seed=0)
     assert torch.isfinite(loss) and loss.requires_grad
     assert all(k.startswith("reward/") for k in logs)
@@ -137,7 +137,7 @@ def test_one_step_gives_gradients_everywhere(sim, cache, reward, lora):
 
 
 def test_grad_steps_zero_builds_no_graph(sim, cache):
-    job, _, model, batch = make_context(sim, cache, "segmentation")
+    job, _, model, batch, _ = make_context(sim, cache, "segmentation")
     z = sample_clip(job, model, batch, grad_steps=0)
     assert not z.requires_grad and z.grad_fn is None
 
@@ -145,7 +145,7 @@ def test_grad_steps_zero_builds_no_graph(sim, cache):
 @pytest.mark.parametrize("checkpoint_model", [False, True])
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_model):
-    job, _, model, batch = make_context(sim, cache, "segmentation")
+    job, _, model, batch, _ = make_context(sim, cache, "segmentation")
     calls, received = [], set()
 
     def hook(module, args, output):
@@ -166,14 +166,17 @@ def test_only_last_k_denoiser_calls_receive_gradient(sim, cache, k, checkpoint_m
 
 
 def test_merged_lora_equals_adapted_model(sim, cache):
-    job, _, model, batch = make_context(sim, cache, "segmentation", **{"oro.lora_rank": 4, "oro.lora_init": False})
+    extra = {"model.lora_rank": 4, "model.lora_init": False}
+    job, _, model, batch, margs = make_context(sim, cache, "segmentation", **extra)
     model.eval()
     plain = STDiT3(model.config).eval()
-    plain.load_state_dict(merge_lora(model.state_dict(), job.args.lora_alpha / job.args.lora_rank))
+    plain.load_state_dict(merge_lora(model.state_dict(), margs.lora_scaling))
     x = torch.randn(1, 3, 4, 32, 32)
-    y, m = job.frozen.text.batch(batch["text"], "cpu")
+    f = job.frozen.text.batch(batch["text"], "cpu")
     t = torch.tensor([500.0])
-    torch.testing.assert_close(plain(x, t, y, mask=m), model(x, t, y, mask=m), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        plain(x, t, f["y"], mask=f["mask"]), model(x, t, f["y"], mask=f["mask"]), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_segmentation_reward_falls_when_overfitting(sim, cache, tmp_path):
