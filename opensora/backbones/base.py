@@ -198,7 +198,7 @@ class Backbone:
         """
         b = x0.shape[0]
         with torch.no_grad():
-            traj = self.start(self.to_canvas(first_frames[:, :, None])[:, :, 0], features, generator, 1, False)
+            traj = self.start(self.to_canvas(first_frames[:, :, None])[:, :, 0], features, generator, 2, False)
         t = self.sample_timesteps(b, generator)
         noise = torch.randn(x0.shape, generator=generator, device=generator.device).to(x0.device, x0.dtype)
         traj.x = self.training_input(traj, x0, noise, t)

@@ -158,7 +158,7 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         z = pipe._denormalize_latents(
             self._unpack(latents), vae.latents_mean, vae.latents_std, vae.config.scaling_factor
         )
-        z = z.to(self.pipe.text_encoder.dtype)
+        z = z.to(vae.dtype)  # the pipeline casts to its prompt dtype, the same as the weights
         timestep = None
         if vae.config.timestep_conditioning:
             b = z.shape[0]

@@ -34,7 +34,7 @@ class ModelArgs:
     vae: str = "OpenSoraVAE_V1_2"  # Open-Sora: or PixelSpace
     vae_path: str | None = "hpcai-tech/OpenSora-VAE-v1.2"
     text_encoder_path: str = "DeepFloyd/t5-v1_1-xxl"
-    text_max_length: int = 300
+    text_max_length: int = 300  # prompt tokens (CogVideoX 226, Wan 512, LTX-Video 128)
     text_cache_dir: str = "outputs/cache/text"
     canvas: list | None = None  # [height, width] the model runs at; None = data.resolution square
     lora_rank: int = 0  # 0 = full fine-tuning (PISA); > 0: LoRA adapters only
@@ -96,6 +96,7 @@ def backbone_args(margs: ModelArgs, data: DataArgs) -> BackboneArgs:
         vae_path=margs.vae_path,
         text_encoder_path=margs.text_encoder_path,
         text_max_length=margs.text_max_length,
+        max_sequence_length=margs.text_max_length,  # the diffusers backbones' name for it
         aes=None,  # training captions stay verbatim
         height=h,
         width=w,

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Usage: bash scripts/post_training/base.sh [--run-dir DIR --resume auto] [--section.key=value ...]
+# Usage: bash scripts/post_training/base.sh [--backbone NAME] [--run-dir DIR --resume auto] [--section.key=value ...]
 #    or: NPROC=2 bash scripts/post_training/base.sh   (torchrun, one process per GPU)
-# PSFT (paper stage 1): fine-tunes Open-Sora v1.2 on simulated drop clips (data/sim/psft/psft.csv).
-# Hardware: GPUs with bf16 (STDiT3-XL/2, batch 64 per GPU as PISA); CONFIG=configs/post_training/tiny.py runs on CPU.
+# PSFT (paper stage 1): fine-tunes a video model on simulated drop clips. Reads data/sim/psft/psft.csv
+# (+ val.csv for validation), writes outputs/post_training/NNN-psft*/ (checkpoints, export/ema, val/).
+# --backbone: opensora_v1_2 (default, the paper: configs/post_training/base.py) | cogvideox_5b_i2v |
+# wan2_1_i2v_14b_480p | wan2_2_ti2v_5b | ltx_video (configs/post_training/NAME/psft.py: LoRA, bf16).
+# Hardware: GPUs with bf16; CONFIG=configs/post_training/tiny.py (or NAME/tiny_psft.py) runs on CPU.
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
 source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
-CONFIG=${CONFIG:-configs/post_training/base.py}
 source "$(dirname "${BASH_SOURCE[0]}")/launch.sh"
-launch opensora.train.psft "$CONFIG" "$@"  # python -m opensora.train.psft (torchrun when NPROC > 1)
+select_config configs/post_training/base.py psft "$@"
+launch opensora.train.psft "$CONFIG" "${ARGS[@]}"  # python -m opensora.train.psft (torchrun when NPROC > 1)

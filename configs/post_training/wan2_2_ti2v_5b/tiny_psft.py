@@ -1,0 +1,7 @@
+# PSFT of wan2_2_ti2v_5b's tiny random pipeline (tiny:wan2_2_ti2v_5b) on CPU: the small simulated set, 64² clips of 9 frames.
+_base_ = ["../tiny.py"]
+train = dict(experiment="psft-tiny-wan2_2_ti2v_5b")
+model = dict(backbone="wan2_2_ti2v_5b", model_path="tiny:wan2_2_ti2v_5b", text_max_length=16, canvas=None, lora_rank=0)
+data = dict(resolution=64, num_frames=9, fps=24)
+scheduler = dict(num_sampling_steps=3, cfg_scale=2.0)
+validation = dict(num_sampling_steps=3, cfg_scale=2.0)

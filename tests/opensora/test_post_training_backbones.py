@@ -1,0 +1,171 @@
+"""PSFT and ORO on every diffusers backbone, on the tiny random pipelines (configs/post_training/<name>/tiny_*.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from evaluation.config import load_config, section
+from opensora.models.checkpoint import read_training_checkpoint
+from opensora.models.tiny import resolve_weights
+from tests.opensora.train_helpers import flags, losses, max_abs_diff, simulate, torchrun_two
+
+BACKBONES = ["cogvideox_5b_i2v", "wan2_1_i2v_14b_480p", "wan2_2_ti2v_5b", "ltx_video"]
+PIPELINES = {
+    "cogvideox_5b_i2v": "CogVideoXImageToVideoPipeline",
+    "wan2_1_i2v_14b_480p": "WanImageToVideoPipeline",
+    "wan2_2_ti2v_5b": "WanImageToVideoPipeline",
+    "ltx_video": "LTXImageToVideoPipeline",
+}
+TINY_SAM2 = "tiny:sam2?image_size=32"
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    """Six 32² clips of 9 frames (the tiny pipelines' 4k + 1 / 8k + 1 frame counts)."""
+    return simulate(tmp_path_factory.mktemp("sim9"), num=6, frames=9)
+
+
+def psft_argv(name, sim, run, cache, *extra):
+    return [
+        f"configs/post_training/{name}/tiny_psft.py",
+        "--run-dir",
+        str(run),
+        f"--data.manifest={sim / 'psft.csv'}",
+        f"--model.text_cache_dir={cache / 'text'}",
+        "--validation.manifest=None",
+        "--train.batch_size=2",
+        "--train.log_every=1",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize("name", BACKBONES)
+def test_psft_resumes_exactly_and_exports_diffusers_weights(name, sim, cache, tmp_path):
+    from opensora.train.psft import main
+
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert main(psft_argv(name, sim, straight, cache, "--max-steps", "4", "--train.ckpt_every=2")) == 0
+    assert main(psft_argv(name, sim, split, cache, "--max-steps", "2", "--train.ckpt_every=2")) == 0
+    assert main(psft_argv(name, sim, split, cache, "--max-steps", "4", "--train.ckpt_every=2", "--resume", "auto")) == 0
+    a, b = losses(straight), losses(split)
+    assert len(a) == len(b) == 4 and all(np.isfinite(a))
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    ema = read_training_checkpoint(straight / "checkpoints/step-0000004", "ema")
+    assert max_abs_diff(ema, read_training_checkpoint(split / "checkpoints/step-0000004", "ema")) < 1e-6
+    # the export is the transformer in diffusers' own format, loadable with from_pretrained
+    import diffusers
+
+    export = straight / "export" / "ema"
+    base = getattr(diffusers, PIPELINES[name]).from_pretrained(resolve_weights(f"tiny:{name}"))
+    loaded = type(base.transformer).from_pretrained(str(export / "transformer")).state_dict()
+    assert max_abs_diff({k: loaded[k] for k in ema}, ema) == 0
+    ident = json.loads((export / "pisa.json").read_text())
+    assert ident["backbone"] == name and ident["base_model"] == f"tiny:{name}"
+
+
+@pytest.mark.parametrize("name", BACKBONES)
+def test_lora_export_loads_into_a_plain_diffusers_pipeline(name, sim, cache, tmp_path):
+    import diffusers
+
+    from opensora.train.psft import main
+
+    run = tmp_path / "run"
+    lora = ["--model.lora_rank=4", "--model.lora_alpha=8.0", "--model.lora_init=False", "--train.lr=1e-2"]
+    assert main(psft_argv(name, sim, run, cache, "--max-steps", "2", *lora)) == 0
+    export = run / "export" / "ema"
+    assert (export / "pytorch_lora_weights.safetensors").is_file()
+    cls = getattr(diffusers, PIPELINES[name])
+    adapted = cls.from_pretrained(resolve_weights(f"tiny:{name}"))
+    adapted.load_lora_weights(str(export))
+    merged = cls.from_pretrained(resolve_weights(f"tiny:{name}"))
+    merged.transformer = type(merged.transformer).from_pretrained(str(export / "transformer"))
+    # the adapters (alpha / r folded into B) act as the merged export does, and the pipeline generates
+    cfg = load_config(f"configs/inference/{name}_tiny.py")
+    g = cfg.backbone
+    outs = []
+    for pipe in (adapted, merged):
+        pipe.set_progress_bar_config(disable=True)
+        from PIL import Image
+
+        img = Image.fromarray(np.full((g.height, g.width, 3), 90, dtype=np.uint8))
+        kw = {"frame_rate": g.fps} if name == "ltx_video" else {}
+        out = pipe(image=img, prompt="a red ball falls", height=g.height, width=g.width, num_frames=g.num_frames,
+                   num_inference_steps=2, guidance_scale=2.0, generator=torch.Generator().manual_seed(0),
+                   output_type="pt", max_sequence_length=16, **kw).frames  # fmt: skip
+        outs.append(out)
+    assert torch.isfinite(outs[0]).all()
+    torch.testing.assert_close(outs[0], outs[1], rtol=1e-3, atol=1e-4)
+
+
+def oro_context(name, sim, cache, lora: bool):
+    """ORO's job, frozen parts, model and a one-clip batch, as the training loop sets them up."""
+    from opensora.datasets.clips import ClipDataset
+    from opensora.datasets.manifest import read_manifest
+    from opensora.schedulers.rf import RFlowArgs
+    from opensora.train.components import (
+        DataArgs,
+        ModelArgs,
+        build_backbone_for_training,
+        build_denoiser,
+        prompt_features,
+    )
+    from opensora.train.loop import Frozen
+    from opensora.train.oro import ORO
+
+    extra = {"model.lora_rank": 4, "model.lora_init": False} if lora else {}
+    overrides = {
+        "data.manifest": str(sim / "psft.csv"),
+        "model.text_cache_dir": str(cache / "text"),
+        "rewards": [dict(type="segmentation", model=TINY_SAM2, image_size=32)],
+        "oro.grad_steps": 2,
+        **extra,
+    }
+    cfg = load_config(f"configs/post_training/{name}/tiny_oro.py", overrides)
+    job = ORO(cfg)
+    margs, data, sched = (section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs), section(cfg, "scheduler", RFlowArgs))
+    rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs)
+    torch.manual_seed(0)
+    backbone = build_backbone_for_training(margs, data, sched, torch.device("cpu"), torch.float32)
+    frozen = Frozen(backbone, prompt_features(backbone, [r.text for r in rows], margs), torch.device("cpu"), torch.float32)
+    job.setup(frozen, data, sched)
+    with torch.no_grad():  # zero-initialised output layers would block gradients at step 0; a trained model has none
+        for p in backbone.denoiser().parameters():
+            p.add_(0.02 * torch.randn_like(p))
+    model = job.prepare_model(build_denoiser(margs, backbone)).train()
+    it = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)[0]
+    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    return job, model, batch
+
+
+@pytest.mark.parametrize("lora", [False, True])
+@pytest.mark.parametrize("name", BACKBONES)
+def test_oro_step_gives_gradient_to_every_trainable_parameter(name, lora, sim, cache):
+    job, model, batch = oro_context(name, sim, cache, lora)
+    loss, per_sample, logs = job.loss(model, batch, seed=0)
+    assert torch.isfinite(loss) and loss.requires_grad and "reward/segmentation" in logs
+    loss.backward()
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora_" in n for n, _ in trainable) == lora
+    no_grad = [n for n, p in trainable if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not no_grad, no_grad
+
+
+@pytest.mark.slow
+def test_two_process_fsdp_psft_and_oro_on_a_diffusers_backbone(sim, cache, tmp_path):
+    name = "ltx_video"
+    run = tmp_path / "psft"
+    res = torchrun_two("opensora.train.psft", psft_argv(name, sim, run, cache, "--max-steps", "2"), timeout=400)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert sorted(p.name for p in (run / "checkpoints/step-0000002").glob("*.distcp")) == ["__0_0.distcp", "__1_0.distcp"]
+    oro = tmp_path / "oro"
+    o = {"data.manifest": str(sim / "psft.csv"), "model.text_cache_dir": str(cache / "text")}
+    o["rewards"] = [dict(type="segmentation", model=TINY_SAM2, image_size=32)]
+    argv = [f"configs/post_training/{name}/tiny_oro.py", "--run-dir", str(oro), "--max-steps", "2", *flags(o)]
+    argv += ["--train.batch_size=1", "--train.ckpt_every=1"]
+    res = torchrun_two("opensora.train.oro", argv, timeout=400)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert all(np.isfinite(losses(oro))) and (oro / "export" / "ema" / "transformer").is_dir()
