@@ -152,6 +152,10 @@ class Backbone:
         """The latents after step ``i`` given the guided prediction."""
         raise NotImplementedError
 
+    def frames_cost(self, frames) -> str:
+        """What decoding the frame subset ``frames`` (None = all) really costs, in words."""
+        return "all frames" if frames is None else f"all latent frames, {len(frames)} frames kept"
+
     def finish(self, traj: Trajectory) -> torch.Tensor:
         """Latents for :meth:`decode` after the last step."""
         return traj.x

@@ -25,6 +25,10 @@ class CogVideoXI2V(DiffusersBackbone):
 
     name = NAME
     pipeline_class = "CogVideoXImageToVideoPipeline"
+    temporal_axis = 1  # latents [B, T, C, h, w]
+    # its decoder's group norms pool over time (and the time upsampler treats odd and even runs
+    # apart): a prefix of the latents does not decode to the same first frames, so subsets decode all
+    causal_decoder = False
     default_max_sequence_length = 226
 
     @override
@@ -128,7 +132,7 @@ class CogVideoXI2V(DiffusersBackbone):
 
     @override
     def decode(self, latents, frames=None, generator=None):
-        video = self.pipe.decode_latents(latents)
+        video = self.pipe.decode_latents(self._prefix(latents, frames))
         return video if frames is None else video[:, :, list(frames)]
 
     # training objective: v-prediction on the scheduler's noise schedule

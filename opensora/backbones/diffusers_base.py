@@ -196,6 +196,35 @@ class DiffusersBackbone(Backbone):
         sched = self.pipe.scheduler
         return {"scheduler": type(sched).__name__, "scheduler_config": dict(sched.config)}
 
+    temporal_axis = 2  # of the latents ([B, C, T, h, w]; CogVideoX: 1)
+    causal_decoder = True  # decoded frame f depends only on latent frames up to f's
+
+    def temporal_ratio(self) -> int:
+        """Pixel frames per latent frame after the first."""
+        return self.pipe.vae_scale_factor_temporal
+
+    def decode_plan(self, frames) -> int | None:
+        """Latent frames a frame subset needs: a prefix for causal decoders (None = all of them).
+
+        Pixel frame 0 is latent frame 0; pixel frame f > 0 belongs to latent ``(f - 1) // r + 1``.
+        """
+        if frames is None or not self.causal_decoder:
+            return None
+        last = max(frames)
+        return 1 if last == 0 else (last - 1) // self.temporal_ratio() + 2
+
+    def frames_cost(self, frames) -> str:
+        """What a frame subset really decodes (ORO prints it)."""
+        n = self.decode_plan(frames)
+        if n is None:
+            return "all latent frames (the decoder is not causal)" if frames is not None else "all frames"
+        last = (n - 1) * self.temporal_ratio()
+        return f"latent frames 0..{n - 1} (pixel frames 0..{last}) for the {len(frames)} frames scored"
+
+    def _prefix(self, latents, frames):
+        n = self.decode_plan(frames)
+        return latents if n is None else latents.narrow(self.temporal_axis, 0, n)
+
     def fresh_scheduler(self):
         """A copy of the pipeline's scheduler (schedulers keep per-generation state)."""
         return copy.deepcopy(self.pipe.scheduler)

@@ -30,6 +30,16 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
     default_negative_prompt = LTX_NEGATIVE
     default_max_sequence_length = 128
     decode_timestep = 0.0  # the pipeline's defaults
+
+    @property
+    def causal_decoder(self) -> bool:
+        """LTX-Video's decoder is causal only when its config says so (the released one is not)."""
+        return bool(self.pipe.vae.config.decoder_causal)
+
+    @override
+    def temporal_ratio(self) -> int:
+        return self.pipe.vae_temporal_compression_ratio
+
     decode_noise_scale = None
 
     @override
@@ -156,7 +166,7 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
     def decode(self, latents, frames=None, generator=None):
         vae, pipe = self.pipe.vae, self.pipe
         z = pipe._denormalize_latents(
-            self._unpack(latents), vae.latents_mean, vae.latents_std, vae.config.scaling_factor
+            self._prefix(self._unpack(latents), frames), vae.latents_mean, vae.latents_std, vae.config.scaling_factor
         )
         z = z.to(vae.dtype)  # the pipeline casts to its prompt dtype, the same as the weights
         timestep = None

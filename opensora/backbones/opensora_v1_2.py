@@ -171,6 +171,12 @@ class OpenSoraV12(Backbone):
         return self.vae.encode(video, generator=generator)
 
     @override
+    def frames_cost(self, frames) -> str:
+        if frames is None:
+            return "all frames"
+        return f"every latent frame through the temporal VAE, the spatial decoder on the {len(frames)} frames scored"
+
+    @override
     def decode(self, latents, frames=None, generator=None):
         return self.vae.decode(latents.float(), self.geometry.num_frames, frames=frames)
 

@@ -157,7 +157,7 @@ class WanI2V(FlowMatching, DiffusersBackbone):
     @override
     def decode(self, latents, frames=None, generator=None):
         vae = self.pipe.vae
-        z = latents.to(self.device, vae.dtype)
+        z = self._prefix(latents, frames).to(self.device, vae.dtype)
         mean, inv_std = self._latent_stats(z)
         video = vae.decode(z / inv_std + mean, return_dict=False)[0]
         return video if frames is None else video[:, :, list(frames)]

@@ -111,6 +111,8 @@ class ORO(Job):
         self.validate(data, sched)
         self.frozen, self.data, self.sched = frozen, data, sched
         self.backbone = frozen.backbone
+        if not (torch.distributed.is_initialized() and torch.distributed.get_rank()):  # rank 0 says it
+            print(f"oro.decode_frames={self.args.decode_frames!r}: decodes {self.backbone.frames_cost(self.frames)}")
         self.rewards = RewardSet(self.reward_configs, frozen.device)
 
     def generate(self, model, batch: dict, seed: int) -> torch.Tensor:
