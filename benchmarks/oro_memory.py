@@ -1,6 +1,7 @@
 """ORO step time and peak memory versus truncated backprop (K), decoded frames and LoRA.
 
-Usage::
+Usage (``--backbone NAME``: any backbone's tiny preset on CPU and, with ``--model-path``, full size
+on a GPU; see benchmarks/backbone_training.py)::
 
     python benchmarks/oro_memory.py [--steps 2]
 
@@ -38,12 +39,15 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
     import torch
 
     from evaluation.perception.sam2 import save_tiny_sam2
+    from opensora.backbones.base import Geometry
+    from opensora.backbones.opensora_v1_2 import OpenSoraV12
     from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
     from opensora.rewards import RewardSet
     from opensora.schedulers.rf import RFlowArgs
     from opensora.train.args import TrainArgs
     from opensora.train.components import DataArgs
     from opensora.train.loop import Frozen
+    from opensora.train.lora import apply_lora
     from opensora.train.optim import make_optimizer
     from opensora.train.oro import ORO
 
@@ -64,24 +68,28 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
         get = dict.get
 
     cfg = Cfg(
-        oro=dict(grad_steps=k, decode_frames=frames, lora_rank=lora, checkpoint_denoiser=True),
+        oro=dict(grad_steps=k, decode_frames=frames, checkpoint_denoiser=True),
         rewards=[dict(type="segmentation", model=str(tmp / "sam2"), image_size=64)],
     )
     job = ORO(cfg)
     y = torch.randn(1, 1, c.model_max_length, c.caption_channels)
 
-    class FakeTextTable:
+    class FakeText:
         """Random prompt features of the model's caption size (no T5 needed to measure memory)."""
 
         def batch(self, prompts, device):
-            return y.to(device), torch.ones(1, c.model_max_length, dtype=torch.long, device=device)
+            return {"y": y.to(device), "mask": torch.ones(1, c.model_max_length, dtype=torch.long, device=device)}
 
     dtype = torch.bfloat16 if dev.type == "cuda" else torch.float32
     data = DataArgs(num_frames=t, resolution=size, fps=16, mask_ratios={})
     sched = RFlowArgs(num_sampling_steps=n_steps, cfg_scale=4.0, use_timestep_transform=t >= 17)
     job.validate(data, sched)
-    job.frozen, job.data, job.sched = Frozen(vae, FakeTextTable(), dev, dtype), data, sched
+    backbone = OpenSoraV12(None, vae, sched, Geometry(size, size, t, 16), vae_id=vae_name, device=dev, dtype=dtype)
+    job.frozen, job.data, job.sched = Frozen(backbone, FakeText(), dev, dtype), data, sched
+    job.backbone = backbone
     job.rewards = RewardSet(cfg["rewards"], dev)
+    if lora:
+        net = apply_lora(net, lora, 8.0, 0.0, True, backbone.default_lora_targets)
     net = job.prepare_model(net).to(dev).train()
     net.grad_checkpointing = True
     opt = make_optimizer(net, TrainArgs(lr=1e-6))
@@ -130,10 +138,23 @@ def main(argv=None) -> None:
     """Run every configuration in a subprocess and print the table."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=2)
+    p.add_argument("--backbone", default="opensora_v1_2", help="any backbone (configs/post_training/NAME/)")
+    p.add_argument("--model-path", help="--backbone's pipeline for the full-size GPU row (hub id or folder)")
     p.add_argument("--one", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.one:
-        print(json.dumps(measure(**json.loads(a.one), steps=a.steps)))
+        one = json.loads(a.one)
+        if "kind" in one:  # a --backbone row
+            from backbone_training import measure_step
+
+            print(json.dumps(measure_step(**one, steps=a.steps)))
+        else:
+            print(json.dumps(measure(**one, steps=a.steps)))
+        return
+    if a.backbone != "opensora_v1_2":
+        from backbone_training import print_table
+
+        print_table("oro", a.backbone, a.model_path, a.steps, __file__)
         return
     import torch
 

@@ -1,6 +1,7 @@
 """PSFT training-step time and peak memory: tiny configurations on CPU, STDiT3-XL/2 on a GPU.
 
-Usage::
+Usage (``--backbone NAME``: any backbone's tiny preset on CPU and, with ``--model-path``, full size
+on a GPU; see benchmarks/backbone_training.py)::
 
     python benchmarks/psft_step.py [--steps 5] [--xl-batch 4]
 
@@ -122,10 +123,23 @@ def main(argv=None) -> None:
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--xl-batch", type=int, default=4)
     p.add_argument("--peak-tflops", type=float, default=989.0)
+    p.add_argument("--backbone", default="opensora_v1_2", help="any backbone (configs/post_training/NAME/)")
+    p.add_argument("--model-path", help="--backbone's pipeline for the full-size GPU row (hub id or folder)")
     p.add_argument("--one", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.one:
-        print(json.dumps(measure(**json.loads(a.one), steps=a.steps)))
+        one = json.loads(a.one)
+        if "kind" in one:  # a --backbone row
+            from backbone_training import measure_step
+
+            print(json.dumps(measure_step(**one, steps=a.steps)))
+        else:
+            print(json.dumps(measure(**one, steps=a.steps)))
+        return
+    if a.backbone != "opensora_v1_2":
+        from backbone_training import print_table
+
+        print_table("psft", a.backbone, a.model_path, a.steps, __file__)
         return
     import torch
 

@@ -9,6 +9,6 @@
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
 source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
+CONFIG=${CONFIG:-configs/post_training/base.py}  # --backbone NAME: configs/post_training/NAME/psft.py
 source "$(dirname "${BASH_SOURCE[0]}")/launch.sh"
-select_config configs/post_training/base.py psft "$@"
-launch opensora.train.psft "$CONFIG" "${ARGS[@]}"  # python -m opensora.train.psft (torchrun when NPROC > 1)
+launch opensora.train.psft "$CONFIG" "$@"  # python -m opensora.train.psft (torchrun when NPROC > 1)

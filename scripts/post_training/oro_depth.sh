@@ -8,6 +8,6 @@
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
 source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
+CONFIG=${CONFIG:-configs/post_training/oro_depth.py}  # --backbone NAME: configs/post_training/NAME/oro_depth.py
 source "$(dirname "${BASH_SOURCE[0]}")/launch.sh"
-select_config configs/post_training/oro_depth.py oro_depth "$@"
-launch opensora.train.oro "$CONFIG" "${ARGS[@]}"  # python -m opensora.train.oro (torchrun when NPROC > 1)
+launch opensora.train.oro "$CONFIG" "$@"  # python -m opensora.train.oro (torchrun when NPROC > 1)

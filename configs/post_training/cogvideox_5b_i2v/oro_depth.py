@@ -1,6 +1,6 @@
 # ORO (depth reward) of cogvideox_5b_i2v, from its PSFT export (--model.model_path=outputs/post_training/NNN-psft-cogvideox_5b_i2v/export/ema):
 # K = 1 gradient step, LoRA, a frame subset, 10 sampling steps.
-_base_ = ["../oro_depth.py", "./model.py"]
+_base_ = ["../oro_depth.py", "../../_base_/cogvideox_5b_i2v.py"]
 train = dict(experiment="oro-depth-cogvideox_5b_i2v")
 model = {{_base_._model}}
 data = {{_base_._data}}

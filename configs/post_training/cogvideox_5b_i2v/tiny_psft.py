@@ -1,7 +1,9 @@
 # PSFT of cogvideox_5b_i2v's tiny random pipeline (tiny:cogvideox_5b_i2v) on CPU: the small simulated set, 32² clips of 9 frames.
 _base_ = ["../tiny.py"]
 train = dict(experiment="psft-tiny-cogvideox_5b_i2v")
-model = dict(backbone="cogvideox_5b_i2v", model_path="tiny:cogvideox_5b_i2v", text_max_length=16, canvas=[32, 48], lora_rank=0)
+model = dict(
+    backbone="cogvideox_5b_i2v", model_path="tiny:cogvideox_5b_i2v", text_max_length=16, canvas=[32, 48], lora_rank=0
+)
 data = dict(resolution=32, num_frames=9, fps=8)
 scheduler = dict(num_sampling_steps=3, cfg_scale=2.0)
 validation = dict(num_sampling_steps=3, cfg_scale=2.0)

@@ -1,6 +1,6 @@
 # PSFT of ltx_video (python -m opensora.train.psft; bash scripts/post_training/base.sh --backbone ltx_video):
 # its own objective (opensora.backbones), LoRA, bf16, activation checkpointing, validation through its sampler.
-_base_ = ["../base.py", "./model.py"]
+_base_ = ["../base.py", "../../_base_/ltx_video.py"]
 train = dict(experiment="psft-ltx_video", batch_size=1, lr=1e-4)
 model = {{_base_._model}}
 data = {{_base_._data}}

@@ -1,6 +1,6 @@
 # ORO (depth reward) of wan2_1_i2v_14b_480p, from its PSFT export (--model.model_path=outputs/post_training/NNN-psft-wan2_1_i2v_14b_480p/export/ema):
 # K = 1 gradient step, LoRA, a frame subset, 10 sampling steps.
-_base_ = ["../oro_depth.py", "./model.py"]
+_base_ = ["../oro_depth.py", "../../_base_/wan2_1_i2v_14b_480p.py"]
 train = dict(experiment="oro-depth-wan2_1_i2v_14b_480p")
 model = {{_base_._model}}
 data = {{_base_._data}}

@@ -1,7 +1,9 @@
 # PSFT of wan2_1_i2v_14b_480p's tiny random pipeline (tiny:wan2_1_i2v_14b_480p) on CPU: the small simulated set, 32² clips of 9 frames.
 _base_ = ["../tiny.py"]
 train = dict(experiment="psft-tiny-wan2_1_i2v_14b_480p")
-model = dict(backbone="wan2_1_i2v_14b_480p", model_path="tiny:wan2_1_i2v_14b_480p", text_max_length=16, canvas=None, lora_rank=0)
+model = dict(
+    backbone="wan2_1_i2v_14b_480p", model_path="tiny:wan2_1_i2v_14b_480p", text_max_length=16, canvas=None, lora_rank=0
+)
 data = dict(resolution=32, num_frames=9, fps=16)
 scheduler = dict(num_sampling_steps=3, cfg_scale=2.0)
 validation = dict(num_sampling_steps=3, cfg_scale=2.0)

@@ -1,6 +1,6 @@
 # ORO (flow reward) of wan2_2_ti2v_5b, from its PSFT export (--model.model_path=outputs/post_training/NNN-psft-wan2_2_ti2v_5b/export/ema):
 # K = 1 gradient step, LoRA, a frame subset, 10 sampling steps.
-_base_ = ["../oro_flow.py", "./model.py"]
+_base_ = ["../oro_flow.py", "../../_base_/wan2_2_ti2v_5b.py"]
 train = dict(experiment="oro-flow-wan2_2_ti2v_5b")
 model = {{_base_._model}}
 data = {{_base_._data}}

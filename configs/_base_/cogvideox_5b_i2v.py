@@ -1,4 +1,4 @@
-# cogvideox_5b_i2v for post-training: the lines every stage shares (read as {{_base_._model}},
+# cogvideox_5b_i2v for post-training (configs/post_training/cogvideox_5b_i2v/): the lines every stage shares (read as {{_base_._model}},
 # {{_base_._data}}, {{_base_._sampler}} by psft.py and oro_*.py). CogVideoX-5B-I2V only runs 480x720: the square clip is centred on that canvas; 49 frames at
 # 8 fps, as configs/inference/cogvideox_5b_i2v.py generates for PisaBench (simulate the training clips at that fps
 # and length: python -m sim_data.parallel ... --sim.fps=8 --sim.num_frames=49).

@@ -1,4 +1,4 @@
-# ltx_video for post-training: the lines every stage shares (read as {{_base_._model}},
+# ltx_video for post-training (configs/post_training/ltx_video/): the lines every stage shares (read as {{_base_._model}},
 # {{_base_._data}}, {{_base_._sampler}} by psft.py and oro_*.py). 512x512; 49 frames at
 # 24 fps, as configs/inference/ltx_video.py generates for PisaBench (simulate the training clips at that fps
 # and length: python -m sim_data.parallel ... --sim.fps=24 --sim.num_frames=49).

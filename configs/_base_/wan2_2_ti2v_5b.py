@@ -1,4 +1,4 @@
-# wan2_2_ti2v_5b for post-training: the lines every stage shares (read as {{_base_._model}},
+# wan2_2_ti2v_5b for post-training (configs/post_training/wan2_2_ti2v_5b/): the lines every stage shares (read as {{_base_._model}},
 # {{_base_._data}}, {{_base_._sampler}} by psft.py and oro_*.py). 928x928: diffusers' rule for a 1:1 image at Wan 2.2 TI2V's pixel budget; 49 frames at
 # 24 fps, as configs/inference/wan2_2_ti2v_5b.py generates for PisaBench (simulate the training clips at that fps
 # and length: python -m sim_data.parallel ... --sim.fps=24 --sim.num_frames=49).

@@ -1,0 +1,129 @@
+"""Shared by ``psft_step.py --backbone`` and ``oro_memory.py --backbone``: one training step of any backbone.
+
+The job, frozen parts and denoiser are built by the trainer's own components from a post-training
+config (``configs/post_training/<name>/tiny_psft.py`` / ``tiny_oro.py`` on CPU, ``psft.py`` /
+``oro_seg.py`` with ``--model-path`` on a GPU), on one random clip; the step is what
+``opensora.train.loop.train_step`` runs (loss under autocast, backward, AdamW).
+"""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+
+def rss_gib() -> float:
+    """Peak resident memory of this process."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def measure_step(kind: str, config: str, overrides: dict, device: str, steps: int) -> dict:
+    """Seconds per step, peak memory (CUDA allocation, or CPU RSS growth over the steps), trainable parameters."""
+    import torch
+
+    from evaluation.config import load_config, section
+    from opensora.schedulers.rf import RFlowArgs
+    from opensora.train.args import TrainArgs
+    from opensora.train.components import (
+        DataArgs,
+        ModelArgs,
+        build_backbone_for_training,
+        build_denoiser,
+        prompt_features,
+    )
+    from opensora.train.loop import Frozen
+    from opensora.train.optim import make_optimizer
+    from opensora.train.parallel import set_activation_checkpointing
+
+    dev = torch.device(device)
+    dtype = torch.bfloat16 if dev.type == "cuda" else torch.float32
+    tmp = Path(tempfile.mkdtemp())
+    cfg = load_config(config, {"model.text_cache_dir": str(tmp / "text"), **overrides})
+    margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
+    sched, targs = section(cfg, "scheduler", RFlowArgs), section(cfg, "train", TrainArgs)
+    if kind == "psft":
+        from opensora.train.psft import PSFT
+
+        job = PSFT()
+    else:
+        from opensora.train.oro import ORO
+
+        job = ORO(cfg)
+    job.validate(data, sched)
+    torch.manual_seed(0)
+    backbone = build_backbone_for_training(margs, data, sched, dev, dtype)
+    text = prompt_features(backbone, ["a video of an object dropping"], margs)
+    job.setup(Frozen(backbone, text, dev, dtype), data, sched)
+    model = job.prepare_model(build_denoiser(margs, backbone)).to(dev).train()
+    set_activation_checkpointing(model, targs.grad_checkpoint)
+    opt = make_optimizer(model, targs)
+    t, s = data.num_frames, data.resolution
+    video = torch.rand(1, 3, t, s, s, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    mask = torch.zeros(1, t, 1, s, s, dtype=torch.bool)
+    mask[..., s // 3 : s // 2, s // 3 : s // 2] = True
+    batch = {"index": [0], "text": ["a video of an object dropping"], "video": video, "mask": mask}
+
+    def step(i):
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+            loss, _, _ = job.loss(model, batch, seed=i)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    base = rss_gib()
+    step(0)  # warm-up: allocates the optimizer state
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    for i in range(steps):
+        step(i + 1)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = (time.perf_counter() - t0) / steps
+    peak = torch.cuda.max_memory_allocated() / 2**30 if dev.type == "cuda" else max(rss_gib() - base, 0.0)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"seconds": seconds, "peak_gib": peak, "trainable_m": trainable / 1e6}
+
+
+def rows(kind: str, name: str, model_path: str | None, cuda: bool) -> list[tuple[str, dict]]:
+    """The configurations: tiny on CPU (full FT vs LoRA, checkpointing), full size on a GPU with weights."""
+    stage = "tiny_psft" if kind == "psft" else "tiny_oro"
+    tiny = f"configs/post_training/{name}/{stage}.py"
+    out = []
+    for label, o in (
+        ("tiny, full FT", {"model.lora_rank": 0, "train.grad_checkpoint": False}),
+        ("tiny, full FT, act. ckpt", {"model.lora_rank": 0, "train.grad_checkpoint": True}),
+        ("tiny, LoRA r=16", {"model.lora_rank": 16, "model.lora_alpha": 16.0, "train.grad_checkpoint": True}),
+    ):
+        out.append((label, dict(kind=kind, config=tiny, overrides=o, device="cpu")))
+    if cuda and model_path:
+        full = f"configs/post_training/{name}/{'psft' if kind == 'psft' else 'oro_seg'}.py"
+        o = {"model.model_path": model_path, "rewards": [dict(type="segmentation", model="tiny:sam2?image_size=256")]}
+        out.append(("full size, LoRA (config)", dict(kind=kind, config=full, overrides=o, device="cuda")))
+    return out
+
+
+def print_table(kind: str, name: str, model_path: str | None, steps: int, script: str) -> None:
+    """Run every row in its own process and print seconds, memory and ratios against the first row."""
+    import torch
+    from isolated import run_isolated
+
+    plan = rows(kind, name, model_path, torch.cuda.is_available())
+    if not torch.cuda.is_available():
+        print("no GPU: full-size rows skipped")
+    elif not model_path:
+        print("full-size rows need the pipeline: --model-path HUB_ID_OR_FOLDER")
+    print(f"{name} {kind}: {'configuration':<28}{'trainable M':>12}{'s/step':>9}{'peak GiB':>10}{'mem ratio':>10}")
+    base = None
+    for label, c in plan:
+        r, err = run_isolated(script, c, "--steps", str(steps))
+        if r is None:
+            print(f"  {label:<28} failed: {err}")
+            continue
+        base = base or r
+        ratio = f"{r['peak_gib'] / base['peak_gib']:.2f}" if base["peak_gib"] > 0 else "-"
+        print(f"  {label:<28}{r['trainable_m']:>12.3f}{r['seconds']:>9.2f}{r['peak_gib']:>10.3f}{ratio:>10}")
+    print("  (CPU memory = peak RSS growth during the steps; ratios against the first row)")
