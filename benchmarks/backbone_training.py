@@ -72,8 +72,17 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
         opt.step()
         opt.zero_grad(set_to_none=True)
 
+    seconds, peak = time_steps(step, steps, dev)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"seconds": seconds, "peak_gib": peak, "trainable_m": trainable / 1e6}
+
+
+def time_steps(step, steps: int, dev) -> tuple[float, float]:
+    """Seconds per ``step(i)`` after a warm-up step, and peak memory (CUDA allocation, or CPU RSS growth)."""
+    import torch
+
     base = rss_gib()
-    step(0)  # warm-up: allocates the optimizer state
+    step(0)  # warm-up: allocates the optimizer state (counted in the CPU memory growth)
     if dev.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -84,8 +93,21 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
         torch.cuda.synchronize()
     seconds = (time.perf_counter() - t0) / steps
     peak = torch.cuda.max_memory_allocated() / 2**30 if dev.type == "cuda" else max(rss_gib() - base, 0.0)
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return {"seconds": seconds, "peak_gib": peak, "trainable_m": trainable / 1e6}
+    return seconds, peak
+
+
+def handle(a, kind: str, measure, script: str) -> bool:
+    """The ``--one`` / ``--backbone`` part of a benchmark's command line; True when it did the work."""
+    import json
+
+    if a.one:
+        one = json.loads(a.one)
+        print(json.dumps(measure_step(**one, steps=a.steps) if "kind" in one else measure(**one, steps=a.steps)))
+        return True
+    if a.backbone != "opensora_v1_2":
+        print_table(kind, a.backbone, a.model_path, a.steps, script)
+        return True
+    return False
 
 
 def rows(kind: str, name: str, model_path: str | None, cuda: bool) -> list[tuple[str, dict]]:

@@ -22,12 +22,11 @@ AdamW), on random weights. Each configuration runs in its own process.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import tempfile
-import time
 from pathlib import Path
 
+from backbone_training import handle, time_steps  # benchmarks/ is on sys.path when a script runs
 from isolated import run_isolated  # benchmarks/isolated.py (the script folder is on sys.path)
 
 
@@ -105,20 +104,10 @@ def measure(k: int, frames: str, lora: int, device: str, steps: int, full_size: 
         opt.step()
         opt.zero_grad(set_to_none=True)
 
-    base = _rss_gib()
-    step(0)  # warm-up (allocates the optimizer state; counted in the CPU memory growth)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-    t0 = time.perf_counter()
-    for i in range(steps):
-        step(i + 1)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    dt = (time.perf_counter() - t0) / steps
-    peak = torch.cuda.max_memory_allocated() / 2**30 if dev.type == "cuda" else max(_rss_gib() - base, 0.0) + 0.0
+    setup_peak = _rss_gib()
+    dt, peak = time_steps(step, steps, dev)
     trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
-    return {"seconds": dt, "peak_gib": peak, "trainable_m": trainable / 1e6, "setup_peak_gib": base}
+    return {"seconds": dt, "peak_gib": peak, "trainable_m": trainable / 1e6, "setup_peak_gib": setup_peak}
 
 
 def plan(full_size: bool, device: str) -> list[tuple[str, dict]]:
@@ -142,19 +131,7 @@ def main(argv=None) -> None:
     p.add_argument("--model-path", help="--backbone's pipeline for the full-size GPU row (hub id or folder)")
     p.add_argument("--one", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    if a.one:
-        one = json.loads(a.one)
-        if "kind" in one:  # a --backbone row
-            from backbone_training import measure_step
-
-            print(json.dumps(measure_step(**one, steps=a.steps)))
-        else:
-            print(json.dumps(measure(**one, steps=a.steps)))
-        return
-    if a.backbone != "opensora_v1_2":
-        from backbone_training import print_table
-
-        print_table("oro", a.backbone, a.model_path, a.steps, __file__)
+    if handle(a, "oro", measure, __file__):  # a --one row, or --backbone NAME
         return
     import torch
 

@@ -22,10 +22,10 @@ the GPU's dense bf16 peak (``--peak-tflops``, default 989 for an H100 SXM).
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import time
 
+from backbone_training import handle  # benchmarks/ is on sys.path when a script runs
 from isolated import run_isolated  # benchmarks/isolated.py (the script folder is on sys.path)
 
 
@@ -127,19 +127,7 @@ def main(argv=None) -> None:
     p.add_argument("--model-path", help="--backbone's pipeline for the full-size GPU row (hub id or folder)")
     p.add_argument("--one", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    if a.one:
-        one = json.loads(a.one)
-        if "kind" in one:  # a --backbone row
-            from backbone_training import measure_step
-
-            print(json.dumps(measure_step(**one, steps=a.steps)))
-        else:
-            print(json.dumps(measure(**one, steps=a.steps)))
-        return
-    if a.backbone != "opensora_v1_2":
-        from backbone_training import print_table
-
-        print_table("psft", a.backbone, a.model_path, a.steps, __file__)
+    if handle(a, "psft", measure, __file__):  # a --one row, or --backbone NAME
         return
     import torch
 
