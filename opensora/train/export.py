@@ -7,7 +7,7 @@ Usage::
 
 The output loads with ``opensora.inference --ckpt-path DIR`` (or ``stdit3_from_pretrained``).
 Needs no process group: the sharded checkpoint is read whole. LoRA runs (ORO with
-``oro.lora_rank > 0``) get their adapters merged into the base weights, using the rank and alpha
+``model.lora_rank > 0``) get their adapters merged into the base weights, using the rank and alpha
 recorded in the run's ``config.json``.
 """
 
@@ -24,20 +24,24 @@ from opensora.models.checkpoint import TRAIN_STATE_FILE, read_training_checkpoin
 
 
 def lora_scaling(ckpt: Path) -> float | None:
-    """``alpha / rank`` from the run's ``config.json`` when the run trained LoRA adapters."""
+    """``alpha / rank`` from the run's ``config.json`` when the run trained LoRA adapters.
+
+    The ``model`` section holds them (``model.lora_rank`` / ``lora_alpha``); runs made before LoRA
+    moved there kept them in ``oro``.
+    """
     cfg = ckpt.parent.parent / "config.json"
     if not cfg.is_file():
         return None
-    from opensora.train.oro import OROArgs
-
     try:
-        oro = json.loads(cfg.read_text()).get("oro")
+        data = json.loads(cfg.read_text())
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError(cfg, f"truncated or corrupt JSON ({e})") from e
-    if not oro:
-        return None
-    args = OROArgs(**oro)  # the run's own values; the defaults live in OROArgs only
-    return args.lora_alpha / args.lora_rank if args.lora_rank > 0 else None
+    for name in ("model", "oro"):
+        section = data.get(name) or {}
+        rank = section.get("lora_rank") or 0
+        if rank > 0:
+            return float(section.get("lora_alpha", 8.0)) / rank
+    return None
 
 
 def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
@@ -47,11 +51,11 @@ def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
         raise InputError(ckpt, f"not a complete training checkpoint ({TRAIN_STATE_FILE} and config.json)")
     sd = read_training_checkpoint(ckpt, weights)
     if any(".lora_A." in k for k in sd):
-        from opensora.train.oro import merge_lora
+        from opensora.train.lora import merge_lora
 
         scaling = lora_scaling(ckpt)
         if scaling is None:
-            raise InputError(ckpt, "LoRA weights but no oro.lora_rank/lora_alpha in the run's config.json")
+            raise InputError(ckpt, "LoRA weights but no model.lora_rank/lora_alpha in the run's config.json")
         sd = merge_lora(sd, scaling)
     folder = save_weights_folder(sd, json.loads((ckpt / "config.json").read_text()), output_dir)
     if (ckpt / IDENTITY_FILE).is_file():  # backbone, latent space, size: inference takes them from it
