@@ -12,7 +12,6 @@ runs the denoising loop itself, through :mod:`opensora.backbones.sampling`, so g
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 
 import torch
@@ -43,8 +42,8 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
         if not (local / "model_index.json").is_file():
             raise InputError(local, f"not a diffusers pipeline folder (no model_index.json); expected {class_name}")
         check_weights(local)  # the folder and its component subfolders
-    elif os.sep in str(name_or_path) or str(name_or_path).startswith("."):
-        raise InputError(name_or_path, "folder does not exist")
+    elif str(name_or_path).startswith(("/", ".", "~")) or str(name_or_path).count("/") > 1:
+        raise InputError(name_or_path, "folder does not exist")  # not a hub id (owner/name) either
     cls = getattr(diffusers, class_name)
     try:
         return cls.from_pretrained(path, dtype=dtype, **components)
