@@ -172,6 +172,7 @@ class Generator:
             steps=self.sched.num_sampling_steps,
             guidance_scale=self.sched.cfg_scale,
             generator=gen,
+            progress=sys.stderr.isatty(),  # a bar over the denoising steps of this batch (full-size models take minutes)
         )
         video = bb.to_square(bb.decode(z, generator=gen).float(), self.out_size)
         written = []
