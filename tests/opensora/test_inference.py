@@ -7,13 +7,14 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from evaluation import generate_masks
 from evaluation import run as eval_run
 from evaluation.perception.sam2 import save_tiny_sam2
 from evaluation.schema import validate_sample, write_sample
 from opensora import inference
-from opensora.models.text_encoder.t5 import T5Encoder, cached_text_embedding, save_tiny_t5
+from opensora.models.text_encoder.t5 import T5Encoder, save_tiny_t5
 
 
 @pytest.fixture(scope="module")
@@ -84,17 +85,29 @@ def test_prompt_file_format(tmp_path):
         inference.load_jobs(args)
 
 
-def test_text_embedding_cache(tmp_path, t5_dir):
-    calls = []
+def test_prompt_features_are_encoded_once_and_cached(tmp_path, t5_dir):
+    from opensora.backbones.prompts import PromptFeatures
 
-    def factory():
-        calls.append(1)
-        return T5Encoder(str(t5_dir), max_length=16)
+    class CountingBackbone:
+        """A fake backbone around the tiny T5 that counts how often prompts are encoded."""
 
-    y, m = cached_text_embedding("a video of an object dropping", tmp_path, factory, "tiny", 16)
-    y2, m2 = cached_text_embedding("a video of an object dropping", tmp_path, factory, "tiny", 16)
-    assert len(calls) == 1 and y.shape == (1, 1, 16, 32) and (y == y2).all() and (m == m2).all()
-    assert int(m.sum()) == 7  # six words + </s>
+        calls = 0
+
+        def text_identity(self):
+            return "tiny-t5:16"
+
+        def encode_prompts(self, texts):
+            CountingBackbone.calls += 1
+            y, m = T5Encoder(str(t5_dir), max_length=16).encode(texts)
+            return {"y": y, "mask": m}
+
+    prompt = "a video of an object dropping"
+    a = PromptFeatures(CountingBackbone(), [prompt, prompt], tmp_path)
+    b = PromptFeatures(CountingBackbone(), [prompt], tmp_path)  # read back from disk
+    assert CountingBackbone.calls == 1
+    fa, fb = a.batch([prompt, prompt], "cpu"), b.batch([prompt], "cpu")
+    assert fa["y"].shape == (2, 1, 16, 32) and torch.equal(fa["y"][:1], fb["y"])
+    assert torch.equal(fa["mask"][:1], fb["mask"]) and int(fb["mask"].sum()) == 7  # six words + </s>
 
 
 def test_random_weights_need_opt_in():

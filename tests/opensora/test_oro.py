@@ -6,18 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.config import load_config, section
 from opensora.backbones.sampling import sample_latents
-from opensora.datasets.clips import ClipDataset
-from opensora.datasets.manifest import read_manifest
 from opensora.models.stdit.stdit3 import STDiT3
 from opensora.rewards import depth_mse, flow_l1, soft_iou_loss
-from opensora.schedulers.rf import RFlowArgs
-from opensora.train.components import DataArgs, ModelArgs, build_backbone_for_training, build_denoiser, prompt_features
-from opensora.train.loop import Frozen
 from opensora.train.lora import merge_lora
-from opensora.train.oro import ORO, main, select_frames
-from tests.opensora.train_helpers import flags, losses, simulate, torchrun_two
+from opensora.train.oro import main, select_frames
+from tests.opensora.train_helpers import flags, losses, oro_setup, simulate, torchrun_two
 
 REWARDS = {
     "segmentation": "dict(type='segmentation', model='{d}', image_size=32)",
@@ -50,30 +44,7 @@ def oro_overrides(sim, cache, reward: str, sam2: str = TINY_SAM2, **extra) -> di
 
 def make_context(sim, cache, reward: str, **extra):
     """The job, its frozen parts, model and a one-clip batch as ``opensora.train.loop`` would set them up."""
-    cfg = load_config(ORO_TEST_CONFIG, oro_overrides(sim, cache, reward, **extra))
-    job = ORO(cfg)
-    margs, data, sched = (
-        section(cfg, "model", ModelArgs),
-        section(cfg, "data", DataArgs),
-        section(cfg, "scheduler", RFlowArgs),
-    )
-    rows = read_manifest(data.manifest, num_frames=4, needs=job.needs)
-    torch.manual_seed(0)
-    backbone = build_backbone_for_training(margs, data, sched, torch.device("cpu"), torch.float32)
-    frozen = Frozen(
-        backbone, prompt_features(backbone, [r.text for r in rows], margs), torch.device("cpu"), torch.float32
-    )
-    job.setup(frozen, data, sched)
-    # Open-Sora's from-scratch init zeroes some output layers (temporal projections, the fps MLP's
-    # last layer), which blocks gradients to the layers before them at step 0; a PSFT model has no
-    # such zeros, so perturb every weight as training would
-    with torch.no_grad():
-        for p in backbone.denoiser().parameters():
-            p.add_(0.02 * torch.randn_like(p))
-    model = job.prepare_model(build_denoiser(margs, backbone)).train()
-    it = ClipDataset(rows, 4, 32, needs=job.needs)[0]
-    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
-    return job, frozen, model, batch, margs
+    return oro_setup(ORO_TEST_CONFIG, oro_overrides(sim, cache, reward, **extra))
 
 
 def sample_clip(job, model, batch, grad_steps: int, checkpoint_model: bool = False):

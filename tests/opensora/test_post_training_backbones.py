@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.config import load_config, section
+from evaluation.config import load_config
 from opensora.models.checkpoint import read_training_checkpoint
 from opensora.models.tiny import resolve_weights
-from tests.opensora.train_helpers import flags, losses, max_abs_diff, simulate, torchrun_two
+from tests.opensora.train_helpers import flags, losses, max_abs_diff, oro_setup, simulate, torchrun_two
 
 BACKBONES = ["cogvideox_5b_i2v", "wan2_1_i2v_14b_480p", "wan2_2_ti2v_5b", "ltx_video"]
 PIPELINES = {
@@ -102,20 +102,7 @@ def test_lora_export_loads_into_a_plain_diffusers_pipeline(name, sim, cache, tmp
 
 
 def oro_context(name, sim, cache, lora: bool):
-    """ORO's job, frozen parts, model and a one-clip batch, as the training loop sets them up."""
-    from opensora.datasets.clips import ClipDataset
-    from opensora.datasets.manifest import read_manifest
-    from opensora.schedulers.rf import RFlowArgs
-    from opensora.train.components import (
-        DataArgs,
-        ModelArgs,
-        build_backbone_for_training,
-        build_denoiser,
-        prompt_features,
-    )
-    from opensora.train.loop import Frozen
-    from opensora.train.oro import ORO
-
+    """ORO's job, model and a one-clip batch for ``name``'s tiny preset (segmentation reward, K = 2)."""
     extra = {"model.lora_rank": 4, "model.lora_init": False} if lora else {}
     overrides = {
         "data.manifest": str(sim / "psft.csv"),
@@ -124,26 +111,7 @@ def oro_context(name, sim, cache, lora: bool):
         "oro.grad_steps": 2,
         **extra,
     }
-    cfg = load_config(f"configs/post_training/{name}/tiny_oro.py", overrides)
-    job = ORO(cfg)
-    margs, data, sched = (
-        section(cfg, "model", ModelArgs),
-        section(cfg, "data", DataArgs),
-        section(cfg, "scheduler", RFlowArgs),
-    )
-    rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs)
-    torch.manual_seed(0)
-    backbone = build_backbone_for_training(margs, data, sched, torch.device("cpu"), torch.float32)
-    frozen = Frozen(
-        backbone, prompt_features(backbone, [r.text for r in rows], margs), torch.device("cpu"), torch.float32
-    )
-    job.setup(frozen, data, sched)
-    with torch.no_grad():  # zero-initialised output layers would block gradients at step 0; a trained model has none
-        for p in backbone.denoiser().parameters():
-            p.add_(0.02 * torch.randn_like(p))
-    model = job.prepare_model(build_denoiser(margs, backbone)).train()
-    it = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)[0]
-    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    job, _, model, batch, _ = oro_setup(f"configs/post_training/{name}/tiny_oro.py", overrides)
     return job, model, batch
 
 

@@ -59,3 +59,45 @@ def torchrun_two(module: str, argv: list[str], timeout: int = 400) -> subprocess
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", module, *argv]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def oro_setup(config: str, overrides: dict):
+    """ORO's job, frozen parts, denoiser and a one-clip batch of ``config``, as ``opensora.train.loop`` sets them up.
+
+    Every denoiser weight is perturbed a little: from-scratch inits zero some output layers (STDiT3's
+    temporal projections, the diffusers models' output projections), which blocks gradients to the
+    layers before them at step 0; a trained model has no such zeros.
+    """
+    import torch
+
+    from evaluation.config import load_config, section
+    from opensora.datasets.clips import ClipDataset
+    from opensora.datasets.manifest import read_manifest
+    from opensora.schedulers.rf import RFlowArgs
+    from opensora.train.components import (
+        DataArgs,
+        ModelArgs,
+        build_backbone_for_training,
+        build_denoiser,
+        prompt_features,
+    )
+    from opensora.train.loop import Frozen
+    from opensora.train.oro import ORO
+
+    cfg = load_config(config, overrides)
+    job = ORO(cfg)
+    margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
+    sched = section(cfg, "scheduler", RFlowArgs)
+    rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs)
+    cpu = torch.device("cpu")
+    torch.manual_seed(0)
+    backbone = build_backbone_for_training(margs, data, sched, cpu, torch.float32)
+    frozen = Frozen(backbone, prompt_features(backbone, [r.text for r in rows], margs), cpu, torch.float32)
+    job.setup(frozen, data, sched)
+    with torch.no_grad():
+        for p in backbone.denoiser().parameters():
+            p.add_(0.02 * torch.randn_like(p))
+    model = job.prepare_model(build_denoiser(margs, backbone)).train()
+    it = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)[0]
+    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    return job, frozen, model, batch, margs

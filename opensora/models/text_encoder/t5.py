@@ -1,15 +1,14 @@
 """T5 text encoder (``DeepFloyd/t5-v1_1-xxl``, 300 tokens) and a cache of prompt embeddings.
 
 ``T5Encoder.encode(prompts)`` gives ``y [B, 1, L, 4096]`` and the attention ``mask [B, L]`` as
-Open-Sora's (padding to ``max_length``, special tokens added). PSFT uses one prompt: encode it
-once with :func:`cached_text_embedding` (a safetensors file keyed by model and prompt), and
-training never loads T5. The null caption for classifier-free guidance is the STDiT3's learned
+Open-Sora's (padding to ``max_length``, special tokens added). Training encodes each prompt once
+through the backbone's feature cache (:class:`opensora.backbones.prompts.PromptFeatures`) and
+then releases T5. The null caption for classifier-free guidance is the STDiT3's learned
 ``y_embedder.y_embedding``, not T5 of an empty string.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -55,34 +54,6 @@ class T5Encoder:
         ids, mask = tok["input_ids"].to(self.device), tok["attention_mask"].to(self.device)
         y = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
         return y[:, None], mask
-
-
-def cache_key(model_name: str, prompt: str, max_length: int) -> str:
-    """File name of a cached prompt embedding."""
-    h = hashlib.sha256(f"{model_name}\n{max_length}\n{prompt}".encode()).hexdigest()[:16]
-    return f"text_{h}.safetensors"
-
-
-def cached_text_embedding(
-    prompt: str, cache_dir: str | os.PathLike, encoder_factory, model_name: str, max_length: int = MAX_LENGTH
-):
-    """``(y [1, 1, L, D], mask [1, L])`` for ``prompt``, computed once with ``encoder_factory()`` and stored."""
-    from safetensors.torch import load_file, save_file
-
-    path = Path(cache_dir) / cache_key(model_name, prompt, max_length)
-    if path.is_file():
-        d = load_file(str(path))
-        return d["y"], d["mask"]
-    y, mask = encoder_factory().encode([prompt])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(
-        {"y": y.float().cpu().contiguous(), "mask": mask.cpu().contiguous()},
-        str(tmp),
-        metadata={"prompt": prompt, "model": model_name},
-    )
-    tmp.replace(path)
-    return y.float().cpu(), mask.cpu()
 
 
 def save_tiny_t5(folder: str | os.PathLike, d_model: int = 32, vocab: list[str] | None = None) -> Path:
