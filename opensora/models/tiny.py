@@ -6,7 +6,9 @@ writer's options as a query, e.g. ``tiny:t5``, ``tiny:sam2?image_size=64``, ``ti
 ``tiny:raft``, and a diffusers pipeline folder per video backbone (``tiny:cogvideox_5b_i2v``,
 ``tiny:wan2_1_i2v_14b_480p``, ``tiny:wan2_2_ti2v_5b``, ``tiny:ltx_video``). :func:`resolve_weights` writes random tiny weights of the real class in its real
 on-disk format once, under ``$PISA_CKPT_ROOT/tiny/<family>[-<options>]`` (atomically: a temporary
-folder renamed into place), and returns the path the ordinary loader then reads. Any other spec
+folder renamed into place, one process at a time; under torch.distributed rank 0 writes and the
+others wait, because transformers 5 writes weights on rank 0 only), and returns the path the
+ordinary loader then reads. Any other spec
 comes back unchanged: a hub id is fetched by its loader, and a local path that does not exist is
 the loader's error, naming it — real configs never fall back to random weights.
 """
@@ -98,6 +100,25 @@ def parse(spec: str) -> tuple[str, dict]:
     return family, options
 
 
+def _rank() -> int:
+    """This process's rank when a torch.distributed process group is up (else 0)."""
+    import sys
+
+    dist = sys.modules.get("torch.distributed")  # only a process that imported torch can be in a group
+    return dist.get_rank() if dist is not None and dist.is_available() and dist.is_initialized() else 0
+
+
+def _wait_for(folder: Path, spec: str, timeout_s: float = 600.0) -> None:
+    """Wait until rank 0 has renamed ``folder`` into place."""
+    import time
+
+    start = time.monotonic()
+    while not folder.is_dir():
+        if time.monotonic() - start > timeout_s:
+            raise ConfigError(f"{spec}: rank {_rank()} waited {timeout_s:.0f} s for rank 0 to write {folder}")
+        time.sleep(0.2)
+
+
 def resolve_weights(spec: str | None, root: str | os.PathLike | None = None) -> str | None:
     """The path a loader should read for ``spec`` (``tiny:`` specs are written on first use).
 
@@ -109,16 +130,20 @@ def resolve_weights(spec: str | None, root: str | os.PathLike | None = None) -> 
     root = Path(root or Path(os.environ.get("PISA_CKPT_ROOT", "./models")) / "tiny")
     name = family + "".join(f"-{k}{v}" for k, v in sorted(options.items()))
     folder = root / name
+    if not folder.is_dir() and _rank() != 0:
+        _wait_for(folder, spec)  # transformers writes weights on rank 0 only: let rank 0 make the folder
     if not folder.is_dir():
-        tmp = root / temp_name(name)
-        try:
-            WRITERS[family][0](tmp, **options)
-            try:
-                tmp.rename(folder)
-            except OSError:  # another process (rank) wrote it first: theirs is as good
-                if not folder.is_dir():
-                    raise
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
+        import fcntl
+
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / f".{name}.lock", "w") as lock:  # one writer at a time (ranks start together)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not folder.is_dir():  # the writer before us may have made it
+                tmp = root / temp_name(name)
+                try:
+                    WRITERS[family][0](tmp, **options)
+                    tmp.rename(folder)
+                finally:
+                    if tmp.exists():
+                        shutil.rmtree(tmp)
     return str(folder / FILES[family]) if family in FILES else str(folder)

@@ -20,16 +20,22 @@ class NonFiniteLossError(RuntimeError):
 
 
 class EMA:
-    """fp32 exponential moving average of the parameters, sharded like them."""
+    """fp32 exponential moving average of the trainable parameters, sharded like them.
+
+    Frozen parameters (a LoRA run's base weights) are not copied: their average is themselves, and
+    :func:`weights_for_export` takes them from the model.
+    """
 
     def __init__(self, model: torch.nn.Module):
-        self.tensors = {n: p.detach().clone().float() for n, p in unwrap(model).named_parameters()}
+        self.tensors = {
+            n: p.detach().clone().float() for n, p in unwrap(model).named_parameters() if p.requires_grad
+        }
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module, decay: float) -> None:
-        """``ema ← decay·ema + (1−decay)·param`` for trainable parameters (frozen ones keep their value)."""
+        """``ema ← decay·ema + (1−decay)·param`` for the trainable parameters."""
         for n, p in unwrap(model).named_parameters():
-            if p.requires_grad:
+            if n in self.tensors:
                 self.tensors[n].lerp_(p.detach().float(), 1.0 - decay)
 
     def full_state_dict(self) -> dict[str, torch.Tensor]:
