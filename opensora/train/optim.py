@@ -27,9 +27,7 @@ class EMA:
     """
 
     def __init__(self, model: torch.nn.Module):
-        self.tensors = {
-            n: p.detach().clone().float() for n, p in unwrap(model).named_parameters() if p.requires_grad
-        }
+        self.tensors = {n: p.detach().clone().float() for n, p in unwrap(model).named_parameters() if p.requires_grad}
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module, decay: float) -> None:
