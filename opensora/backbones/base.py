@@ -34,8 +34,7 @@ class Geometry:
     num_frames: int
     fps: int
     # "native": the model runs at the square size itself; "pad": the square first frame is
-    # centred on a wider canvas (edge colour) and the output cropped back; "crop": the frame is
-    # scaled to cover the canvas and the output's centre square is scaled back.
+    # centred on a wider canvas (black bars) and the output's centre square taken back.
     square: str = "native"
 
     @property
@@ -91,11 +90,11 @@ class Backbone:
     def prepare_first_frame(self, image: np.ndarray) -> torch.Tensor:
         """``uint8 [H, W, 3]`` → ``[3, h, w]`` in [-1, 1] at the model's canvas size.
 
-        A square canvas gets the released Open-Sora ``resize_crop_to_fill``; other canvases
-        get the square frame placed as :attr:`Geometry.square` says.
+        A square canvas gets the released Open-Sora ``resize_crop_to_fill``; a wider one gets the
+        square frame centred on black (``Geometry.square == "pad"``).
         """
         g = self.geometry
-        if g.is_square or g.square == "crop":
+        if g.is_square:
             return to_model_range(resize_crop_to_fill(image, (g.height, g.width)))
         from opensora.backbones.frames import pad_to_canvas
 
