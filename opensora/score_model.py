@@ -254,7 +254,10 @@ def run(cfg) -> int:
         raise ConfigError("give exactly one of --backbone (generate) and --pred-root (videos made elsewhere)")
     bench = a.bench
     if not bench.is_dir():
-        raise InputError(bench, f"the {a.split} split is not there; see the README (Prepare a benchmark)")
+        raise InputError(
+            bench,
+            f"the {a.split} split is not there: download and convert it (README: Get PisaBench) or pass --benchmark-dir",
+        )
     samples = {s.relative_to(bench).as_posix(): s for s in find_samples(bench)}
     size = frame_size(bench)
     run_dir = claim_output_dir(a.run_folder, "score_model")
