@@ -75,11 +75,20 @@ def _guarded(fn: Callable, key: Callable, catch: tuple, job) -> Outcome:
     return Outcome(name, DONE, value)
 
 
+def _one_thread_per_worker() -> None:
+    """Pool initializer: each worker process runs its jobs on one thread.
+
+    So workers × threads stays at the number of cores (numba's kernels, e.g. the metric kernel,
+    read this variable).
+    """
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+
+
 def _local(jobs: Sequence, fn: Callable, workers: int, ordered: bool) -> Iterator[Outcome]:
     if workers == 1 or len(jobs) <= 1:
         yield from map(fn, jobs)
         return
-    with get_context("spawn").Pool(min(workers, len(jobs))) as pool:
+    with get_context("spawn").Pool(min(workers, len(jobs)), initializer=_one_thread_per_worker) as pool:
         it = pool.imap(fn, jobs) if ordered else pool.imap_unordered(fn, jobs)
         yield from it
 

@@ -33,7 +33,9 @@ from evaluation.errors import ConfigError
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, find_samples, read_clip_info, read_mask
 
 SPLITS = ("real", "sim_seen", "sim_unseen", "custom")
-VIDEOS_PER_WORKER = 8  # starting a worker process costs about as much as scoring this many videos
+# A worker process starts in about a second (imports, loading the compiled metric kernel): the time
+# one process takes to read and score ~120 videos. With fewer per worker the pool is slower.
+VIDEOS_PER_WORKER = 128
 OBJECT_SELECTION = ("auto", "last", "highest_point")
 
 
@@ -328,13 +330,17 @@ def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
                 f"short_prediction: {pred.shape[0]} frames at {item.pd_fps:g} fps end before the ground truth "
                 f"({item.gt_mask}) does; --allow-short scores the overlap and flags it",
             )
-        values = M.compute_all(pred, gt, item.pd_fps, args.metrics)
+        values = M.compute_all(pred, gt, item.pd_fps, args.metrics, centroids=True)
     except SchemaError as e:
         return {**record, "status": "failed", "error": str(e)}
     record.update(
-        status="ok", object_index=k, frames_evaluated=int(gt.shape[0]), short_prediction=bool(short), **values
+        status="ok",
+        object_index=k,
+        frames_evaluated=int(gt.shape[0]),
+        height=int(gt.shape[1]),
+        short_prediction=bool(short),
+        **values,  # with "centroids": [T', 2] (x, y) px
     )
-    record["centroids"] = {"gt": M.centroids(gt).tolist(), "pd": M.centroids(pred).tolist()}  # [T', 2] (x, y) px
     record["gt_dir"] = str(Path(item.gt_mask).resolve().parent)  # the sample folders, for pages and figures
     record["pd_dir"] = str(Path(item.pd_mask).resolve().parent)
     return record

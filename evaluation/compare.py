@@ -37,11 +37,11 @@ from evaluation.benchmark import align_indices
 from evaluation.errors import ConfigError, InputError, MissingDependencyError, UserError
 from evaluation.report import PAPER_METRICS, PAPER_RESULTS, PAPER_SPLITS, markdown_report
 from evaluation.schema import SchemaError, list_frames, read_frames, read_mask, write_movie, write_text
+from evaluation.svgplot import trajectory_svg
 
 GT_TINT = np.array([40, 220, 80], np.float32)  # green: ground truth (as the run figures)
 PD_TINT = np.array([60, 90, 255], np.float32)  # blue: prediction
 TINT_ALPHA = 0.5
-COLORS = ["#28b450", "#3c5aff", "#e0542b", "#a040c0", "#d0a000", "#00a0b0", "#808080"]
 PHYSICS_NOTE = (
     "L2, Chamfer and IoU compare masks frame by frame: a prediction that falls at constant velocity along "
     "the right path can score almost as well as a correct fall, so the physics metrics (acceleration ratio, "
@@ -184,29 +184,6 @@ def metric_table_html(runs: list[Run]) -> str:
         cells.append(f'<td data-v="{c["failed"]}">{c["failed"]}/{c["expected"]}</td>')
         rows.append('<tr class="run">' + "".join(cells) + "</tr>")
     return f'<table id="metrics" class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def trajectory_svg(series: dict[str, np.ndarray], axis: int, height: int, fps: float) -> str:
-    """A small inline SVG of one centroid coordinate over time per model (ground truth first)."""
-    w, h, pad = 260, 120, 6
-    t_max = max((len(v) for v in series.values()), default=1) - 1 or 1
-    lines = []
-    for i, (name, pts) in enumerate(series.items()):
-        coords = [
-            f"{pad + (w - 2 * pad) * j / t_max:.1f},{pad + (h - 2 * pad) * p[axis] / height:.1f}"
-            for j, p in enumerate(np.asarray(pts, dtype=float))
-            if np.isfinite(p[axis])
-        ]
-        if coords:
-            lines.append(
-                f'<polyline fill="none" stroke="{COLORS[i % len(COLORS)]}" stroke-width="2" '
-                f'points="{" ".join(coords)}"><title>{html.escape(name)}</title></polyline>'
-            )
-    label = "x(t)" if axis == 0 else "y(t), down"
-    return (
-        f'<svg width="{w}" height="{h}" class="traj"><rect width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
-        f'{"".join(lines)}<text x="8" y="{h - 8}" font-size="11">{label}, {t_max / fps:.2f} s</text></svg>'
-    )
 
 
 def _player(src: str, caption: str, extra: str = "") -> str:

@@ -13,11 +13,13 @@ Three families:
    - Frames where either mask is empty give NaN and are skipped by ``nanmean`` in L2 and
      Chamfer, so a vanishing object is not penalised by them. IoU scores such a frame 0, and 1
      when both masks are empty.
-   Chamfer here uses exact Euclidean distance transforms on the bounding box of the two masks,
-   which gives the same values as the released per-frame KD-trees (the nearest pixel of a set
-   always lies in that set's bounding box), ~20x faster (benchmarks/metrics_speed.py). The
-   transform is OpenCV's exact one when cv2 imports (it comes with mmengine), else scipy's;
-   both give bit-identical distances. Nothing else here needs more than numpy and scipy.
+   All three come from one per-video pass (:mod:`evaluation.metrics_kernel`, compiled with
+   numba: counts, centroid sums, intersections and exact directed nearest-pixel distances, each
+   computed inside each mask's own bounding box, so the cost does not grow with the distance
+   between the masks), bit-identical to the released per-frame KD-trees and 50x+ faster
+   (benchmarks/metrics_speed.py). Without numba the same values come from exact Euclidean
+   distance transforms (OpenCV's when cv2 imports, else scipy's) on the masks' common bounding
+   box, several times slower.
 2. **Strict**: Euclidean centroid error normalised by the image diagonal, and vanish-aware
    versions in which a frame with the object present in ground truth but absent in the
    prediction scores :data:`VANISH_PENALTY`.
@@ -36,7 +38,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt
 
 # A frame where the ground-truth object is visible but the prediction has no object scores the
 # largest value the diagonal-normalised strict metrics can take in any frame (a centroid, or a
@@ -169,28 +170,103 @@ def centroids(mask: np.ndarray) -> np.ndarray:
     return _centroids_cropped(mc, y0, x0)
 
 
-# Within compute_all, the centroids of one (pred, gt) pair are computed once and shared by every
-# metric that needs them (seven do); outside it each call computes them. Keyed by the arrays'
-# identities, held only for the duration of one compute_all call.
+@functools.cache
+def _kernel() -> Callable | None:
+    """The compiled per-video geometry (numba), or None when numba does not import."""
+    try:
+        from evaluation.metrics_kernel import video_geometry
+    except ImportError:
+        return None
+    return video_geometry
+
+
+def prepare_in_background() -> None:
+    """Load the compiled kernel (numba's start-up, ~0.5 s) on a background thread.
+
+    It then overlaps with whatever the caller does before scoring the first video.
+    """
+    import threading
+
+    def warm() -> None:
+        kernel = _kernel()
+        if kernel is not None:
+            from evaluation.metrics_kernel import nanmean
+
+            empty = np.zeros((1, 8, 8), bool)
+            kernel(empty, empty)
+            nanmean(np.zeros(1))
+
+    threading.Thread(target=warm, name="metric-kernel", daemon=True).start()
+
+
+def backend() -> str:
+    """Which implementation computes the geometry: "numba", or the fallback's "opencv" / "scipy"."""
+    if _kernel() is not None:
+        return "numba"
+    return "opencv" if _edt_backend()[0] is _edt_opencv else "scipy"
+
+
+def _pieces_from_kernel(pred: np.ndarray, gt: np.ndarray) -> dict:
+    cent, iou, chamfer, present = _kernel()(pred, gt)
+    return {
+        "centroids": (cent[:, 0], cent[:, 1]),
+        "iou": iou,
+        "chamfer": chamfer,
+        "present": (present[:, 0], present[:, 1]),
+    }
+
+
+def _numpy_piece(name: str, pred: np.ndarray, gt: np.ndarray):
+    if name == "centroids":
+        (pc, gc), y0, x0 = _crop(pred, gt)
+        return _centroids_cropped(pc, y0, x0), _centroids_cropped(gc, y0, x0)
+    if name == "iou":
+        (p, g), _, _ = _crop(pred, gt)
+        inter = (p & g).sum(axis=(1, 2))
+        union = (p | g).sum(axis=(1, 2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+    if name == "chamfer":
+        return _chamfer_pairs_numpy(pred, gt)
+    return pred.any(axis=(1, 2)), gt.any(axis=(1, 2))  # "present"
+
+
+# Within compute_all, the geometry of one (pred, gt) pair is computed once and shared by every
+# metric (all nine use some of it); outside it each call computes what it needs. Keyed by the
+# arrays' identities, held only for the duration of one compute_all call.
 _SHARED: dict | None = None
 
 
-def _centroid_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _piece(name: str, pred: np.ndarray, gt: np.ndarray):
+    """One shared per-frame quantity of a video: "centroids", "iou", "chamfer" or "present"."""
+    _check(pred, gt)
     key = (id(pred), id(gt))
-    if _SHARED is not None and key in _SHARED:
-        return _SHARED[key]
-    (pc, gc), y0, x0 = _crop(pred, gt)
-    out = _centroids_cropped(pc, y0, x0), _centroids_cropped(gc, y0, x0)
+    cached = _SHARED.get(key) if _SHARED is not None else None
+    if cached is not None and name in cached:
+        return cached[name]
+    if _kernel() is not None:
+        pieces = _pieces_from_kernel(pred, gt)
+    else:
+        pieces = {name: _numpy_piece(name, pred, gt)}
     if _SHARED is not None:
-        _SHARED[key] = out
-    return out
+        _SHARED.setdefault(key, {}).update(pieces)
+    return pieces[name]
+
+
+def _centroid_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _piece("centroids", pred, gt)
 
 
 def _nanmean(x: np.ndarray) -> float:
-    """``np.nanmean`` that returns NaN without a RuntimeWarning when nothing is finite."""
+    """``np.nanmean`` (the released tool's reduction, bit for bit) without a RuntimeWarning when nothing is finite."""
     x = np.asarray(x, dtype=np.float64)
-    valid = ~np.isnan(x)
-    return float(np.mean(x[valid])) if valid.any() else math.nan
+    if _kernel() is not None:  # the same sum, compiled (one call instead of five numpy ones)
+        from evaluation.metrics_kernel import nanmean
+
+        return float(nanmean(np.ascontiguousarray(x).ravel()))
+    nan = np.isnan(x)
+    count = int(x.size - np.count_nonzero(nan))
+    return float(np.where(nan, 0.0, x).sum() / count) if count else math.nan
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,12 +285,14 @@ def scaled_l2_distance(pred: np.ndarray, gt: np.ndarray) -> float:
     """
     _check(pred, gt)
     c_pd, c_gt = _centroid_pair(pred, gt)
-    diff = np.sqrt((c_gt - c_pd) ** 2)
+    diff = np.abs(c_gt[:, ::-1] - c_pd[:, ::-1])  # (y, x) per frame: the released order of the sum
     return _nanmean(diff) * (1 / np.sqrt(2)) / gt.shape[1]
 
 
 def _edt_scipy(background: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Exact Euclidean distance to the nearest ``False`` pixel of ``background``, at the pixels ``at`` (float64)."""
+    from scipy.ndimage import distance_transform_edt  # only on the numpy path
+
     return distance_transform_edt(background)[at]
 
 
@@ -253,6 +331,11 @@ def _edt_backend() -> tuple[Callable, Callable]:
 
 
 def _chamfer_pairs(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Mean nearest distances ``float [T, 2]`` (gt→pred, pred→gt); NaN rows where either is empty."""
+    return _piece("chamfer", pred, gt)
+
+
+def _chamfer_pairs_numpy(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Mean nearest distances ``float [T, 2]`` (gt→pred, pred→gt); NaN rows where either is empty.
 
     Each frame is cropped to the bounding box of ``pred | gt`` (exact: the nearest pixel of a
@@ -315,12 +398,7 @@ def chamfer_distance(pred: np.ndarray, gt: np.ndarray) -> float:
 
 def iou_per_frame(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Per-frame IoU ``float [T]``; a frame where both masks are empty scores 1."""
-    _check(pred, gt)
-    (p, g), _, _ = _crop(pred, gt)
-    inter = (p & g).sum(axis=(1, 2))
-    union = (p | g).sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+    return _piece("iou", pred, gt)
 
 
 @register_metric("iou", higher_is_better=True, paper=True)
@@ -336,8 +414,14 @@ def mask_iou(pred: np.ndarray, gt: np.ndarray) -> float:
 # --------------------------------------------------------------------------------------------
 # strict
 # --------------------------------------------------------------------------------------------
+def _present(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each frame of the prediction, and of the ground truth, has any pixel."""
+    return _piece("present", pred, gt)
+
+
 def _vanished(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    return gt.any(axis=(1, 2)) & ~pred.any(axis=(1, 2))
+    pd_any, gt_any = _present(pred, gt)
+    return gt_any & ~pd_any
 
 
 def _diag(gt: np.ndarray) -> float:
@@ -375,7 +459,7 @@ def centroid_error_strict(pred: np.ndarray, gt: np.ndarray) -> float:
     c_pd, c_gt = _centroid_pair(pred, gt)
     d = np.linalg.norm(c_pd - c_gt, axis=1) / _diag(gt)
     d[_vanished(pred, gt)] = VANISH_PENALTY
-    d[~gt.any(axis=(1, 2))] = np.nan
+    d[~_present(pred, gt)[1]] = np.nan
     return _nanmean(d)
 
 
@@ -392,7 +476,7 @@ def chamfer_strict(pred: np.ndarray, gt: np.ndarray) -> float:
     """
     d = _chamfer_pairs(pred, gt).mean(axis=1) / _diag(gt)
     d[_vanished(pred, gt)] = VANISH_PENALTY
-    d[~gt.any(axis=(1, 2))] = np.nan
+    d[~_present(pred, gt)[1]] = np.nan
     return _nanmean(d)
 
 
@@ -454,9 +538,15 @@ def fall_phase(y: np.ndarray, fps: float, height: int) -> FallPhase:
 
 def _fall_pair(pred: np.ndarray, gt: np.ndarray, fps: float) -> tuple[FallPhase, FallPhase]:
     _check(pred, gt)
+    cached = _SHARED.get((id(pred), id(gt))) if _SHARED is not None else None
+    if cached is not None and ("fall", fps) in cached:  # three physics metrics use it
+        return cached[("fall", fps)]
     h = gt.shape[1]
     c_pd, c_gt = _centroid_pair(pred, gt)
-    return fall_phase(c_pd[:, 1], fps, h), fall_phase(c_gt[:, 1], fps, h)
+    out = fall_phase(c_pd[:, 1], fps, h), fall_phase(c_gt[:, 1], fps, h)
+    if _SHARED is not None:
+        _SHARED.setdefault((id(pred), id(gt)), {})[("fall", fps)] = out
+    return out
 
 
 # below this apparent ground-truth acceleration (heights / s²) there is no fall to compare with
@@ -534,20 +624,28 @@ def video_diagnostics(pred: np.ndarray, gt: np.ndarray) -> dict:
     return {
         "vanished_frames": vanished,
         "object_vanished": vanished > 0,
-        "gt_empty_frames": int((~gt.any(axis=(1, 2))).sum()),
+        "gt_empty_frames": int((~_present(pred, gt)[1]).sum()),
         "gt_motion": gt_motion,
         "pd_motion": pd_motion,
         "object_static": bool(static),
     }
 
 
-def compute_all(pred: np.ndarray, gt: np.ndarray, fps: float, names: list[str] | None = None) -> dict:
-    """Every registered metric (or ``names``) on one video, plus its diagnostics (centroids computed once)."""
+def compute_all(
+    pred: np.ndarray, gt: np.ndarray, fps: float, names: list[str] | None = None, centroids: bool = False
+) -> dict:
+    """Every registered metric (or ``names``) on one video, plus its diagnostics (geometry computed once).
+
+    ``centroids=True`` adds ``centroids``: ``{"gt": [[x, y], ...], "pd": ...}`` (pixels, None where empty).
+    """
     global _SHARED
     _SHARED = {}
     try:
         out = {name: METRICS[name].compute(pred, gt, fps) for name in (names or METRICS)}
         out.update(video_diagnostics(pred, gt))
+        if centroids:
+            c_pd, c_gt = _centroid_pair(pred, gt)
+            out["centroids"] = {"gt": c_gt.tolist(), "pd": c_pd.tolist()}
     finally:
         _SHARED = None
     return out

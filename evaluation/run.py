@@ -23,14 +23,13 @@ earlier evaluation run (README "Errors and recovery").
 from __future__ import annotations
 
 import json
-import sys
 from functools import partial
 from pathlib import Path
 
 from evaluation import metrics as M
 from evaluation.batch import DONE, FAILED, Outcome, finish, run_jobs
 from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, load_items, summarize
-from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.config import config_to_dict, copy_flags, exit_now, parse_cli, run_reporting_errors, section
 from evaluation.figures import FigureArgs, write_figures
 from evaluation.outdirs import claim_output_dir
 from evaluation.report import console_summary, json_safe, markdown_report
@@ -140,6 +139,7 @@ def run(cfg) -> int:
 
 def main(argv=None) -> int:
     """Parse the command line, load the config, evaluate."""
+    M.prepare_in_background()  # numba's start-up overlaps with reading the config and the manifest
     flags, cfg = parse_cli(
         argv, prog="python -m evaluation.run", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=_flags
     )
@@ -163,4 +163,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from evaluation.errors import InputError
+from evaluation.npz import MissingKey, read_array
 from evaluation.outdirs import temp_name
 
 MASK_FILE = "mask.npz"
@@ -187,12 +188,9 @@ def _load_npz_key(path: Path, key: str) -> np.ndarray:
     if not path.is_file():
         raise SchemaError(path, "file does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if key not in data.files:
-                raise SchemaError(path, f"has no key {key!r} (keys: {', '.join(data.files) or 'none'})")
-            return data[key]
-    except SchemaError:
-        raise
+        return read_array(path, key)  # np.load's array, faster (evaluation/npz.py)
+    except MissingKey as e:
+        raise SchemaError(path, f"has no key {key!r} (keys: {', '.join(e.keys) or 'none'})") from None
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
         raise SchemaError(path, f"cannot read npz ({type(e).__name__}: {e}); truncated or corrupt?") from e
 

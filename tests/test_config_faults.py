@@ -30,7 +30,13 @@ CASES = [
     ),
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.metrics=l2", ["eval.metrics", "['l2']"]),
     (eval_run.main, "configs/eval/sim.py", "--output_dir", "--eval.split=nope", ["eval.split must be one of"]),
-    (eval_run.main, "configs/eval/sim.py", "--output_dir", "--figures.dpi=high", ["figures.dpi"]),
+    (
+        eval_run.main,
+        "configs/eval/sim.py",
+        "--output_dir",
+        "--figures.filmstrip_frames=many",
+        ["figures.filmstrip_frames"],
+    ),
     (
         convert.main,
         "configs/data_processing/convert_sim.py",

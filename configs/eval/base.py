@@ -21,4 +21,4 @@ eval = dict(
     seed=0,
 )
 # a few per-video figures by default (cheap); -1 = every video; python -m evaluation.compare shows every video
-figures = dict(enabled=True, trajectory_plots=4, filmstrip_videos=4, filmstrip_frames=8, dpi=100)
+figures = dict(enabled=True, trajectory_plots=4, filmstrip_videos=4, filmstrip_frames=8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -85,10 +86,16 @@ def test_manifest_mode_outputs(bench):
     assert summary["benchmark_version"] == "pisabench-1.0" and "packages" in summary["versions"]
     report = (out / "report.md").read_text()
     assert "Open-Sora + PSFT (base) (paper)" in report and "m (this run)" in report
-    assert (out / "figures" / "metric_histograms.png").stat().st_size > 0
+    svg = "{http://www.w3.org/2000/svg}"
+    hist = ET.parse(out / "figures" / "metric_histograms.svg").getroot()  # well-formed SVG
+    titles = [t.text for t in hist.iter(f"{svg}text")]
+    assert "iou (higher better)" in titles and "n=2" in titles  # a panel per metric, both videos counted
     assert "eval = dict(" in (out / "config.py").read_text()
     assert "git" in json.loads((out / "env.json").read_text())
-    assert len(list((out / "figures" / "trajectories").glob("*.png"))) == 2
+    trajs = sorted((out / "figures" / "trajectories").glob("*.svg"))
+    assert len(trajs) == 2
+    lines = list(ET.parse(trajs[0]).getroot().iter(f"{svg}polyline"))
+    assert len(lines) == 4  # ground truth and prediction, x(t) and y(t)
     assert len(list((out / "figures" / "filmstrips").glob("*.png"))) == 2
 
 
