@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/eval_end_to_end.py [--real 48] [--sim 16] [--repeats 2]
+    python benchmarks/eval_end_to_end.py [--real 361] [--sim 60] [--repeats 2]
 
 Builds a released-format manifest in a temporary folder: real-split-shaped lines (ground truth
 240 frames at 120 fps with ``gt_annotation`` points, predictions 32 frames at 16 fps, 1–3
@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,7 +45,7 @@ VARIANTS = [v for v in analytic.VARIANTS if v != "ground_truth"]
 def build(root: Path, n_real: int, n_sim: int) -> Path:
     """Masks, annotations and a released-format manifest; returns the manifest."""
     lines = []
-    for i in range(n_real + n_sim):
+    for i in tqdm(range(n_real + n_sim), desc="building the manifest", unit="video"):
         real = i < n_real
         gt_frames, gt_fps = (240, 120.0) if real else (32, 16.0)
         rng_seed = 1000 + i
@@ -113,8 +114,8 @@ def ours(manifest: Path, out: Path) -> float:
 def main(argv=None) -> None:
     """Build the manifest, time both, print the ratio."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--real", type=int, default=48, help="real-split-shaped lines")
-    p.add_argument("--sim", type=int, default=16, help="simulated lines")
+    p.add_argument("--real", type=int, default=361, help="real-split-shaped lines (PisaBench real has 361)")
+    p.add_argument("--sim", type=int, default=60, help="simulated lines (PisaBench sim has 60)")
     p.add_argument("--repeats", type=int, default=2)
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,6 +24,7 @@ import math
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,7 @@ def _load_npz_key(path: Path, key: str) -> np.ndarray:
         return read_array(path, key)  # np.load's array, faster (evaluation/npz.py)
     except MissingKey as e:
         raise SchemaError(path, f"has no key {key!r} (keys: {', '.join(e.keys) or 'none'})") from None
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
+    except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError, KeyError) as e:
         raise SchemaError(path, f"cannot read npz ({type(e).__name__}: {e}); truncated or corrupt?") from e
 
 
