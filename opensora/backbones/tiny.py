@@ -48,12 +48,12 @@ def save_tiny_cogvideox(folder: Path) -> Path:
     torch.manual_seed(0)
     transformer = CogVideoXTransformer3DModel(
         num_attention_heads=2,
-        attention_head_dim=16,
+        attention_head_dim=32,
         in_channels=8,
         out_channels=4,
-        time_embed_dim=4,
+        time_embed_dim=32,
         text_embed_dim=32,
-        num_layers=1,
+        num_layers=2,
         sample_width=6,
         sample_height=4,
         sample_frames=9,
@@ -107,16 +107,18 @@ def _clip_encoder():
     return CLIPVisionModel(cfg), CLIPImageProcessor(crop_size=32, size=32)
 
 
-def _wan_transformer(**channels):
+def _wan_transformer(head_dim: int, **channels):
+    """Two heads of ``head_dim``: at least the output values per token (out_channels × 1 × 2 × 2),
+    so that the model can represent the noise it must predict and can overfit (tests)."""
     from diffusers import WanTransformer3DModel
 
     return WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
-        attention_head_dim=12,
+        attention_head_dim=head_dim,
         text_dim=32,
         freq_dim=256,
-        ffn_dim=32,
+        ffn_dim=4 * head_dim,
         num_layers=2,
         rope_max_seq_len=32,
         **channels,
@@ -129,7 +131,7 @@ def save_tiny_wan2_1_i2v(folder: Path) -> Path:
 
     torch.manual_seed(0)
     vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1)
-    transformer = _wan_transformer(in_channels=36, out_channels=16, image_dim=4)
+    transformer = _wan_transformer(32, in_channels=36, out_channels=16, image_dim=4)
     encoder, processor = _clip_encoder()
     # Wan-AI/Wan2.1-I2V-14B-480P-Diffusers' scheduler_config.json
     scheduler = UniPCMultistepScheduler(
@@ -168,7 +170,7 @@ def save_tiny_wan2_2_ti2v(folder: Path) -> Path:
         scale_factor_temporal=4,
         temperal_downsample=[False, True, True],
     )
-    transformer = _wan_transformer(in_channels=48, out_channels=48)
+    transformer = _wan_transformer(96, in_channels=48, out_channels=48)
     scheduler = UniPCMultistepScheduler(
         prediction_type="flow_prediction", use_flow_sigmas=True, num_train_timesteps=1000, flow_shift=5.0
     )
@@ -217,9 +219,9 @@ def save_tiny_ltx_video(folder: Path) -> Path:
         patch_size=1,
         patch_size_t=1,
         num_attention_heads=4,
-        attention_head_dim=8,
-        cross_attention_dim=32,
-        num_layers=1,
+        attention_head_dim=16,
+        cross_attention_dim=64,  # the transformer's width
+        num_layers=2,
         caption_channels=32,
     )
     # Lightricks/LTX-Video's scheduler_config.json

@@ -180,18 +180,21 @@ def test_a_frame_subset_decodes_only_the_latent_frames_it_needs(name):
         assert "not causal" in build_backbone(tiny_args(other), "cpu", torch.float32).frames_cost([0])
 
 
-def test_psft_fits_two_clips(sim, cache, tmp_path):
-    """Wan 2.1's tiny pipeline learns two clips: the loss falls well under its start (100 steps measured
-    1.26 → 0.72). Not to half: the diffusers models start from zero-initialised output layers (loss
-    E|ε − x0|²), and flow matching keeps a floor even for memorised clips (at small σ the noise ε is
-    barely visible in x_σ)."""
+@pytest.mark.parametrize("name", ["wan2_1_i2v_14b_480p", "wan2_2_ti2v_5b"])
+def test_psft_fits_two_clips(name, sim, cache, tmp_path):
+    """The tiny pipeline learns two clips: the mean loss of the last 10 of 120 steps is at most half
+    that of the first 5 (measured 0.14 and 0.22 of it). The tiny transformers are as wide as the
+    values each token must output (out_channels × patch), else they cannot represent the noise
+    they are asked to predict and stall at ~0.6. CogVideoX's and LTX-Video's tiny pipelines fit a
+    fixed (noise, timestep) sample to 1e-4 but plateau near 0.75 of the start with random ones
+    within a test's budget; their training is checked by the resume, export and ORO tests."""
     from opensora.train.psft import main
 
     run = tmp_path / "fit"
-    argv = psft_argv("wan2_1_i2v_14b_480p", sim, run, cache, "--max-steps", "100", "--data.limit=2", "--train.lr=5e-3")
+    argv = psft_argv(name, sim, run, cache, "--max-steps", "120", "--data.limit=2", "--train.lr=3e-3")
     assert main([*argv, "--train.ckpt_every=1000"]) == 0
     loss = losses(run)
-    assert len(loss) == 100 and np.mean(loss[-10:]) <= 0.65 * np.mean(loss[:5]), (
+    assert len(loss) == 120 and np.mean(loss[-10:]) <= 0.5 * np.mean(loss[:5]), (
         np.mean(loss[:5]),
         np.mean(loss[-10:]),
     )
