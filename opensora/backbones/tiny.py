@@ -108,8 +108,11 @@ def _clip_encoder():
 
 
 def _wan_transformer(head_dim: int, **channels):
-    """Two heads of ``head_dim``: at least the output values per token (out_channels × 1 × 2 × 2),
-    so that the model can represent the noise it must predict and can overfit (tests)."""
+    """Wan's transformer with two heads of ``head_dim``.
+
+    The width is at least the values each token outputs (out_channels × 1 × 2 × 2), so that the
+    model can represent the noise it must predict and can overfit (tests).
+    """
     from diffusers import WanTransformer3DModel
 
     return WanTransformer3DModel(
