@@ -201,6 +201,23 @@ def _intersection(p, g, pbox, gbox):
 
 
 @numba.njit(cache=True, nogil=True)
+def _running_minima(f, start, stop, step, cand, nc):
+    """Append the strict running minima of ``f`` over ``range(start, stop, step)`` to ``cand[nc:]``.
+
+    Stops at a 0 (nothing can be below it); returns the new count.
+    """
+    best = _BIG
+    for j in range(start, stop, step):
+        if f[j] < best:
+            best = f[j]
+            cand[nc] = j
+            nc += 1
+            if best == 0:
+                break
+    return nc
+
+
+@numba.njit(cache=True, nogil=True)
 def _directed_mean(a, b, abox, bbox, top, bot, dv, nxt, cand, env_v, env_h, env_zn, env_zd, f, drow, buf):
     """Mean over A's pixels of the distance to the nearest pixel of B (one frame, 2-D arrays), exactly.
 
@@ -265,29 +282,14 @@ def _directed_mean(a, b, abox, bbox, top, bot, dv, nxt, cand, env_v, env_h, env_
         # that of every B column between it and the box (those are closer in x for every query):
         # walk outward from the box keeping the strict running minima, and stop once one is 0.
         # Same on the right; every column inside A's range is a candidate.
-        nc = 0
-        best = _BIG
-        for j in range(min(ax0, bx1) - 1 - bx0, -1, -1):
-            if f[j] < best:
-                best = f[j]
-                cand[nc] = j
-                nc += 1
-                if best == 0:
-                    break
+        nc = _running_minima(f, min(ax0, bx1) - 1 - bx0, -1, -1, cand, 0)
         for i in range(nc // 2):  # collected right to left: put in increasing order
             cand[i], cand[nc - 1 - i] = cand[nc - 1 - i], cand[i]
         for j in range(max(ax0, bx0) - bx0, min(ax1, bx1) - bx0):
             if f[j] < _BIG:
                 cand[nc] = j
                 nc += 1
-        best = _BIG
-        for j in range(max(ax1, bx0) - bx0, wb):
-            if f[j] < best:
-                best = f[j]
-                cand[nc] = j
-                nc += 1
-                if best == 0:
-                    break
+        nc = _running_minima(f, max(ax1, bx0) - bx0, wb, 1, cand, nc)
         # lower envelope of the parabolas (x - q)^2 + f(q) over the candidates, exact integer tests
         # (h = f(q) + q^2; breakpoint with the previous parabola v: z = (h_q - h_v) / (2 (q - v)))
         k = -1
