@@ -16,8 +16,8 @@ Three families:
    All three come from one per-video pass (:mod:`evaluation.metrics_kernel`, compiled with
    numba: counts, centroid sums, intersections and exact directed nearest-pixel distances, each
    computed inside each mask's own bounding box, so the cost does not grow with the distance
-   between the masks), bit-identical to the released per-frame KD-trees and 50x+ faster
-   (benchmarks/metrics_speed.py). Without numba the same values come from exact Euclidean
+   between the masks), bit-identical to the released per-frame KD-trees and ~40-50x faster on one
+   thread, 60-80x on two (benchmarks/metrics_speed.py). Without numba the same values come from exact Euclidean
    distance transforms (OpenCV's when cv2 imports, else scipy's) on the masks' common bounding
    box, several times slower.
 2. **Strict**: Euclidean centroid error normalised by the image diagonal, and vanish-aware
@@ -237,20 +237,28 @@ def _numpy_piece(name: str, pred: np.ndarray, gt: np.ndarray):
 _SHARED: dict | None = None
 
 
-def _piece(name: str, pred: np.ndarray, gt: np.ndarray):
-    """One shared per-frame quantity of a video: "centroids", "iou", "chamfer" or "present"."""
+def _shared(pred: np.ndarray, gt: np.ndarray, name, compute: Callable[[], dict]):
+    """``name`` from this video's shared values, else from ``compute()``.
+
+    ``compute()`` returns a dict holding ``name`` and possibly more; all of it is kept while a
+    :func:`compute_all` call lasts.
+    """
     _check(pred, gt)
     key = (id(pred), id(gt))
     cached = _SHARED.get(key) if _SHARED is not None else None
     if cached is not None and name in cached:
         return cached[name]
-    if _kernel() is not None:
-        pieces = _pieces_from_kernel(pred, gt)
-    else:
-        pieces = {name: _numpy_piece(name, pred, gt)}
+    values = compute()
     if _SHARED is not None:
-        _SHARED.setdefault(key, {}).update(pieces)
-    return pieces[name]
+        _SHARED.setdefault(key, {}).update(values)
+    return values[name]
+
+
+def _piece(name: str, pred: np.ndarray, gt: np.ndarray):
+    """One shared per-frame quantity of a video: "centroids", "iou", "chamfer" or "present"."""
+    if _kernel() is not None:
+        return _shared(pred, gt, name, lambda: _pieces_from_kernel(pred, gt))
+    return _shared(pred, gt, name, lambda: {name: _numpy_piece(name, pred, gt)})
 
 
 def _centroid_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -537,16 +545,12 @@ def fall_phase(y: np.ndarray, fps: float, height: int) -> FallPhase:
 
 
 def _fall_pair(pred: np.ndarray, gt: np.ndarray, fps: float) -> tuple[FallPhase, FallPhase]:
-    _check(pred, gt)
-    cached = _SHARED.get((id(pred), id(gt))) if _SHARED is not None else None
-    if cached is not None and ("fall", fps) in cached:  # three physics metrics use it
-        return cached[("fall", fps)]
-    h = gt.shape[1]
-    c_pd, c_gt = _centroid_pair(pred, gt)
-    out = fall_phase(c_pd[:, 1], fps, h), fall_phase(c_gt[:, 1], fps, h)
-    if _SHARED is not None:
-        _SHARED.setdefault((id(pred), id(gt)), {})[("fall", fps)] = out
-    return out
+    def both() -> dict:  # three physics metrics use them
+        c_pd, c_gt = _centroid_pair(pred, gt)
+        h = gt.shape[1]
+        return {("fall", fps): (fall_phase(c_pd[:, 1], fps, h), fall_phase(c_gt[:, 1], fps, h))}
+
+    return _shared(pred, gt, ("fall", fps), both)
 
 
 # below this apparent ground-truth acceleration (heights / s²) there is no fall to compare with
