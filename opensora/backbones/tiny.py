@@ -10,6 +10,7 @@ repositories' scheduler settings.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -34,6 +35,22 @@ def _t5(umt5: bool = False, d_model: int = 32):
     kw = dict(vocab_size=len(WORDS) + 3, d_model=d_model, d_kv=8, d_ff=64, num_layers=1, num_heads=2)
     kw.update(pad_token_id=0, eos_token_id=1)
     return UMT5EncoderModel(UMT5Config(**kw)) if umt5 else T5EncoderModel(T5Config(**kw))
+
+
+TRAINED_POSTERIOR_STD = 0.01
+
+
+def _narrow_posterior(conv: torch.nn.Conv3d, logvar_channels: int) -> None:
+    """Give a random VAE encoder the narrow posterior of a trained one (std ``TRAINED_POSTERIOR_STD``).
+
+    A randomly initialised encoder predicts log-variance ≈ 0, i.e. a posterior of std ≈ 1 around
+    means of ≈ 0.25: every latent *sampled* from it (CogVideoX and LTX-Video sample, as their
+    pipelines do) is mostly fresh noise, so a tiny model trained on such latents cannot even fit
+    two clips. The last ``logvar_channels`` outputs of ``conv`` become the constant log-variance.
+    """
+    with torch.no_grad():
+        conv.weight[-logvar_channels:] = 0
+        conv.bias[-logvar_channels:] = 2 * math.log(TRAINED_POSTERIOR_STD)
 
 
 def save_tiny_cogvideox(folder: Path) -> Path:
@@ -73,6 +90,7 @@ def save_tiny_cogvideox(folder: Path) -> Path:
         temporal_compression_ratio=4,
         scaling_factor=0.7,
     )
+    _narrow_posterior(vae.encoder.conv_out.conv, vae.config.latent_channels)  # [mean, logvar] halves
     # THUDM/CogVideoX-5b-I2V's scheduler_config.json
     scheduler = CogVideoXDPMScheduler(
         beta_schedule="scaled_linear",
@@ -216,6 +234,7 @@ def save_tiny_ltx_video(folder: Path) -> Path:
         encoder_causal=True,
         decoder_causal=False,
     )
+    _narrow_posterior(vae.encoder.conv_out.conv, 1)  # LTX-Video's encoder: one shared log-variance channel
     transformer = LTXVideoTransformer3DModel(
         in_channels=8,
         out_channels=8,

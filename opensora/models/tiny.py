@@ -5,7 +5,9 @@ Wherever a config names weights by hub id or local path (``model.text_encoder_pa
 writer's options as a query, e.g. ``tiny:t5``, ``tiny:sam2?image_size=64``, ``tiny:depth_anything``,
 ``tiny:raft``, and a diffusers pipeline folder per video backbone (``tiny:cogvideox_5b_i2v``,
 ``tiny:wan2_1_i2v_14b_480p``, ``tiny:wan2_2_ti2v_5b``, ``tiny:ltx_video``). :func:`resolve_weights` writes random tiny weights of the real class in its real
-on-disk format once, under ``$PISA_CKPT_ROOT/tiny/<family>[-<options>]`` (atomically: a temporary
+on-disk format once, under ``$PISA_CKPT_ROOT/tiny/<family>[-<options>]-<source>`` (``<source>``: a
+hash of the module that writes the family, so editing a preset writes a fresh folder instead of
+reusing a stale one; atomically: a temporary
 folder renamed into place, one process at a time; under torch.distributed rank 0 writes and the
 others wait, because transformers 5 writes weights on rank 0 only), and returns the path the
 ordinary loader then reads. Any other spec
@@ -70,7 +72,24 @@ WRITERS = {
     "depth_anything": (_depth, {"seed": int}),
     "raft": (_raft, {}),
 }
+# family → the module whose source defines its weights (hashed into the folder name)
+SOURCES = {
+    **{name: "opensora.backbones.tiny" for name in WRITERS if "_" in name},
+    "t5": "opensora.models.text_encoder.t5",
+    "sam2": "evaluation.perception.sam2",
+    "depth_anything": "evaluation.perception.depth",
+    "raft": "evaluation.perception.raft",
+}
 FILES = {"raft": "raft_tiny.pth"}  # families whose loader takes a file inside the folder
+
+
+def source_hash(family: str) -> str:
+    """Eight hex digits of the SHA-1 of the module that writes ``family`` (read, not imported)."""
+    import hashlib
+    import importlib.util
+
+    origin = importlib.util.find_spec(SOURCES[family]).origin
+    return hashlib.sha1(Path(origin).read_bytes()).hexdigest()[:8]
 
 
 def is_tiny(spec) -> bool:
@@ -128,7 +147,7 @@ def resolve_weights(spec: str | None, root: str | os.PathLike | None = None) -> 
         return spec
     family, options = parse(spec)
     root = Path(root or Path(os.environ.get("PISA_CKPT_ROOT", "./models")) / "tiny")
-    name = family + "".join(f"-{k}{v}" for k, v in sorted(options.items()))
+    name = family + "".join(f"-{k}{v}" for k, v in sorted(options.items())) + "-" + source_hash(family)
     folder = root / name
     if not folder.is_dir() and _rank() != 0:
         _wait_for(folder, spec)  # transformers writes weights on rank 0 only: let rank 0 make the folder
