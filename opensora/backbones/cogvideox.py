@@ -26,9 +26,9 @@ class CogVideoXI2V(DiffusersBackbone):
     name = NAME
     pipeline_class = "CogVideoXImageToVideoPipeline"
     temporal_axis = 1  # latents [B, T, C, h, w]
-    # its decoder's group norms pool over time (and the time upsampler treats odd and even runs
-    # apart): a prefix of the latents does not decode to the same first frames, so subsets decode all
-    causal_decoder = False
+    # its VAE decodes in chunks of `num_latent_frames_batch_size` latent frames carrying a causal
+    # convolution cache; group norms pool within a chunk: see decode_plan
+    causal_decoder = True
     default_max_sequence_length = 226
 
     @override
@@ -116,6 +116,25 @@ class CogVideoXI2V(DiffusersBackbone):
         else:
             x = s["sched"].step(prediction, t, traj.x, **s["extra"], return_dict=False)[0]
         return x.to(traj.features["pos"].dtype)
+
+    @override
+    def decode_plan(self, frames) -> int | None:
+        """The needed latent prefix rounded up to the VAE's own chunk boundaries.
+
+        ``AutoencoderKLCogVideoX`` decodes ``fbs = num_latent_frames_batch_size`` latent frames at a
+        time (the first chunk also takes the ``T mod fbs`` left over) with a causal convolution
+        cache; its group norms pool over a chunk. A prefix that ends on one of those boundaries
+        decodes to exactly the first frames of a full decode; any other prefix does not.
+        """
+        need = super().decode_plan(frames)
+        if need is None:
+            return None
+        total = (self.geometry.num_frames - 1) // self.temporal_ratio() + 1
+        fbs = self.pipe.vae.num_latent_frames_batch_size
+        first = fbs + total % fbs
+        if total < fbs or need >= total:
+            return total
+        return min(total, first if need <= first else first + -(-(need - first) // fbs) * fbs)
 
     @override
     def finish(self, traj):

@@ -148,14 +148,25 @@ def test_two_process_fsdp_psft_and_oro_on_a_diffusers_backbone(sim, cache, tmp_p
     assert all(np.isfinite(losses(oro))) and (oro / "export" / "ema" / "transformer").is_dir()
 
 
-@pytest.mark.parametrize("name", ["wan2_1_i2v_14b_480p", "wan2_2_ti2v_5b"])
-def test_a_frame_subset_decodes_only_the_latent_frames_it_needs(name):
-    """Causal 3D VAEs (Wan): the first frames come from a prefix of the latents, identical to a full decode.
-    CogVideoX's and LTX-Video's decoders are not causal in that sense; they say so and decode everything."""
+# backbone, frames (tiny presets' own counts; CogVideoX at 25 frames = 7 latent frames), frame subset,
+# the latent frames the VAE must receive
+SUBSETS = [
+    ("wan2_1_i2v_14b_480p", None, [0], 1),
+    ("wan2_2_ti2v_5b", None, [0], 1),
+    ("cogvideox_5b_i2v", 25, [0, 4], 3),  # needs latents 0..1; its first decode chunk is 3 frames
+    ("cogvideox_5b_i2v", 25, [0, 4, 12], 5),  # needs 0..3; chunks end at 3, 5, 7
+]
+
+
+@pytest.mark.parametrize(("name", "num_frames", "frames", "latents"), SUBSETS)
+def test_a_frame_subset_decodes_only_the_latent_frames_it_needs(name, num_frames, frames, latents):
+    """Causal 3D VAEs (Wan; CogVideoX on its decode-chunk boundaries): the first frames come from a
+    prefix of the latents, identical to a full decode. LTX-Video's released decoder is not causal
+    (``decoder_causal: false``); it says so and decodes everything."""
     from opensora.backbones import build_backbone
     from tests.opensora.test_backbones import tiny_args
 
-    bb = build_backbone(tiny_args(name), "cpu", torch.float32)
+    bb = build_backbone(tiny_args(name, **({"num_frames": num_frames} if num_frames else {})), "cpu", torch.float32)
     seen = []
     vae = bb.pipe.vae
     inner = vae.decode
@@ -170,14 +181,12 @@ def test_a_frame_subset_decodes_only_the_latent_frames_it_needs(name):
     video = torch.rand(1, 3, g.num_frames, g.height, g.width, generator=torch.Generator().manual_seed(0)) * 2 - 1
     with torch.no_grad():
         z = bb.encode(video, generator=torch.Generator().manual_seed(0))  # the backbone's own latent layout
-    with torch.no_grad():
         full = bb.decode(z)
-        part = bb.decode(z, frames=[0])
-    assert seen == [t_lat, 1]  # frame 0 needs latent frame 0 only
-    torch.testing.assert_close(part, full[:, :, [0]], rtol=1e-4, atol=1e-5)
-    assert "latent frames 0..0" in bb.frames_cost([0])
-    for other in ("cogvideox_5b_i2v", "ltx_video"):
-        assert "not causal" in build_backbone(tiny_args(other), "cpu", torch.float32).frames_cost([0])
+        part = bb.decode(z, frames=frames)
+    assert seen == [t_lat, latents]
+    torch.testing.assert_close(part, full[:, :, frames], rtol=1e-4, atol=1e-5)
+    assert f"latent frames 0..{latents - 1}" in bb.frames_cost(frames)
+    assert "not causal" in build_backbone(tiny_args("ltx_video"), "cpu", torch.float32).frames_cost([0])
 
 
 @pytest.mark.parametrize("name", BACKBONES)
