@@ -53,6 +53,44 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
         ) from e
 
 
+def save_export(model_class, config, pipeline_class: str, base_model: str, denoiser_sd, lora_sd, folder, identity):
+    """Write an export folder: ``transformer/`` (diffusers format), the LoRA adapters, ``pisa.json``.
+
+    ``denoiser_sd`` holds plain weights (LoRA merged) for ``model_class(**config)``, which is built
+    on the meta device and takes the tensors as they are (no second copy of a 14 B model);
+    ``lora_sd`` (diffusers' ``<module>.lora_A/B.weight`` keys) is written with the pipeline class's
+    ``save_lora_weights`` — what ``load_lora_weights`` reads. ``pisa.json`` names the base pipeline.
+    """
+    import diffusers
+
+    from evaluation.schema import write_json
+
+    folder = Path(folder)
+    with torch.device("meta"):
+        model = model_class.from_config(config)
+    model.load_state_dict(denoiser_sd, strict=True, assign=True)
+    model.save_pretrained(str(folder / "transformer"))
+    if lora_sd:
+        getattr(diffusers, pipeline_class).save_lora_weights(str(folder), transformer_lora_layers=lora_sd)
+    write_json(folder / "pisa.json", {**identity, "base_model": base_model})
+    return folder
+
+
+def transformer_class_and_config(pipeline_class: str, model_id: str):
+    """The denoiser's class and config of a pipeline folder or hub id, without loading any weights."""
+    import diffusers
+
+    from opensora.models.tiny import resolve_weights
+
+    path = resolve_weights(model_id)
+    try:
+        index = getattr(diffusers, pipeline_class).load_config(path)
+        cls = getattr(diffusers, index["transformer"][1])
+        return cls, cls.load_config(path, subfolder="transformer")
+    except (OSError, KeyError, TypeError, AttributeError) as e:
+        raise InputError(model_id, f"cannot read the {pipeline_class} transformer's config ({e})") from e
+
+
 class DiffusersBackbone(Backbone):
     """A diffusers image-to-video pipeline's model classes behind the backbone interface."""
 
@@ -130,17 +168,9 @@ class DiffusersBackbone(Backbone):
         ``pytorch_lora_weights.safetensors`` (for ``load_lora_weights``) is written when LoRA was
         trained; ``pisa.json`` names the base pipeline the transformer belongs to.
         """
-        from evaluation.schema import write_json
-
-        folder = Path(folder)
-        model = self.fresh_denoiser(like)
-        model.load_state_dict(denoiser_sd, strict=True)
-        model.save_pretrained(str(folder / "transformer"))
-        if lora_sd:
-            type(self.pipe).save_lora_weights(str(folder), transformer_lora_layers=lora_sd)
+        like = getattr(like, "module", like)
         base = read_base_model(self.model_id)
-        write_json(folder / "pisa.json", {**identity, "base_model": base})
-        return folder
+        return save_export(type(like), like.config, self.pipeline_class, base, denoiser_sd, lora_sd, folder, identity)
 
     # identity
     @override

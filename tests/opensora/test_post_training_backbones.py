@@ -65,6 +65,15 @@ def test_psft_resumes_exactly_and_exports_diffusers_weights(name, sim, cache, tm
     assert max_abs_diff({k: loaded[k] for k in ema}, ema) == 0
     ident = json.loads((export / "pisa.json").read_text())
     assert ident["backbone"] == name and ident["base_model"] == f"tiny:{name}"
+    # the export CLI writes the same folder from the checkpoint alone
+    from opensora.train.export import main as export_main
+
+    again = tmp_path / "cli"
+    assert export_main([str(straight / "checkpoints/step-0000004"), "--output-dir", str(again)]) == 0
+    reloaded = type(base.transformer).from_pretrained(str(again / "transformer")).state_dict()
+    assert max_abs_diff(reloaded, loaded) == 0
+    assert json.loads((again / "pisa.json").read_text()) == ident
+    assert export_main([str(straight / "checkpoints/step-0000004"), "--output-dir", str(again)]) == 2  # exists
 
 
 @pytest.mark.parametrize("name", BACKBONES)
@@ -78,6 +87,13 @@ def test_lora_export_loads_into_a_plain_diffusers_pipeline(name, sim, cache, tmp
     assert main(psft_argv(name, sim, run, cache, "--max-steps", "2", *lora)) == 0
     export = run / "export" / "ema"
     assert (export / "pytorch_lora_weights.safetensors").is_file()
+    from opensora.train.export import main as export_main  # the CLI writes the same adapters
+
+    assert export_main([str(run / "checkpoints/step-0000002"), "--output-dir", str(tmp_path / "cli")]) == 0
+    from safetensors.torch import load_file
+
+    a, b = load_file(export / "pytorch_lora_weights.safetensors"), load_file(tmp_path / "cli/pytorch_lora_weights.safetensors")
+    assert a.keys() == b.keys() and max_abs_diff(a, b) == 0
     cls = getattr(diffusers, PIPELINES[name])
     adapted = cls.from_pretrained(resolve_weights(f"tiny:{name}"))
     adapted.load_lora_weights(str(export))
