@@ -133,7 +133,11 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {out}: " + ", ".join(sorted(p.name for p in out.iterdir())) + f" ({a.weights} weights of {a.checkpoint})")
+    print(
+        f"wrote {out}: "
+        + ", ".join(sorted(p.name for p in out.iterdir()))
+        + f" ({a.weights} weights of {a.checkpoint})"
+    )
     return 0
 
 

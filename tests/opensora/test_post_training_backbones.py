@@ -92,7 +92,10 @@ def test_lora_export_loads_into_a_plain_diffusers_pipeline(name, sim, cache, tmp
     assert export_main([str(run / "checkpoints/step-0000002"), "--output-dir", str(tmp_path / "cli")]) == 0
     from safetensors.torch import load_file
 
-    a, b = load_file(export / "pytorch_lora_weights.safetensors"), load_file(tmp_path / "cli/pytorch_lora_weights.safetensors")
+    a, b = (
+        load_file(export / "pytorch_lora_weights.safetensors"),
+        load_file(tmp_path / "cli/pytorch_lora_weights.safetensors"),
+    )
     assert a.keys() == b.keys() and max_abs_diff(a, b) == 0
     cls = getattr(diffusers, PIPELINES[name])
     adapted = cls.from_pretrained(resolve_weights(f"tiny:{name}"))
