@@ -75,6 +75,19 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write(path, lambda f: f.write(text), mode="w")
 
 
+def read_json_object(path: str | os.PathLike) -> dict:
+    """The JSON object in ``path``; an InputError names the file when it is corrupt or not an object."""
+    from evaluation.errors import InputError
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InputError(path, f"truncated or corrupt JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise InputError(path, "must hold a JSON object")
+    return data
+
+
 def write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Write ``obj`` as indented JSON, atomically."""
     return atomic_write(path, lambda f: json.dump(obj, f, indent=2, allow_nan=True), mode="w")

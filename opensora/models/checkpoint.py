@@ -159,12 +159,9 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
         f = folder / "model" / "config.json"
     if not f.is_file():
         return {}
-    try:
-        data = json.loads(f.read_text())
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(f, f"truncated or corrupt JSON ({e})") from e
-    if not isinstance(data, dict):
-        raise InputError(f, "config.json must hold an object")
+    from evaluation.schema import read_json_object
+
+    data = read_json_object(f)
     ignored = {
         "architectures",
         "model_type",

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import shutil
 import sys
 from pathlib import Path
 
 from evaluation.errors import InputError
 from evaluation.outdirs import temp_name
+from evaluation.schema import read_json_object
 from opensora.backbones import IDENTITY_FILE
 from opensora.models.checkpoint import TRAIN_STATE_FILE, read_training_checkpoint, save_weights_folder
 
@@ -39,7 +39,7 @@ def lora_scaling(ckpt: Path) -> float | None:
     cfg = ckpt.parent.parent / "config.json"
     if not cfg.is_file():
         return None
-    data = read_json(cfg)
+    data = read_json_object(cfg)
     for name in ("model", "oro"):
         section = data.get(name) or {}
         rank = section.get("lora_rank") or 0
@@ -48,23 +48,12 @@ def lora_scaling(ckpt: Path) -> float | None:
     return None
 
 
-def read_json(path: Path) -> dict:
-    """A JSON object from ``path`` (an InputError names the file when it is not one)."""
-    try:
-        data = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(path, f"truncated or corrupt JSON ({e})") from e
-    if not isinstance(data, dict):
-        raise InputError(path, "must hold a JSON object")
-    return data
-
-
 def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
     """Write the exported folder and return it."""
     ckpt, output_dir = Path(ckpt), Path(output_dir)
     if not (ckpt / TRAIN_STATE_FILE).is_file():
         raise InputError(ckpt, f"not a complete training checkpoint (no {TRAIN_STATE_FILE})")
-    ident = read_json(ckpt / IDENTITY_FILE) if (ckpt / IDENTITY_FILE).is_file() else {}
+    ident = read_json_object(ckpt / IDENTITY_FILE) if (ckpt / IDENTITY_FILE).is_file() else {}
     diffusers_model = ident.get("backbone", "opensora_v1_2") != "opensora_v1_2"
     if not diffusers_model and not (ckpt / "config.json").is_file():
         raise InputError(ckpt, "not a complete training checkpoint (no config.json)")
@@ -85,7 +74,7 @@ def export(ckpt: str | Path, weights: str, output_dir: str | Path) -> Path:
         if diffusers_model:
             save_diffusers(ckpt, ident, sd, lora, tmp)
         else:
-            save_weights_folder(sd, read_json(ckpt / "config.json"), tmp)
+            save_weights_folder(sd, read_json_object(ckpt / "config.json"), tmp)
             if ident:  # backbone, latent space, size: inference takes them from it
                 (tmp / IDENTITY_FILE).write_text((ckpt / IDENTITY_FILE).read_text())
         tmp.rename(output_dir)
@@ -106,7 +95,7 @@ def save_diffusers(ckpt: Path, ident: dict, sd: dict, lora: dict | None, folder:
     run_cfg = ckpt.parent.parent / "config.json"
     if not run_cfg.is_file():
         raise InputError(run_cfg, "missing: the run's config names the base pipeline (model.model_path)")
-    model_path = (read_json(run_cfg).get("model") or {}).get("model_path")
+    model_path = (read_json_object(run_cfg).get("model") or {}).get("model_path")
     if not model_path:
         raise InputError(run_cfg, "no model.model_path: cannot tell which pipeline the weights belong to")
     module, cls = IMPLEMENTATIONS[name]
