@@ -29,12 +29,15 @@ import numpy as np
 from sim_data.assets import AssetLibrary
 from sim_data.physics import Trajectory
 from sim_data.render_common import RenderOutput
+from sim_data.environment import Environment, Floor
 from sim_data.scene import DropScene, Material
 
 FLOOR_SIZE_M = 40.0
 WORLD_COLOR = (0.55, 0.62, 0.72)  # soft sky-blue ambient light when no HDRI is given
 WORLD_STRENGTH = 0.6
 FLOOR_COLORS = ((0.42, 0.36, 0.30), (0.30, 0.26, 0.22))
+WALL_HEIGHT_M = 4.0  # a room's walls: the sky shows above them
+SKY_MODEL = "SINGLE_SCATTERING"  # Nishita's single-scattering sky (Blender < 5.0 called it NISHITA)
 SMOOTH_FACE_COUNT = 64  # meshes with more faces than this are shaded smooth (curved shapes)
 DENOISE_QUALITY = "FAST"  # OIDN "HIGH" (default) costs ~1 s per 256² frame on 2 cores for no visible gain here
 DENOISE_PREFILTER = "FAST"
@@ -83,71 +86,229 @@ def _quiet_stdout():
         os.close(devnull)
 
 
+class _Nodes:
+    """Shorthand for building one node tree."""
+
+    def __init__(self, tree):
+        self.nodes, self.links = tree.nodes, tree.links
+
+    def new(self, kind: str, **inputs):
+        node = self.nodes.new(kind)
+        for key, value in inputs.items():
+            node.inputs[key.replace("_", " ")].default_value = value
+        return node
+
+    def link(self, out, inp) -> None:
+        self.links.new(out, inp)
+
+    def ramp(self, fac, stops, constant: bool = False):
+        """A colour ramp on ``fac`` with ``stops`` = [(position, rgba), ...] (steps when ``constant``)."""
+        node = self.nodes.new("ShaderNodeValToRGB")
+        if constant:
+            node.color_ramp.interpolation = "CONSTANT"
+        els = node.color_ramp.elements
+        while len(els) < len(stops):
+            els.new(0.5)
+        for el, (pos, color) in zip(els, stops, strict=True):
+            el.position, el.color = pos, color
+        self.link(fac, node.inputs["Fac"])
+        return node.outputs["Color"]
+
+    def mix(self, factor, a, b):
+        """RGBA mix ``a → b`` by ``factor`` (sockets or values)."""
+        node = self.nodes.new("ShaderNodeMix")
+        node.data_type = "RGBA"
+        for ident, value in (("Factor_Float", factor), ("A_Color", a), ("B_Color", b)):
+            sock = next(i for i in node.inputs if i.identifier == ident)
+            if isinstance(value, (int, float, tuple, list)):
+                sock.default_value = value
+            else:
+                self.link(value, sock)
+        return next(o for o in node.outputs if o.identifier == "Result_Color")
+
+    def bump(self, bsdf, coords, scale: float, strength: float) -> None:
+        """Fine noise bump into the BSDF's normal."""
+        if strength <= 0:
+            return
+        noise = self.new("ShaderNodeTexNoise", Scale=scale, Detail=4.0)
+        self.link(coords, noise.inputs["Vector"])
+        bump = self.new("ShaderNodeBump", Strength=strength, Distance=0.002)
+        self.link(noise.outputs["Fac"], bump.inputs["Height"])
+        self.link(bump.outputs["Normal"], bsdf.inputs["Normal"])
+
+
+def _rgba(c) -> tuple[float, float, float, float]:
+    return (*[float(x) for x in c], 1.0)
+
+
 def _material(bpy, name: str, m: Material):
     mat = bpy.data.materials.new(name)
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    bsdf = nodes.get("Principled BSDF")
+    t = _Nodes(mat.node_tree)
+    bsdf = t.nodes.get("Principled BSDF")
     bsdf.inputs["Roughness"].default_value = m.roughness
     bsdf.inputs["Metallic"].default_value = m.metallic
-    base = (*m.color, 1.0)
-    dark = (*[c * 0.45 for c in m.color], 1.0)
+    bsdf.inputs["Coat Weight"].default_value = m.clearcoat
+    base, second = _rgba(m.color), _rgba(m.color2)
+    dark = _rgba([c * 0.45 for c in m.color])
+    coord = t.nodes.new("ShaderNodeTexCoord")
+    t.bump(bsdf, coord.outputs["Object"], 60.0, m.bump)
     if m.pattern == "plain":
         bsdf.inputs["Base Color"].default_value = base
         return mat
-    coord = nodes.new("ShaderNodeTexCoord")
+    if m.pattern in ("label", "two_tone"):  # along the object's own z, 0..1 over its bounding box
+        z = t.nodes.new("ShaderNodeSeparateXYZ")
+        t.link(coord.outputs["Generated"], z.inputs["Vector"])
+        black, white = (0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)
+        if m.pattern == "two_tone":
+            mask = t.ramp(z.outputs["Z"], [(0.0, black), (0.5, white)], constant=True)
+            t.link(t.mix(mask, base, second), bsdf.inputs["Base Color"])
+            return mat
+        mask = t.ramp(z.outputs["Z"], [(0.0, black), (0.3, white), (0.7, black)], constant=True)
+        ink = t.new("ShaderNodeTexMagic", Scale=9.0, Distortion=1.5)  # print-like detail on the label
+        t.link(coord.outputs["Object"], ink.inputs["Vector"])
+        printed = t.mix(t.ramp(ink.outputs["Fac"], [(0.0, (0.6, 0.6, 0.6, 1.0)), (1.0, white)]), (0, 0, 0, 1), second)
+        t.link(t.mix(mask, base, printed), bsdf.inputs["Base Color"])
+        return mat
     if m.pattern == "checker":
-        tex = nodes.new("ShaderNodeTexChecker")
-        tex.inputs["Scale"].default_value = 6.0
-        tex.inputs["Color1"].default_value = base
-        tex.inputs["Color2"].default_value = (0.9, 0.9, 0.88, 1.0)
-        links.new(coord.outputs["Object"], tex.inputs["Vector"])
-        links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+        tex = t.new("ShaderNodeTexChecker", Scale=6.0, Color1=base, Color2=second)
+        t.link(coord.outputs["Object"], tex.inputs["Vector"])
+        t.link(tex.outputs["Color"], bsdf.inputs["Base Color"])
         return mat
     if m.pattern == "wood":
-        tex = nodes.new("ShaderNodeTexWave")
+        tex = t.new("ShaderNodeTexWave", Scale=4.0, Distortion=6.0)
         tex.wave_type = "RINGS"
-        tex.inputs["Scale"].default_value = 4.0
-        tex.inputs["Distortion"].default_value = 6.0
     else:  # noise
-        tex = nodes.new("ShaderNodeTexNoise")
-        tex.inputs["Scale"].default_value = 8.0
-    ramp = nodes.new("ShaderNodeValToRGB")
-    ramp.color_ramp.elements[0].color = dark
-    ramp.color_ramp.elements[1].color = base
-    links.new(coord.outputs["Object"], tex.inputs["Vector"])
-    links.new(tex.outputs["Fac"], ramp.inputs["Fac"])
-    links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
+        tex = t.new("ShaderNodeTexNoise", Scale=8.0)
+    t.link(coord.outputs["Object"], tex.inputs["Vector"])
+    t.link(t.ramp(tex.outputs["Fac"], [(0.0, dark), (1.0, base)]), bsdf.inputs["Base Color"])
     return mat
 
 
-def _floor(bpy, scene):
-    s = FLOOR_SIZE_M / 2
-    me = bpy.data.meshes.new("floor")
-    me.from_pydata([(-s, -s, 0), (s, -s, 0), (s, s, 0), (-s, s, 0)], [], [(0, 1, 2, 3)])
-    ob = bpy.data.objects.new("floor", me)
+def _plane(bpy, scene, name: str, corners, mat):
+    me = bpy.data.meshes.new(name)
+    me.from_pydata([tuple(c) for c in corners], [], [(0, 1, 2, 3)])
+    ob = bpy.data.objects.new(name, me)
     scene.collection.objects.link(ob)
-    mat = bpy.data.materials.new("floor")
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
-    bsdf = nodes.get("Principled BSDF")
-    bsdf.inputs["Roughness"].default_value = 0.8
-    tex = nodes.new("ShaderNodeTexChecker")
-    tex.inputs["Scale"].default_value = FLOOR_SIZE_M * 2  # 0.5 m tiles
-    tex.inputs["Color1"].default_value = (*FLOOR_COLORS[0], 1.0)
-    tex.inputs["Color2"].default_value = (*FLOOR_COLORS[1], 1.0)
-    links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
     me.materials.append(mat)
-    ob.pass_index = 0
+    ob.pass_index = 0  # background: in no mask
+    return ob
 
 
-def _world(bpy, scene, hdri: str | None):
+def _floor(bpy, scene, env: Environment | None):
+    s = FLOOR_SIZE_M / 2
+    mat = bpy.data.materials.new("floor")
+    t = _Nodes(mat.node_tree)
+    bsdf = t.nodes.get("Principled BSDF")
+    if env is None:  # the plain look: 0.5 m checker
+        bsdf.inputs["Roughness"].default_value = 0.8
+        tex = t.new("ShaderNodeTexChecker", Scale=FLOOR_SIZE_M * 2, Color1=_rgba(FLOOR_COLORS[0]),
+                    Color2=_rgba(FLOOR_COLORS[1]))  # fmt: skip
+        t.link(tex.outputs["Color"], bsdf.inputs["Base Color"])
+    else:
+        _floor_material(t, bsdf, env.floor)
+    _plane(bpy, scene, "floor", [(-s, -s, 0), (s, -s, 0), (s, s, 0), (-s, s, 0)], mat)
+
+
+def _floor_material(t: _Nodes, bsdf, f: Floor) -> None:
+    """The floor kinds of :mod:`sim_data.environment` as node trees (world coordinates in metres)."""
+    bsdf.inputs["Roughness"].default_value = f.roughness
+    coord = t.nodes.new("ShaderNodeTexCoord")
+    shift = t.new("ShaderNodeMapping", Location=(f.pattern_seed, 0.7 * f.pattern_seed, 0.0))
+    t.link(coord.outputs["Object"], shift.inputs["Vector"])
+    vec = shift.outputs["Vector"]
+    a, b = _rgba(f.color_a), _rgba(f.color_b)
+    inv = 1.0 / f.scale_m
+    if f.kind in ("wood", "tiles"):
+        planks = f.kind == "wood"
+        brick = t.new("ShaderNodeTexBrick", Scale=inv, Color1=a, Color2=_rgba([0.5 * (x + y) for x, y in
+                      zip(f.color_a, f.color_b, strict=True)]) if planks else b,
+                      Mortar=_rgba([0.25 * x for x in f.color_b]) if planks else (0.55, 0.55, 0.52, 1.0),
+                      Mortar_Size=0.004 if planks else 0.015, Bias=0.0,
+                      Brick_Width=2.0 if planks else 0.5, Row_Height=0.25 if planks else 0.5)  # fmt: skip
+        brick.offset = 0.5 if planks else 0.0
+        t.link(vec, brick.inputs["Vector"])
+        color = brick.outputs["Color"]
+        if planks:  # grain along the planks
+            grain = t.new("ShaderNodeTexWave", Scale=inv * 2, Distortion=4.0, Detail=3.0)
+            grain.bands_direction = "X"
+            t.link(vec, grain.inputs["Vector"])
+            shade = t.ramp(grain.outputs["Fac"], [(0.0, (0.7, 0.7, 0.7, 1.0)), (1.0, (1, 1, 1, 1))])
+            color = _multiply(t, shade, color)
+        t.link(color, bsdf.inputs["Base Color"])
+        t.bump(bsdf, vec, 40.0, f.bump)
+        return
+    if f.kind == "stone":
+        cells = t.new("ShaderNodeTexVoronoi", Scale=inv)
+        t.link(vec, cells.inputs["Vector"])
+        edge = t.new("ShaderNodeTexVoronoi", Scale=inv)
+        edge.feature = "DISTANCE_TO_EDGE"
+        t.link(vec, edge.inputs["Vector"])
+        bw = t.nodes.new("ShaderNodeRGBToBW")
+        t.link(cells.outputs["Color"], bw.inputs["Color"])
+        stone = t.ramp(bw.outputs["Val"], [(0.0, b), (1.0, a)])
+        grout = t.ramp(edge.outputs["Distance"], [(0.0, (1, 1, 1, 1)), (0.04, (0, 0, 0, 1))])
+        t.link(t.mix(grout, stone, _rgba([0.3 * x for x in f.color_b])), bsdf.inputs["Base Color"])
+        t.bump(bsdf, vec, 25.0, f.bump)
+        return
+    if f.kind == "marble":
+        veins = t.new("ShaderNodeTexWave", Scale=inv, Distortion=12.0, Detail=6.0)
+        veins.bands_direction = "DIAGONAL"
+        t.link(vec, veins.inputs["Vector"])
+        t.link(t.ramp(veins.outputs["Fac"], [(0.0, b), (0.25, a), (1.0, a)]), bsdf.inputs["Base Color"])
+        return
+    # concrete, carpet: noise between the two colours
+    noise = t.new("ShaderNodeTexNoise", Scale=inv, Detail=8.0 if f.kind == "concrete" else 2.0)
+    t.link(vec, noise.inputs["Vector"])
+    t.link(t.ramp(noise.outputs["Fac"], [(0.3, b), (0.7, a)]), bsdf.inputs["Base Color"])
+    t.bump(bsdf, vec, 80.0 if f.kind == "carpet" else 30.0, f.bump)
+
+
+def _multiply(t: _Nodes, a, b):
+    node = t.nodes.new("ShaderNodeMix")
+    node.data_type, node.blend_type = "RGBA", "MULTIPLY"
+    ins = {i.identifier: i for i in node.inputs}
+    ins["Factor_Float"].default_value = 1.0
+    t.link(a, ins["A_Color"])
+    t.link(b, ins["B_Color"])
+    return next(o for o in node.outputs if o.identifier == "Result_Color")
+
+
+def _walls(bpy, scene, env: Environment) -> None:
+    """Backdrop planes (no physics): a back wall across the view, and a side wall for a corner."""
+    w = env.walls
+    if w.layout == "none":
+        return
+    mat = bpy.data.materials.new("wall")
+    t = _Nodes(mat.node_tree)
+    bsdf = t.nodes.get("Principled BSDF")
+    bsdf.inputs["Base Color"].default_value = _rgba(w.color)
+    bsdf.inputs["Roughness"].default_value = w.roughness
+    t.bump(bsdf, t.nodes.new("ShaderNodeTexCoord").outputs["Object"], 30.0, 0.1)
+    x, h, s = w.back_x_m, WALL_HEIGHT_M, FLOOR_SIZE_M / 2
+    _plane(bpy, scene, "back_wall", [(x, -s, 0), (x, s, 0), (x, s, h), (x, -s, h)], mat)
+    if w.layout == "corner":
+        y = w.side_y_m
+        _plane(bpy, scene, "side_wall", [(-s, y, 0), (x, y, 0), (x, y, h), (-s, y, h)], mat)
+
+
+def _world(bpy, scene, hdri: str | None, env: Environment | None):
     world = bpy.data.worlds.new("world")
     scene.world = world
     bg = world.node_tree.nodes.get("Background")
     if hdri:
-        env = world.node_tree.nodes.new("ShaderNodeTexEnvironment")
-        env.image = bpy.data.images.load(hdri)
-        world.node_tree.links.new(env.outputs["Color"], bg.inputs["Color"])
+        env_tex = world.node_tree.nodes.new("ShaderNodeTexEnvironment")
+        env_tex.image = bpy.data.images.load(hdri)
+        world.node_tree.links.new(env_tex.outputs["Color"], bg.inputs["Color"])
         bg.inputs["Strength"].default_value = 1.0
+    elif env is not None:  # physical sky; the sun disc is the aligned sun lamp instead (sampled directly)
+        sky = world.node_tree.nodes.new("ShaderNodeTexSky")
+        sky.sky_type = SKY_MODEL
+        sky.sun_disc = False
+        sky.sun_elevation = np.radians(env.sky.sun_elevation_deg)
+        sky.sun_rotation = np.radians(env.sky.sun_azimuth_deg)
+        sky.air_density, sky.aerosol_density, sky.ozone_density = env.sky.air, env.sky.aerosol, env.sky.ozone
+        world.node_tree.links.new(sky.outputs["Color"], bg.inputs["Color"])
+        bg.inputs["Strength"].default_value = env.sky.strength
     else:
         bg.inputs["Color"].default_value = (*WORLD_COLOR, 1.0)
         bg.inputs["Strength"].default_value = WORLD_STRENGTH
@@ -170,6 +331,9 @@ def _lights(bpy, scene, drop: DropScene):
     for light in drop.lights:
         data = bpy.data.lights.new(light.name, "SUN" if light.kind == "sun" else "POINT")
         data.energy = light.energy
+        data.color = light.color
+        if light.kind == "sun":
+            data.angle = np.radians(light.angle_deg)
         ob = bpy.data.objects.new(light.name, data)
         ob.location = light.location
         ob.rotation_euler = light.rotation_euler
@@ -242,8 +406,11 @@ def build_scene(drop: DropScene, traj: Trajectory, library: AssetLibrary, args, 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     _configure(bpy, scene, drop, args, out_prefix)
-    _world(bpy, scene, drop.hdri)
-    _floor(bpy, scene)
+    env = drop.environment
+    _world(bpy, scene, drop.hdri, env)
+    _floor(bpy, scene, env)
+    if env is not None and not drop.hdri:
+        _walls(bpy, scene, env)
     _camera(bpy, scene, drop)
     _lights(bpy, scene, drop)
     for i, obj in enumerate(drop.objects):

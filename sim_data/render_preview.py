@@ -2,7 +2,9 @@
 
 Produces the same outputs as the Cycles renderer: RGB, per-object visible masks (from the
 segmentation buffer) and depth in metres along the camera axis (from the z-buffer). Lighting is
-one directional light with shadows; materials are flat colours. Meant for tests and quick runs.
+one directional light with shadows; materials are flat colours. A procedural environment is
+approximated by flat colours (floor, and walls or the sky's horizon colour as the backdrop; see
+``Environment.preview_colors``). Meant for tests and quick runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ NEAR_M, FAR_M = 0.05, 30.0  # clip planes of the OpenGL projection
 FLOOR_RGBA = [0.62, 0.58, 0.52, 1.0]
 WALL_RGBA = [0.80, 0.83, 0.88, 1.0]
 LIGHT_DIRECTION = [-1.0, 0.6, 2.0]  # towards the light (from the camera side, above)
+BACKDROP_X_M = 8.0  # the far backdrop (sky stand-in) without walls
 
 
 def _projection_matrix(p, scene: DropScene) -> list[float]:
@@ -47,12 +50,18 @@ def render_preview(scene: DropScene, traj: Trajectory, library: AssetLibrary) ->
     except ImportError as e:
         raise ImportError("pybullet is needed for the preview renderer: pip install -r requirements/sim.txt") from e
     r = scene.args.resolution
+    env = scene.environment
+    floor_rgba, back_rgba = env.preview_colors() if env is not None else (FLOOR_RGBA, WALL_RGBA)
+    back_x = env.walls.back_x_m if env is not None and env.walls.layout != "none" else BACKDROP_X_M
     cid = p.connect(p.DIRECT)
     try:
-        floor = p.createVisualShape(p.GEOM_BOX, halfExtents=[15, 15, 0.01], rgbaColor=FLOOR_RGBA, physicsClientId=cid)
+        floor = p.createVisualShape(p.GEOM_BOX, halfExtents=[15, 15, 0.01], rgbaColor=floor_rgba, physicsClientId=cid)
         p.createMultiBody(0, -1, floor, basePosition=[0, 0, -0.01], physicsClientId=cid)
-        wall = p.createVisualShape(p.GEOM_BOX, halfExtents=[0.01, 15, 15], rgbaColor=WALL_RGBA, physicsClientId=cid)
-        p.createMultiBody(0, -1, wall, basePosition=[8, 0, 0], physicsClientId=cid)
+        wall = p.createVisualShape(p.GEOM_BOX, halfExtents=[0.01, 15, 15], rgbaColor=back_rgba, physicsClientId=cid)
+        p.createMultiBody(0, -1, wall, basePosition=[back_x, 0, 0], physicsClientId=cid)
+        if env is not None and env.walls.layout == "corner":
+            side = p.createVisualShape(p.GEOM_BOX, halfExtents=[15, 0.01, 15], rgbaColor=back_rgba, physicsClientId=cid)
+            p.createMultiBody(0, -1, side, basePosition=[0, env.walls.side_y_m, 0], physicsClientId=cid)
         bodies = []
         for obj in scene.objects:
             mesh = library.mesh(obj.asset_id)

@@ -80,6 +80,8 @@ def clip_info(scene: DropScene, traj: Trajectory, render: RenderOutput) -> dict:
         "quaternion_format": "wxyz",
         "split": args.split,
         "hdri": scene.hdri,
+        "background": args.background,
+        "environment": scene.environment.to_json() if scene.environment is not None else None,
         "lights": [light.__dict__ for light in scene.lights],
         "renderer": {"name": render.renderer, **render.info},
         "physics": {"engine": "pybullet", "hz": args.physics_hz, "settle_steps": args.settle_steps},

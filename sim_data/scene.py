@@ -11,12 +11,16 @@ movi_ab_worker.py as PISA built on it):
 - Camera at (-2, 0, U(0.4, 0.6)) looking along +x, 35 mm lens on a 32 mm sensor, pushed back in
   steps of |N(0, 0.05)| m until every dropped object's fall column down to the floor is inside
   the image.
-- Lights: a sun (energy U(1, 6), tilted U(0°, 45°) about x and y) and key / fill / back point
-  lights (100 / 75 / 75 W at radius 2.5 m, height 1.5 m; key at ±U(15°, 45°), fill at
-  ∓U(15°, 60°), back at 180°).
+- Lights with an HDRI dome (``sim.hdri_dir``) or the plain background: a sun (energy U(1, 6),
+  tilted U(0°, 45°) about x and y) and key / fill / back point lights (100 / 75 / 75 W at radius
+  2.5 m, height 1.5 m; key at ±U(15°, 45°), fill at ∓U(15°, 60°), back at 180°).
 
-Departures: object sizes, densities, friction and restitution are sampled here (the released
-code left Kubric's asset defaults); the main dropped object is the *last* object.
+Departures: object sizes (5–35 cm, as household objects), densities, friction and restitution
+are sampled here (the released code left Kubric's asset defaults); the main dropped object is
+the *last* object. Without HDRIs (``sim.background = "procedural"``, the default) the scene sits
+in a procedural environment (:mod:`sim_data.environment`: physical sky, floor material, walls)
+drawn from the split's environments, lit by a sun aligned with its sky and a fill light;
+objects get procedural PBR materials (:func:`object_material`).
 """
 
 from __future__ import annotations
@@ -28,12 +32,16 @@ import numpy as np
 from evaluation.errors import ConfigError
 from sim_data.assets import AssetLibrary, hdri_files, unit_volume
 from sim_data.camera import Camera
+from sim_data.environment import Environment, hsv_to_linear, sample_environment
 
 RAISE_MEAN_M, RAISE_STD_M = 0.005, 0.005  # released simulator: lift a dropped object off its tower
 CAMERA_STEP_STD_M = 0.05  # released simulator: move_camera_back step
 VIEW_MARGIN_PX = 2.0  # a fall column must stay this far inside the image border
 MAX_PLACEMENT_TRIES = 100
 MAX_CAMERA_STEPS = 400
+BACKGROUNDS = ("procedural", "plain")
+LABELLED = ("bottle", "can", "cup")  # procedural shapes that get printed labels
+BOXY = ("book", "box", "brick", "cube")  # shapes that get two-tone covers
 
 
 @dataclass
@@ -49,7 +57,7 @@ class SimArgs:
     tower_size: tuple[int, int] = (0, 3)
     drop_height_m: tuple[float, float] = (0.5, 1.5)
     xy_range_m: float = 1.0
-    object_size_m: tuple[float, float] = (0.15, 0.35)  # largest extent of an object
+    object_size_m: tuple[float, float] = (0.05, 0.35)  # largest extent of an object (household objects)
     density_kg_m3: tuple[float, float] = (150.0, 1200.0)
     friction: tuple[float, float] = (0.3, 1.0)
     restitution: tuple[float, float] = (0.0, 0.4)
@@ -69,7 +77,8 @@ class SimArgs:
     assets: list[str] | None = None  # explicit asset ids to draw from (overrides groups and split)
     gso_dir: str | None = None
     hdri_dir: str | None = None
-    split: str = "seen"  # seen | unseen | all
+    split: str = "seen"  # seen | unseen | all: objects, environments and HDRIs alike
+    background: str = "procedural"  # procedural (sky, floor, walls) | plain (flat sky, checker floor)
     text: str = "a video of an object dropping"
 
     def __post_init__(self):
@@ -86,18 +95,27 @@ class SimArgs:
                 raise ValueError(f"sim.{name} must be 0 <= lo <= hi, got {getattr(self, name)}")
         if self.resolution < 16 or self.num_frames < 2 or self.fps < 1:
             raise ValueError("sim.resolution >= 16, sim.num_frames >= 2, sim.fps >= 1 required")
+        if self.background not in BACKGROUNDS:
+            raise ValueError(f"sim.background must be one of {BACKGROUNDS}, got {self.background!r}")
         if self.gravity >= 0:
             raise ValueError(f"sim.gravity must be negative (z up), got {self.gravity}")
 
 
 @dataclass(frozen=True)
 class Material:
-    """Procedural material: base colour (linear RGB), pattern, roughness, metallic."""
+    """Procedural PBR material: base colour (linear RGB), pattern, surface parameters.
+
+    ``pattern``: plain | noise | checker | wood | label (a printed band round the middle, colour
+    ``color2``) | two_tone (``color2`` above the object's mid-plane).
+    """
 
     color: tuple[float, float, float]
-    pattern: str  # plain | noise | checker | wood
+    pattern: str
     roughness: float
     metallic: float
+    color2: tuple[float, float, float] = (0.9, 0.9, 0.88)
+    clearcoat: float = 0.0
+    bump: float = 0.0  # strength of a fine noise bump
 
 
 @dataclass(frozen=True)
@@ -124,6 +142,8 @@ class Light:
     energy: float
     location: tuple[float, float, float]
     rotation_euler: tuple[float, float, float]
+    color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    angle_deg: float = 0.526  # a sun's angular diameter (Blender's default); soft shadows when larger
 
 
 @dataclass(frozen=True)
@@ -136,6 +156,7 @@ class DropScene:
     lights: tuple[Light, ...]
     hdri: str | None
     args: SimArgs
+    environment: Environment | None = None  # None: the plain background
 
     @property
     def steps_per_frame(self) -> int:
@@ -166,16 +187,27 @@ def _yaw_quaternion(rng: np.random.Generator) -> tuple[float, float, float, floa
     return (float(np.cos(yaw / 2)), 0.0, 0.0, float(np.sin(yaw / 2)))
 
 
-def _material(rng: np.random.Generator) -> Material:
-    hue = rng.random()
-    sat, val = rng.uniform(0.4, 0.9), rng.uniform(0.35, 0.9)
-    i = int(hue * 6) % 6
-    f = hue * 6 - int(hue * 6)
-    p, q, t = val * (1 - sat), val * (1 - f * sat), val * (1 - (1 - f) * sat)
-    rgb = [(val, t, p), (q, val, p), (p, val, t), (p, q, val), (t, p, val), (val, p, q)][i]
-    pattern = str(rng.choice(["plain", "noise", "checker", "wood"], p=[0.4, 0.25, 0.15, 0.2]))
+def object_material(rng: np.random.Generator, asset_id: str) -> Material:
+    """A household-object material: colour variation, roughness / metallic / clearcoat, noise bump,
+    and printed labels (bottles, cans, cups) or two-tone covers (books, boxes) on those shapes."""
+    base = hsv_to_linear(rng.random(), rng.uniform(0.35, 0.9), rng.uniform(0.45, 0.95))
+    second = hsv_to_linear(rng.random(), rng.uniform(0.0, 0.8), rng.uniform(0.5, 0.98))
+    shape = asset_id.split("/")[-1]
+    if shape in LABELLED:
+        patterns, p = ["label", "plain", "two_tone", "noise"], [0.6, 0.2, 0.1, 0.1]
+    elif shape in BOXY:
+        patterns, p = ["two_tone", "label", "plain", "checker", "noise"], [0.3, 0.25, 0.2, 0.1, 0.15]
+    else:
+        patterns, p = ["plain", "noise", "checker", "wood", "two_tone"], [0.35, 0.2, 0.15, 0.15, 0.15]
+    metallic = float(rng.choice([0.0, 0.0, 0.0, 0.0, 1.0]))
     return Material(
-        tuple(float(c) for c in rgb), pattern, float(rng.uniform(0.2, 0.9)), float(rng.choice([0.0, 0.0, 0.0, 1.0]))
+        color=base,
+        pattern=str(rng.choice(patterns, p=p)),
+        roughness=float(rng.uniform(0.15, 0.9)),
+        metallic=metallic,
+        color2=second,
+        clearcoat=float(rng.choice([0.0, 0.0, rng.uniform(0.3, 1.0)])) if not metallic else 0.0,
+        bump=float(rng.uniform(0.0, 0.3)),
     )
 
 
@@ -196,7 +228,7 @@ def _object(rng, args: SimArgs, library: AssetLibrary, asset_id: str, dynamic: b
         restitution=float(rng.uniform(*args.restitution)),
         position=tuple(float(x) for x in position),
         quaternion_wxyz=quat,
-        material=_material(rng),
+        material=object_material(rng, asset_id),
     )
 
 
@@ -286,7 +318,30 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
     lights = _lights(rng)
     hdris = hdri_files(args.hdri_dir, args.split)
     hdri = str(rng.choice(hdris)) if hdris else None
-    return DropScene(seed, tuple(towers + dropped), camera, lights, hdri, args)
+    env = None
+    if args.background == "procedural":
+        env = sample_environment(rng, args.split)
+        if hdri is None:  # the HDRI dome keeps the released lights; the sky gets matching ones
+            lights = environment_lights(env, camera)
+    return DropScene(seed, tuple(towers + dropped), camera, lights, hdri, args, env)
+
+
+def environment_lights(env: Environment, camera: Camera) -> tuple[Light, ...]:
+    """A sun lamp along the sky's sun (Blender lamps shine along their local -z) and a fill light
+    behind and above the camera."""
+    e, a = np.radians(env.sky.sun_elevation_deg), np.radians(env.sky.sun_azimuth_deg)
+    sun = Light(
+        "sun",
+        "sun",
+        env.sun_strength,
+        (0.0, 0.0, 10.0),
+        (float(np.pi / 2 - e), 0.0, float(np.pi - a)),
+        env.sun_color,
+        env.sun_angle_deg,
+    )
+    x, y, z = camera.position
+    fill = Light("fill", "point", env.fill_strength, (x - 0.5, y, z + 1.0), (0.0, 0.0, 0.0))
+    return (sun, fill)
 
 
 def _lights(rng: np.random.Generator) -> tuple[Light, ...]:
