@@ -58,12 +58,16 @@ def _row_images(split: str, seed: int, samples: int, resolution: int) -> tuple[l
         edge = _outline(out.masks[-1, i])
         overlay[edge] = OUTLINE["main" if i == out.masks.shape[1] - 1 else "other"]
     env = scene.environment
-    where = f"{env.env_id} {env.floor.kind}, walls {env.walls.layout}, sun {env.sky.sun_elevation_deg:.0f}°" if env else "plain"
+    where = (
+        f"{env.env_id} {env.floor.kind}, walls {env.walls.layout}, sun {env.sky.sun_elevation_deg:.0f}°"
+        if env
+        else "plain"
+    )
     label = f"{split} seed {seed}: {where}; main {scene.objects[-1].asset_id} {100 * scene.objects[-1].size_m:.0f} cm"
     return [preview.rgb[0], out.rgb[0], out.rgb[1], out.rgb[2], overlay], label
 
 
-def make_sheet(rows: list[tuple[list[np.ndarray], str]], columns: list[str]) -> "Image.Image":  # noqa: F821
+def make_sheet(rows: list[tuple[list[np.ndarray], str]], columns: list[str]) -> Image.Image:  # noqa: F821
     """Tiles in a grid, a caption line above each row and a header of column names."""
     from PIL import Image, ImageDraw
 
@@ -81,8 +85,11 @@ def make_sheet(rows: list[tuple[list[np.ndarray], str]], columns: list[str]) -> 
 
 
 def main(argv=None) -> int:
+    """Render the rows and write the sheet."""
     p = argparse.ArgumentParser(
-        prog="python -m sim_data.contact_sheet", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m sim_data.contact_sheet",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3], help="seeds shown for each split")
     p.add_argument("--splits", nargs="+", default=["seen", "unseen"], choices=["seen", "unseen", "all"])

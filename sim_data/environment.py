@@ -126,13 +126,16 @@ class Environment:
 
     @property
     def index(self) -> int:
+        """Position in the catalogue."""
         return int(self.env_id.split("/")[1])
 
     def to_json(self) -> dict:
+        """Plain data for ``clip_info.json``."""
         return asdict(self)
 
     @staticmethod
     def from_json(d: dict) -> Environment:
+        """Rebuild from :meth:`to_json`'s output."""
         tup = lambda v: tuple(float(x) for x in v)  # noqa: E731
         floor = {**d["floor"], "color_a": tup(d["floor"]["color_a"]), "color_b": tup(d["floor"]["color_b"])}
         walls = {**d["walls"], "color": tup(d["walls"]["color"])}
@@ -177,7 +180,9 @@ def _floor(rng: np.random.Generator) -> Floor:
     if kind == "tiles" and rng.random() < 0.3:
         b = hsv_to_linear(rng.random(), rng.uniform(0, 0.3), rng.uniform(0.2, 0.9))
     else:
-        b = hsv_to_linear((h + rng.normal(0, 0.02)) % 1, min(1.0, s * rng.uniform(0.8, 1.3)), v * rng.uniform(0.45, 0.8))
+        b = hsv_to_linear(
+            (h + rng.normal(0, 0.02)) % 1, min(1.0, s * rng.uniform(0.8, 1.3)), v * rng.uniform(0.45, 0.8)
+        )
     return Floor(
         kind=kind,
         color_a=a,

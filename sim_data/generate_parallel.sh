@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Usage: bash sim_data/generate_parallel.sh [--num-samples N] [--workers W] [--launcher local|ray] [--output-dir DIR] [--renderer cycles]
-# Simulates N drop clips in parallel (resumable: finished samples are skipped), logs failures,
-# and writes psft.csv / oro.csv / val.csv and eval_sim.jsonl in the output folder.
-# Hardware: CPU (Cycles can use a GPU); defaults: 8 preview clips in $PISA_DATA_ROOT/sim/run.
+# Usage: bash sim_data/generate_parallel.sh [--num-samples N] [--renderer preview|cycles] [--workers W] [--launcher local|ray] [--output-dir DIR]
+# Simulates N drop clips in parallel (resumable: finished samples are skipped) and writes the
+# training manifests where post-training reads them. Reads configs/sim/base.py (CONFIG=...).
+# Writes $PISA_DATA_ROOT/sim/psft/: samples/, psft.csv (read by scripts/post_training/base.sh),
+# oro.csv (oro_*.sh), val.csv (validation), eval_sim.jsonl. Defaults: 8 preview clips.
+# The PISA-sized set: --num-samples 6000 --renderer cycles --workers 8 (= CONFIG=configs/sim/psft.py).
+# Hardware: CPU (Cycles can use a GPU).
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-sim}
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/setup_env.sh"

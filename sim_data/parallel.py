@@ -19,7 +19,8 @@ Manifests written at the end of a successful batch (finished samples only, sorte
 
 - ``psft.csv``, ``oro.csv``, ``val.csv``: Open-Sora style
   ``path,text,num_frames,height,width,aspect_ratio,resolution,sample,split,mask_strategy``; each
-  seed goes to one of them by a deterministic hash (``batch.val_fraction``, ``batch.oro_fraction``);
+  seed goes to one of them by a deterministic hash (``batch.val_fraction``, ``batch.oro_fraction``;
+  a batch whose hashes give no validation clip moves one training clip there);
 - ``eval_sim.jsonl``: the evaluation manifest of these samples as a benchmark split
   (``gt_mask``, ``gt_fps``, ``pd_mask`` under ``batch.pred_root``, ``pd_fps``).
 """
@@ -63,7 +64,7 @@ I2V_MASK_STRATEGY = "0"  # Open-Sora: the first frame is the condition
 class BatchArgs:
     """The ``batch`` config section."""
 
-    output_dir: str = "data/sim/run"
+    output_dir: str = "data/sim/psft"
     num_samples: int = 8
     start_seed: int = 0
     workers: int = 1
@@ -98,9 +99,13 @@ def _seed_key(seed: int) -> str:
     return f"seed {seed}"
 
 
+def _split_hash(seed: int) -> float:
+    return int(hashlib.sha256(f"split-{seed}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
 def assign_split(seed: int, val_fraction: float, oro_fraction: float) -> str:
     """``val``, ``oro`` or ``psft`` for a seed, by a deterministic hash."""
-    u = int(hashlib.sha256(f"split-{seed}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    u = _split_hash(seed)
     if u < val_fraction:
         return "val"
     return "oro" if u < val_fraction + oro_fraction else "psft"
@@ -110,12 +115,17 @@ def write_manifests(root: Path, seeds: list[int], args: BatchArgs) -> dict[str, 
     """Write psft/oro/val CSVs and eval_sim.jsonl over the finished samples; returns row counts."""
     rows: dict[str, list[dict]] = {"psft": [], "oro": [], "val": []}
     evals = []
-    for seed in sorted(seeds):
+    finished = [s for s in sorted(seeds) if is_done(sample_dir(root, s))]
+    parts = {s: assign_split(s, args.val_fraction, args.oro_fraction) for s in finished}
+    train = [s for s in finished if parts[s] == "psft"]
+    if args.val_fraction > 0 and "val" not in parts.values() and len(train) >= 2:
+        # a small batch whose hashes gave no validation clip: the training seed nearest to the val
+        # range takes its place, so validation (on by default in PSFT) has a clip to score
+        parts[min(train, key=_split_hash)] = "val"
+    for seed in finished:
         d = sample_dir(root, seed)
-        if not is_done(d):
-            continue
         info = read_clip_info(d / CLIP_INFO_FILE)
-        part = assign_split(seed, args.val_fraction, args.oro_fraction)
+        part = parts[seed]
         h, w = info["height"], info["width"]
         rows[part].append(
             {

@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from sim_data.assets import AssetLibrary
+from sim_data.environment import Environment, Floor
 from sim_data.physics import Trajectory
 from sim_data.render_common import RenderOutput
-from sim_data.environment import Environment, Floor
 from sim_data.scene import DropScene, Material
 
 FLOOR_SIZE_M = 40.0

@@ -188,8 +188,11 @@ def _yaw_quaternion(rng: np.random.Generator) -> tuple[float, float, float, floa
 
 
 def object_material(rng: np.random.Generator, asset_id: str) -> Material:
-    """A household-object material: colour variation, roughness / metallic / clearcoat, noise bump,
-    and printed labels (bottles, cans, cups) or two-tone covers (books, boxes) on those shapes."""
+    """A household-object material drawn for ``asset_id``'s shape.
+
+    Colour variation, roughness / metallic / clearcoat, a noise bump, and printed labels
+    (bottles, cans, cups) or two-tone covers (books, boxes) on those shapes.
+    """
     base = hsv_to_linear(rng.random(), rng.uniform(0.35, 0.9), rng.uniform(0.45, 0.95))
     second = hsv_to_linear(rng.random(), rng.uniform(0.0, 0.8), rng.uniform(0.5, 0.98))
     shape = asset_id.split("/")[-1]
@@ -327,8 +330,11 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
 
 
 def environment_lights(env: Environment, camera: Camera) -> tuple[Light, ...]:
-    """A sun lamp along the sky's sun (Blender lamps shine along their local -z) and a fill light
-    behind and above the camera."""
+    """The lights of a procedural environment.
+
+    A sun lamp along the sky's sun (Blender lamps shine along their local -z) and a fill light
+    behind and above the camera.
+    """
     e, a = np.radians(env.sky.sun_elevation_deg), np.radians(env.sky.sun_azimuth_deg)
     sun = Light(
         "sun",

@@ -41,7 +41,7 @@ render = dict(
     movie=True,
 )
 batch = dict(
-    output_dir="{{$PISA_DATA_ROOT:./data}}/sim/run",
+    output_dir="{{$PISA_DATA_ROOT:./data}}/sim/psft",  # where PSFT / ORO read psft.csv, oro.csv, val.csv
     num_samples=8,
     start_seed=0,
     workers=1,

@@ -22,8 +22,20 @@ LIB = AssetLibrary(["procedural", "pybullet"])
 
 @pytest.mark.blender
 @pytest.mark.slow
-def test_cycles_matches_preview_geometry():
+@pytest.mark.parametrize("env", [None, 3], ids=["plain", "corner-walls"])
+def test_cycles_matches_preview_geometry(env):
+    """Masks and depth agree between the renderers, also in a procedural room (walls, floor, sky)."""
+    from dataclasses import replace
+
+    from sim_data.environment import environment
+    from sim_data.scene import environment_lights
+
     scene = single_drop("procedural/cube", frames=3)
+    if env is not None:
+        e = environment(env)
+        assert e.walls.layout == "corner"
+        obj = replace(scene.objects[0], material=replace(scene.objects[0].material, pattern="label"))
+        scene = replace(scene, objects=(obj,), environment=e, lights=environment_lights(e, scene.camera))
     traj = simulate(scene, LIB)
     cyc = render_cycles(
         scene, traj, LIB, RenderArgs(renderer="cycles", samples=2, denoise=False, adaptive_threshold=0.0)

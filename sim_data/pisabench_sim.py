@@ -1,0 +1,95 @@
+r"""Simulate a PisaBench-sim-shaped test split: seen and unseen halves with evaluation manifests.
+
+Usage::
+
+    python -m sim_data.pisabench_sim [configs/sim/pisabench_sim.py] [--output-dir DIR] \
+        [--num-samples 30] [--workers W] [--renderer cycles|preview] [--allow-failures]
+
+PisaBench's simulated test set has 30 clips with objects and backgrounds seen in training and 30
+with unseen ones (arXiv 2503.09595). Each half here is one batch of :mod:`sim_data.parallel` with
+``sim.split`` set for it (objects and procedural environments / HDRIs are split by the same
+hash), written to ``<output_dir>/<half>_<resolution>/`` — ``sim_seen_256``, ``sim_unseen_256``:
+the folders ``bash scripts/evaluation/score_model.sh --split sim_seen|sim_unseen`` reads — in the
+simulator's sample layout (frames, ``movie.mp4``, ``mask.npz``, ``clip_info.json`` with points).
+After a half succeeds its evaluation manifest is written to ``<output_dir>/<half>.jsonl``
+(``gt_mask``, ``gt_fps``, ``pd_mask`` under ``batch.pred_root/<half>/``, ``pd_fps``) for
+``bash scripts/evaluation/eval_sim.sh --config_file <output_dir>/sim_seen.jsonl --split sim_seen``.
+Resumable like any batch. Exit status: 0 when both halves succeeded, else 1 (a failed half's
+manifest is not written, and one left by an earlier run is removed).
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors
+from evaluation.errors import ConfigError
+from evaluation.schema import write_text
+from sim_data import parallel
+from sim_data.worker import add_sim_flags, apply_sim_flags
+
+DEFAULT_CONFIG = "configs/sim/pisabench_sim.py"
+
+
+def half_config(cfg, name: str, half: dict):
+    """The batch config of one half."""
+    if set(half) != {"split", "start_seed"}:
+        raise ConfigError(f"halves.{name} must give exactly split and start_seed, got {sorted(half)}")
+    sub = copy.deepcopy(cfg)
+    root = Path(cfg.batch.output_dir)
+    sub.sim.split = half["split"]
+    sub.batch.start_seed = int(half["start_seed"])
+    sub.batch.output_dir = str(root / f"{name}_{cfg.sim.resolution}")
+    sub.batch.pred_root = str(Path(cfg.batch.pred_root) / name)
+    return sub
+
+
+def run(cfg) -> int:
+    """Both halves, then their manifests; returns the exit status."""
+    halves = dict(cfg.get("halves") or {})
+    if not halves:
+        raise ConfigError("halves: the config names no halves (e.g. sim_seen=dict(split='seen', start_seed=100000))")
+    subs = {name: half_config(cfg, name, dict(half)) for name, half in halves.items()}
+    root = Path(cfg.batch.output_dir)
+    status = 0
+    for name, sub in subs.items():
+        print(f"== {name}: {sub.batch.num_samples} clips, split {sub.sim.split}, in {sub.batch.output_dir}")
+        rc = parallel.run(sub)
+        manifest = root / f"{name}.jsonl"
+        batch_manifest = Path(sub.batch.output_dir) / "eval_sim.jsonl"
+        if rc == 0 or (sub.batch.allow_failures and batch_manifest.is_file()):
+            write_text(manifest, batch_manifest.read_text())
+            print(f"{name}: evaluation manifest {manifest}")
+        elif manifest.is_file():
+            manifest.unlink()
+            print(f"{name}: removed {manifest} from an earlier run (this half failed)")
+        status = status or rc
+    return status
+
+
+def main(argv=None) -> int:
+    """Parse the command line and make both halves."""
+
+    def flags(p):
+        p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="root of the halves and manifests")
+        p.add_argument("--num-samples", "--num_samples", dest="num_samples", type=int, help="clips per half")
+        p.add_argument("--workers", type=int, help="parallel worker processes")
+        p.add_argument("--allow-failures", dest="allow_failures", action="store_true", default=None)
+        add_sim_flags(p)
+
+    args, cfg = parse_cli(
+        argv,
+        prog="python -m sim_data.pisabench_sim",
+        description=__doc__,
+        default_config=DEFAULT_CONFIG,
+        add_flags=flags,
+    )
+    apply_sim_flags(cfg, args)
+    copy_flags(cfg, "batch", args, ("output_dir", "num_samples", "workers", "allow_failures"))
+    return run_reporting_errors(run, cfg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
