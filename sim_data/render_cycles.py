@@ -39,8 +39,6 @@ FLOOR_COLORS = ((0.42, 0.36, 0.30), (0.30, 0.26, 0.22))
 WALL_HEIGHT_M = 4.0  # a room's walls: the sky shows above them
 SKY_MODEL = "SINGLE_SCATTERING"  # Nishita's single-scattering sky (Blender < 5.0 called it NISHITA)
 SMOOTH_FACE_COUNT = 64  # meshes with more faces than this are shaded smooth (curved shapes)
-DENOISE_QUALITY = "FAST"  # OIDN "HIGH" (default) costs ~1 s per 256² frame on 2 cores for no visible gain here
-DENOISE_PREFILTER = "FAST"
 TONE_GAIN = 1.2  # slope of the tone curve at black; 1 - exp(-1.2) = 0.70 at linear 1.0
 BACKGROUND_DEPTH_M = 1e4  # Cycles writes 1e10 for rays that hit nothing; clip for float16 storage
 
@@ -130,7 +128,7 @@ class _Nodes:
         """Fine noise bump into the BSDF's normal."""
         if strength <= 0:
             return
-        noise = self.new("ShaderNodeTexNoise", Scale=scale, Detail=4.0)
+        noise = self.new("ShaderNodeTexNoise", Scale=scale, Detail=0.0)  # one octave: a bump is evaluated 3x per hit
         self.link(coords, noise.inputs["Vector"])
         bump = self.new("ShaderNodeBump", Strength=strength, Distance=0.002)
         self.link(noise.outputs["Fac"], bump.inputs["Height"])
@@ -229,7 +227,7 @@ def _floor_material(t: _Nodes, bsdf, f: Floor) -> None:
         t.link(vec, brick.inputs["Vector"])
         color = brick.outputs["Color"]
         if planks:  # grain along the planks
-            grain = t.new("ShaderNodeTexWave", Scale=inv * 2, Distortion=4.0, Detail=3.0)
+            grain = t.new("ShaderNodeTexWave", Scale=inv * 2, Distortion=4.0, Detail=2.0)
             grain.bands_direction = "X"
             t.link(vec, grain.inputs["Vector"])
             shade = t.ramp(grain.outputs["Fac"], [(0.0, (0.7, 0.7, 0.7, 1.0)), (1.0, (1, 1, 1, 1))])
@@ -251,13 +249,13 @@ def _floor_material(t: _Nodes, bsdf, f: Floor) -> None:
         t.bump(bsdf, vec, 25.0, f.bump)
         return
     if f.kind == "marble":
-        veins = t.new("ShaderNodeTexWave", Scale=inv, Distortion=12.0, Detail=6.0)
+        veins = t.new("ShaderNodeTexWave", Scale=inv, Distortion=12.0, Detail=3.0)
         veins.bands_direction = "DIAGONAL"
         t.link(vec, veins.inputs["Vector"])
         t.link(t.ramp(veins.outputs["Fac"], [(0.0, b), (0.25, a), (1.0, a)]), bsdf.inputs["Base Color"])
         return
     # concrete, carpet: noise between the two colours
-    noise = t.new("ShaderNodeTexNoise", Scale=inv, Detail=8.0 if f.kind == "concrete" else 2.0)
+    noise = t.new("ShaderNodeTexNoise", Scale=inv, Detail=4.0 if f.kind == "concrete" else 2.0)
     t.link(vec, noise.inputs["Vector"])
     t.link(t.ramp(noise.outputs["Fac"], [(0.3, b), (0.7, a)]), bsdf.inputs["Base Color"])
     t.bump(bsdf, vec, 80.0 if f.kind == "carpet" else 30.0, f.bump)
@@ -280,10 +278,11 @@ def _walls(bpy, scene, env: Environment) -> None:
         return
     mat = bpy.data.materials.new("wall")
     t = _Nodes(mat.node_tree)
-    bsdf = t.nodes.get("Principled BSDF")
-    bsdf.inputs["Base Color"].default_value = _rgba(w.color)
-    bsdf.inputs["Roughness"].default_value = w.roughness
-    t.bump(bsdf, t.nodes.new("ShaderNodeTexCoord").outputs["Object"], 30.0, 0.1)
+    # matte paint: a plain diffuse BSDF (one lobe) costs less per hit than the Principled BSDF, and
+    # walls cover most of an indoor frame
+    t.nodes.remove(t.nodes.get("Principled BSDF"))
+    bsdf = t.new("ShaderNodeBsdfDiffuse", Color=_rgba(w.color), Roughness=w.roughness)
+    t.link(bsdf.outputs["BSDF"], t.nodes.get("Material Output").inputs["Surface"])
     x, h, s = w.back_x_m, WALL_HEIGHT_M, FLOOR_SIZE_M / 2
     _plane(bpy, scene, "back_wall", [(x, -s, 0), (x, s, 0), (x, s, h), (x, -s, h)], mat)
     if w.layout == "corner":
@@ -354,7 +353,8 @@ def _configure(bpy, scene, drop: DropScene, args, out_prefix: str):
     cyc.device = _device(bpy, args.device)
     if args.tuned:
         scene.render.use_persistent_data = True
-        cyc.samples = args.samples
+        cyc.samples = scene_samples(drop, args)
+        cyc.adaptive_min_samples = args.adaptive_min_samples
         cyc.use_denoising = args.denoise
         cyc.use_adaptive_sampling = args.adaptive_threshold > 0
         if args.adaptive_threshold > 0:
@@ -364,8 +364,8 @@ def _configure(bpy, scene, drop: DropScene, args, out_prefix: str):
         cyc.glossy_bounces = min(cyc.glossy_bounces, args.max_bounces)
         cyc.transmission_bounces = min(cyc.transmission_bounces, args.max_bounces)
         cyc.denoiser = "OPENIMAGEDENOISE"
-        cyc.denoising_quality = DENOISE_QUALITY
-        cyc.denoising_prefilter = DENOISE_PREFILTER
+        cyc.denoising_quality = args.denoise_quality
+        cyc.denoising_prefilter = args.denoise_prefilter
         cyc.caustics_reflective = cyc.caustics_refractive = False  # noisy, slow, invisible at 256²
         cyc.use_light_tree = False  # 4 lights: the light tree costs ~25 % of the frame time for nothing
     scene.view_settings.view_transform = "Standard"
@@ -377,6 +377,18 @@ def _configure(bpy, scene, drop: DropScene, args, out_prefix: str):
     scene.render.image_settings.color_depth = "32"
     scene.render.filepath = out_prefix
     scene.frame_start, scene.frame_end = 1, drop.args.num_frames
+
+
+def scene_samples(drop: DropScene, args) -> int:
+    """Samples per pixel: ``render.walls_samples`` in a procedural room, else ``render.samples``.
+
+    Walls fill most of an indoor frame with diffusely lit surfaces: each sample costs about twice
+    an open-sky frame's (whose sky pixels cost nothing) while the denoised result converges sooner
+    (``benchmarks/sim_throughput.py`` measures both per scene).
+    """
+    env = drop.environment
+    indoor = env is not None and env.walls.layout != "none" and not drop.hdri
+    return args.walls_samples if indoor and args.walls_samples else args.samples
 
 
 def _device(bpy, wanted: str) -> str:
@@ -493,6 +505,8 @@ def render_cycles(drop: DropScene, traj: Trajectory, library: AssetLibrary, args
             "engine": f"Blender {bpy.app.version_string} Cycles",
             "device": cyc.device,
             "samples": cyc.samples,
+            "adaptive_min_samples": cyc.adaptive_min_samples,
+            "denoiser": f"OIDN {cyc.denoising_quality}, prefilter {cyc.denoising_prefilter}" if cyc.use_denoising else None,
             "denoise": cyc.use_denoising,
             "adaptive_threshold": cyc.adaptive_threshold if cyc.use_adaptive_sampling else 0.0,
             "max_bounces": cyc.max_bounces,

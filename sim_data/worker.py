@@ -35,9 +35,13 @@ class RenderArgs:
     """The ``render`` config section (Cycles settings are ignored by the preview renderer)."""
 
     renderer: str = "preview"  # preview | cycles
-    samples: int = 64  # Cycles samples per pixel (PISA: 64, denoised)
+    samples: int = 32  # Cycles samples per pixel (PISA: 64, denoised)
+    walls_samples: int | None = 20  # samples for a procedural room (walls fill the frame); None = samples
     denoise: bool = True
+    denoise_quality: str = "BALANCED"  # OpenImageDenoise quality: FAST | BALANCED | HIGH
+    denoise_prefilter: str = "FAST"  # NONE | FAST | ACCURATE (denoising of the albedo / normal guides)
     adaptive_threshold: float = 0.05  # Cycles adaptive sampling noise threshold (0 = off; Blender default 0.01)
+    adaptive_min_samples: int = 16  # samples every pixel gets before adaptive sampling may stop it (0 = Blender's auto)
     max_bounces: int = 3  # Cycles light-path bounces (Blender default: 12)
     device: str = "auto"  # auto | CPU | GPU
     threads: int = 0  # 0 = all cores
@@ -47,6 +51,12 @@ class RenderArgs:
     def __post_init__(self):
         if self.renderer not in RENDERERS:
             raise ValueError(f"render.renderer must be one of {RENDERERS}, got {self.renderer!r}")
+        if self.denoise_quality not in ("FAST", "BALANCED", "HIGH"):
+            raise ValueError(f"render.denoise_quality must be FAST, BALANCED or HIGH, got {self.denoise_quality!r}")
+        if self.denoise_prefilter not in ("NONE", "FAST", "ACCURATE"):
+            raise ValueError(f"render.denoise_prefilter must be NONE, FAST or ACCURATE, got {self.denoise_prefilter!r}")
+        if self.samples < 1 or (self.walls_samples is not None and self.walls_samples < 1):
+            raise ValueError("render.samples and render.walls_samples must be >= 1")
 
 
 def render(scene, traj, library, args: RenderArgs):

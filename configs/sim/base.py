@@ -31,9 +31,13 @@ sim = dict(
 )
 render = dict(
     renderer="preview",
-    samples=64,
+    samples=32,  # Cycles, open sky (PISA: 64); >= 45 dB against 256 samples (benchmarks/sim_throughput.py)
+    walls_samples=20,  # Cycles, a procedural room: walls fill the frame, samples cost twice as much
     denoise=True,
+    denoise_quality="BALANCED",
+    denoise_prefilter="FAST",
     adaptive_threshold=0.05,
+    adaptive_min_samples=16,
     max_bounces=3,
     device="auto",
     threads=0,
