@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import copy
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors
+from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.errors import ConfigError
 from evaluation.schema import write_text
 from sim_data import parallel
@@ -33,14 +34,28 @@ from sim_data.worker import add_sim_flags, apply_sim_flags
 DEFAULT_CONFIG = "configs/sim/pisabench_sim.py"
 
 
-def half_config(cfg, name: str, half: dict):
+@dataclass
+class PisaBenchSimArgs:
+    """The ``pisabench`` config section: each half's first seed."""
+
+    seen_start_seed: int = 100000
+    unseen_start_seed: int = 200000
+
+    def __post_init__(self):
+        if min(self.seen_start_seed, self.unseen_start_seed) < 0:
+            raise ValueError("pisabench.seen_start_seed and unseen_start_seed must be >= 0")
+
+
+HALVES = {"sim_seen": "seen", "sim_unseen": "unseen"}  # PisaBench's split name → sim.split
+
+
+def half_config(cfg, name: str, args: PisaBenchSimArgs):
     """The batch config of one half."""
-    if set(half) != {"split", "start_seed"}:
-        raise ConfigError(f"halves.{name} must give exactly split and start_seed, got {sorted(half)}")
     sub = copy.deepcopy(cfg)
+    sub.pop("pisabench", None)
     root = Path(cfg.batch.output_dir)
-    sub.sim.split = half["split"]
-    sub.batch.start_seed = int(half["start_seed"])
+    sub.sim.split = HALVES[name]
+    sub.batch.start_seed = args.seen_start_seed if HALVES[name] == "seen" else args.unseen_start_seed
     sub.batch.output_dir = str(root / f"{name}_{cfg.sim.resolution}")
     sub.batch.pred_root = str(Path(cfg.batch.pred_root) / name)
     return sub
@@ -48,10 +63,12 @@ def half_config(cfg, name: str, half: dict):
 
 def run(cfg) -> int:
     """Both halves, then their manifests; returns the exit status."""
-    halves = dict(cfg.get("halves") or {})
-    if not halves:
-        raise ConfigError("halves: the config names no halves (e.g. sim_seen=dict(split='seen', start_seed=100000))")
-    subs = {name: half_config(cfg, name, dict(half)) for name, half in halves.items()}
+    args = section(cfg, "pisabench", PisaBenchSimArgs)
+    n = cfg.batch.num_samples
+    seeds = {h: (s, s + n) for h, s in (("seen", args.seen_start_seed), ("unseen", args.unseen_start_seed))}
+    if seeds["seen"][0] < seeds["unseen"][1] and seeds["unseen"][0] < seeds["seen"][1]:
+        raise ConfigError(f"pisabench: the halves' seed ranges overlap ({seeds}) with batch.num_samples={n}")
+    subs = {name: half_config(cfg, name, args) for name in HALVES}
     root = Path(cfg.batch.output_dir)
     status = 0
     for name, sub in subs.items():

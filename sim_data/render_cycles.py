@@ -506,7 +506,9 @@ def render_cycles(drop: DropScene, traj: Trajectory, library: AssetLibrary, args
             "device": cyc.device,
             "samples": cyc.samples,
             "adaptive_min_samples": cyc.adaptive_min_samples,
-            "denoiser": f"OIDN {cyc.denoising_quality}, prefilter {cyc.denoising_prefilter}" if cyc.use_denoising else None,
+            "denoiser": f"OIDN {cyc.denoising_quality}, prefilter {cyc.denoising_prefilter}"
+            if cyc.use_denoising
+            else None,
             "denoise": cyc.use_denoising,
             "adaptive_threshold": cyc.adaptive_threshold if cyc.use_adaptive_sampling else 0.0,
             "max_bounces": cyc.max_bounces,

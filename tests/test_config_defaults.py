@@ -16,6 +16,7 @@ from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
 from evaluation.selftest import SelftestArgs
 from sim_data.parallel import BatchArgs
+from sim_data.pisabench_sim import PisaBenchSimArgs
 from sim_data.scene import SimArgs
 from sim_data.selftest import SimSelftestArgs
 from sim_data.worker import RenderArgs
@@ -41,6 +42,7 @@ BASES = [
     ("configs/sim/base.py", "render", RenderArgs),
     ("configs/sim/base.py", "batch", BatchArgs),
     ("configs/sim/selftest.py", "selftest", SimSelftestArgs),
+    ("configs/sim/pisabench_sim.py", "pisabench", PisaBenchSimArgs),
     ("configs/inference/base.py", "inference", InferenceArgs),
     ("configs/inference/opensora_v1_2.py", "backbone", BackboneArgs),
     ("configs/eval/score_model.py", "score", ScoreArgs),

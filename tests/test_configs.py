@@ -24,6 +24,7 @@ from opensora.train.components import DataArgs, ModelArgs
 from opensora.train.oro import OROArgs
 from opensora.train.validate import ValArgs
 from sim_data.parallel import BatchArgs
+from sim_data.pisabench_sim import PisaBenchSimArgs
 from sim_data.scene import SimArgs
 from sim_data.worker import RenderArgs
 
@@ -47,6 +48,7 @@ SECTIONS = {
     "data": DataArgs,
     "validation": ValArgs,
     "oro": OROArgs,
+    "pisabench": PisaBenchSimArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}
 CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.py"))

@@ -11,8 +11,5 @@ batch = dict(
     oro_fraction=0.0,
     pred_root="{{$PISA_OUT_ROOT:./outputs}}/predictions",  # + /<half>/<sample id>/mask.npz in the manifests
 )
-# each half: its sim.split (objects and environments) and first seed (seeds far from training's 0..5999)
-halves = dict(
-    sim_seen=dict(split="seen", start_seed=100000),
-    sim_unseen=dict(split="unseen", start_seed=200000),
-)
+# the halves' first seeds (far from the training seeds 0..5999): seen objects and environments, then unseen
+pisabench = dict(seen_start_seed=100000, unseen_start_seed=200000)
