@@ -2,10 +2,10 @@ r"""Contact sheet of simulated clips: preview vs Cycles, seen vs unseen environm
 
 Usage::
 
-    python -m sim_data.contact_sheet [--seeds 0 1 2 3] [--samples 64] [--output figures/sim_contact_sheet.png]
+    python -m sim_data.contact_sheet [--seeds 0 1 2 3] [--output figures/sim_contact_sheet.png]
 
-One row per (split, seed) with the default scene settings (``configs/sim/base.py``'s ``sim``
-section): the preview renderer's first frame, Cycles' first, middle and last frames, and the last
+One row per (split, seed) with the default scene settings and Cycles settings
+(``configs/sim/cycles.py``'s ``sim`` and ``render`` sections): the preview renderer's first frame, Cycles' first, middle and last frames, and the last
 frame again with every object's mask outlined (the main dropped object in red), so a reader can
 check lighting, shadows, resting contact, the variety of the backgrounds and mask alignment at a
 glance. Each row is labelled with its split, seed, environment (floor kind, walls, sun elevation)
@@ -22,11 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.config import load_config, section
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
 from sim_data.scene import SimArgs, sample_scene
 from sim_data.worker import RenderArgs
 
+CONFIG = "configs/sim/cycles.py"
 TILE = 160  # pixels per image on the sheet
 LABEL_H = 14
 OUTLINE = {"main": (230, 40, 40), "other": (40, 200, 255)}
@@ -39,11 +41,11 @@ def _outline(mask: np.ndarray) -> np.ndarray:
     return mask & ~inner
 
 
-def _row_images(split: str, seed: int, samples: int, resolution: int) -> tuple[list[np.ndarray], str]:
+def _row_images(split: str, seed: int, cycles: RenderArgs, resolution: int) -> tuple[list[np.ndarray], str]:
     from sim_data.render_cycles import render_cycles
     from sim_data.render_preview import render_preview
 
-    args = SimArgs(split=split, resolution=resolution)
+    args = replace(section(load_config(CONFIG), "sim", SimArgs), split=split, resolution=resolution)
     lib = AssetLibrary(args.asset_sources)
     scene = sample_scene(args, np.random.default_rng(seed), lib, seed)
     traj = simulate(scene, lib)
@@ -52,7 +54,7 @@ def _row_images(split: str, seed: int, samples: int, resolution: int) -> tuple[l
     frames = [0, last // 2, last]
     short = replace(traj, positions=traj.positions[frames], quaternions=traj.quaternions[frames])
     short_scene = replace(scene, args=replace(args, num_frames=len(frames)))
-    out = render_cycles(short_scene, short, lib, RenderArgs(renderer="cycles", samples=samples))
+    out = render_cycles(short_scene, short, lib, cycles)
     overlay = out.rgb[-1].copy()
     for i in range(out.masks.shape[1]):
         edge = _outline(out.masks[-1, i])
@@ -93,15 +95,18 @@ def main(argv=None) -> int:
     )
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3], help="seeds shown for each split")
     p.add_argument("--splits", nargs="+", default=["seen", "unseen"], choices=["seen", "unseen", "all"])
-    p.add_argument("--samples", type=int, default=64, help="Cycles samples (the default config's)")
+    p.add_argument("--samples", type=int, help="Cycles samples for every scene (default: the config's)")
     p.add_argument("--resolution", type=int, default=256)
     p.add_argument("--output", default="figures/sim_contact_sheet.png")
     a = p.parse_args(argv)
+    cycles = section(load_config(CONFIG), "render", RenderArgs)
+    if a.samples:
+        cycles = replace(cycles, samples=a.samples, walls_samples=None)
     rows = []
     start = time.perf_counter()
     for split in a.splits:
         for seed in a.seeds:
-            rows.append(_row_images(split, seed, a.samples, a.resolution))
+            rows.append(_row_images(split, seed, cycles, a.resolution))
             print(f"{rows[-1][1]} ({time.perf_counter() - start:.0f} s)", flush=True)
     columns = ["preview, frame 0", "Cycles, frame 0", "Cycles, middle", "Cycles, last", "last + masks"]
     out = Path(a.output)

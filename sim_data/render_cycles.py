@@ -8,10 +8,13 @@ multilayer EXR files, from which this module reads:
 - ``Depth`` → metres along the camera axis;
 - ``Object Index`` → one visible-pixel mask per object (``pass_index = i + 1``).
 
-Speed settings relative to Blender's defaults (measured in ``benchmarks/sim_throughput.py``):
-``render.samples`` (64, as PISA) instead of 4096, adaptive threshold 0.05 instead of 0.01,
-OpenImageDenoise at "fast" quality, 3 light-path bounces instead of 12, no caustics, no light
-tree (four lights), persistent data, and no per-frame process start.
+Speed settings relative to Blender's defaults (measured in ``benchmarks/sim_throughput.py``,
+figures in the README): 32 samples per pixel under an open sky and 20 in a procedural room
+(``render.samples`` / ``walls_samples``; PISA rendered 64, Blender's default is 4096), adaptive
+sampling at threshold 0.05 after 16 samples, OpenImageDenoise at "balanced" quality, 3
+light-path bounces instead of 12, no caustics, no light tree (two to four lights), persistent
+data, no per-frame process start, and textures priced for 256² (one-octave bump noise, matte
+walls as a plain diffuse BSDF).
 Optical flow is not read from the vector pass: ``sim_data.render_common.rigid_flow`` computes
 the exact motion field from the depth and the poses, identical for both renderers.
 """
