@@ -93,7 +93,13 @@ def main(argv=None) -> int:
         p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="root of the halves and manifests")
         p.add_argument("--num-samples", "--num_samples", dest="num_samples", type=int, help="clips per half")
         p.add_argument("--workers", type=int, help="parallel worker processes")
-        p.add_argument("--allow-failures", dest="allow_failures", action="store_true", default=None)
+        p.add_argument(
+            "--allow-failures",
+            dest="allow_failures",
+            action="store_true",
+            default=None,
+            help="write a half's manifest despite failed clips",
+        )
         add_sim_flags(p)
 
     args, cfg = parse_cli(
