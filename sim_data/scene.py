@@ -79,6 +79,7 @@ class SimArgs:
     hdri_dir: str | None = None
     split: str = "seen"  # seen | unseen | all: objects, environments and HDRIs alike
     background: str = "procedural"  # procedural (sky, floor, walls) | plain (flat sky, checker floor)
+    object_color: tuple[float, float, float] | None = None  # one plain colour (linear RGB) for every object
     text: str = "a video of an object dropping"
 
     def __post_init__(self):
@@ -95,6 +96,10 @@ class SimArgs:
                 raise ValueError(f"sim.{name} must be 0 <= lo <= hi, got {getattr(self, name)}")
         if self.resolution < 16 or self.num_frames < 2 or self.fps < 1:
             raise ValueError("sim.resolution >= 16, sim.num_frames >= 2, sim.fps >= 1 required")
+        if self.object_color is not None and (
+            len(self.object_color) != 3 or not all(0 <= c <= 1 for c in self.object_color)
+        ):
+            raise ValueError(f"sim.object_color must be three values in [0, 1] (linear RGB), got {self.object_color}")
         if self.background not in BACKGROUNDS:
             raise ValueError(f"sim.background must be one of {BACKGROUNDS}, got {self.background!r}")
         if self.gravity >= 0:
@@ -214,6 +219,13 @@ def object_material(rng: np.random.Generator, asset_id: str) -> Material:
     )
 
 
+def _fixed_colour(material: Material, color) -> Material:
+    """``material`` as one plain colour when ``sim.object_color`` is set (drawn anyway: the seeds' streams stay)."""
+    if color is None:
+        return material
+    return replace(material, color=tuple(float(c) for c in color), pattern="plain", metallic=0.0, clearcoat=0.0)
+
+
 def _radius(library: AssetLibrary, asset_id: str, size: float) -> float:
     """Bounding-sphere radius (m) of the scaled, centred mesh."""
     return float(np.linalg.norm(library.mesh(asset_id).vertices, axis=1).max() * size)
@@ -231,7 +243,7 @@ def _object(rng, args: SimArgs, library: AssetLibrary, asset_id: str, dynamic: b
         restitution=float(rng.uniform(*args.restitution)),
         position=tuple(float(x) for x in position),
         quaternion_wxyz=quat,
-        material=object_material(rng, asset_id),
+        material=_fixed_colour(object_material(rng, asset_id), args.object_color),
     )
 
 

@@ -28,6 +28,7 @@ sim = dict(
     hdri_dir=None,
     split="seen",  # seen | unseen | all: objects, procedural environments and HDRIs alike
     background="procedural",  # procedural (sky, floor material, walls; sim_data/environment.py) | plain
+    object_color=None,  # (r, g, b) linear: one plain colour for every object (configs/sim/miniature.py)
     text="a video of an object dropping",
 )
 render = dict(

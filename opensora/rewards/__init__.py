@@ -23,10 +23,11 @@ import torch
 from evaluation.errors import ConfigError
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
-from opensora.rewards.scorers import DepthReward, FlowReward, SegmentationReward
+from opensora.rewards.scorers import ColourSegmentationReward, DepthReward, FlowReward, SegmentationReward
 
 __all__ = [
     "REWARDS",
+    "ColourSegmentationReward",
     "DepthReward",
     "FlowReward",
     "RewardSet",

@@ -1,5 +1,8 @@
 """The three ORO rewards around frozen perception adapters (:mod:`evaluation.perception`).
 
+(and ``colour_segmentation``: the segmentation loss with a weight-free colour segmenter, for
+plain-background simulated scenes only.)
+
 - ``segmentation``: SAM 2 prompted with the ground-truth frame-0 masks of every object visible
   in frame 0, propagated through the generated frames; soft IoU against the simulator masks.
 - ``flow``: RAFT flow between consecutive generated frames, L1 against RAFT on the ground-truth
@@ -65,6 +68,43 @@ class SegmentationReward:
             if not visible.any():
                 raise UserError(f"sample {batch['index'][b]}: no object is visible in frame 0 to prompt SAM 2 with")
             probs = self.seg.soft_masks(video[b], gt[0, visible].cpu().numpy())
+            out.append(soft_iou_loss(probs[None], gt[None, :, visible])[0])
+        return torch.stack(out)
+
+
+class ColourSegmentationReward:
+    """Soft-IoU loss of weight-free colour masks (:mod:`evaluation.perception.colour`) on the generated video.
+
+    For plain-background simulated scenes only (the miniature experiment, ``configs/sim/miniature.py``):
+    each object is followed by its ground-truth frame-0 colour; a pixel's soft membership is
+    ``sigmoid((tolerance − RGB distance) / softness)``. Same loss and ground truth as ``segmentation``.
+    """
+
+    @staticmethod
+    def needs_for(config: dict) -> tuple[str, ...]:
+        """Ground-truth files this reward reads, from its config alone."""
+        return ("mask",)
+
+    def __init__(self, tolerance: float = 60.0, softness: float = 8.0, device="cpu"):
+        if tolerance <= 0 or softness <= 0:
+            raise ConfigError(f"colour_segmentation: tolerance and softness must be > 0, got {tolerance}, {softness}")
+        self.tolerance, self.softness = float(tolerance), float(softness)
+
+    def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
+        """Per-sample ``mean(1 − soft IoU)`` over frames and objects visible in frame 0."""
+        from evaluation.perception.colour import soft_colour_masks
+
+        gt_pix = _gt_pixels(batch, [0], video.device)  # the colours come from the ground truth's frame 0
+        out = []
+        for b in range(video.shape[0]):
+            gt = batch["mask"][b][frames].to(video.device)  # (T', N, H, W)
+            m0 = batch["mask"][b][0].to(video.device).bool()
+            visible = m0.flatten(1).any(dim=1)
+            if not visible.any():
+                raise UserError(f"sample {batch['index'][b]}: no object is visible in frame 0 to take a colour from")
+            img = gt_pix[b, 0]  # (3, H, W)
+            colours = torch.stack([img[:, m].mean(dim=1) for m in m0[visible]])
+            probs = soft_colour_masks(video[b], colours, self.tolerance, self.softness)
             out.append(soft_iou_loss(probs[None], gt[None, :, visible])[0])
         return torch.stack(out)
 
@@ -150,5 +190,6 @@ class DepthReward:
 
 
 REWARDS.register_module(name="segmentation", module=SegmentationReward)
+REWARDS.register_module(name="colour_segmentation", module=ColourSegmentationReward)
 REWARDS.register_module(name="flow", module=FlowReward)
 REWARDS.register_module(name="depth", module=DepthReward)

@@ -27,7 +27,7 @@ from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, points_from_mask, write
 from opensora.datasets.clips import ClipDataset
 from opensora.datasets.manifest import read_manifest
 
-SEGMENTERS = ("sam2", "template")
+SEGMENTERS = ("sam2", "template", "colour")
 LOGGED = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio", "accel_log_error", "drop_time_error")
 
 
@@ -45,7 +45,7 @@ class ValArgs:
     cfg_scale: float = 7.0
     batch_size: int = 4
     seed: int = 1024
-    segmenter: str = "sam2"  # sam2 | template
+    segmenter: str = "sam2"  # sam2 | template | colour (plain-background simulated scenes only)
     sam2_path: str = "facebook/sam2.1-hiera-large"
     sam2_image_size: int | None = 256
     template_search_radius: int | None = None
@@ -60,11 +60,15 @@ class ValArgs:
 
 
 def build_segmenter(args: ValArgs):
-    """SAM 2 (adapter of :mod:`evaluation.perception.sam2`) or the template tracker."""
+    """SAM 2 (adapter of :mod:`evaluation.perception.sam2`), the template tracker or the colour segmenter."""
     if args.segmenter == "template":
         from evaluation.perception.template import TemplateTracker
 
         return TemplateTracker(args.template_search_radius)
+    if args.segmenter == "colour":  # plain-background simulated scenes only (evaluation/perception/colour.py)
+        from evaluation.perception.colour import ColourSegmenter
+
+        return ColourSegmenter()
     from evaluation.perception.sam2 import Sam2Segmenter
     from opensora.models.tiny import resolve_weights
 
