@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.benchmark import EvalArgs, summarize
 from evaluation.config import load_config
 
 METRICS = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio", "drop_time_error")
@@ -34,25 +33,11 @@ METRICS = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_rati
 def reference_rows(cfg, run: Path) -> dict[str, dict]:
     """Ground truth and frozen first frame through the validator's segment-and-score path."""
     from evaluation.config import section
-    from opensora.train.validate import ValArgs, Validator, frames_uint8
+    from opensora.train.validate import ValArgs, Validator
 
-    vargs = section(cfg, "validation", ValArgs)
-    v = Validator(vargs, run, cfg.data.num_frames, cfg.data.resolution, cfg.data.fps)
+    v = Validator(section(cfg, "validation", ValArgs), run, cfg.data)
     v.prepare_gt()
-    from opensora.train.validate import build_segmenter
-
-    v.segmenter = build_segmenter(vargs)
-    out = {}
-    for name in ("ground_truth", "frozen_first_frame"):
-        recs = []
-        for i in range(len(v.rows)):
-            item = v.data[i]
-            frames = frames_uint8(item["video"])
-            if name == "frozen_first_frame":
-                frames = np.repeat(frames[:1], len(frames), axis=0)
-            recs.append(v.score(i, item, frames, run / "val" / name, 0))
-        out[name] = summarize(recs, EvalArgs(split="custom", object_selection="last", bootstrap_samples=0))
-    return out
+    return v.references()
 
 
 def plot(run: Path, path: Path) -> Path:

@@ -167,6 +167,29 @@ class Validator:
         values["val/failed"] = summary["counts"]["failed"]
         return values
 
+    def references(self) -> dict[str, dict]:
+        """Two references through the same segmenter and metrics, as summaries.
+
+        ``ground_truth``: the held-out frames themselves (the best this segmenter allows);
+        ``frozen_first_frame``: the first frame held still (a model that learnt nothing about falling).
+        """
+        if self.segmenter is None:
+            self.segmenter = build_segmenter(self.args)
+        out = {}
+        for name in ("ground_truth", "frozen_first_frame"):
+            records = []
+            for i in range(len(self.rows)):
+                item = self.data[i]
+                frames = frames_uint8(item["video"])
+                if name == "frozen_first_frame":
+                    frames = np.repeat(frames[:1], len(frames), axis=0)
+                records.append(self.score(i, item, frames, self.root / name, 0))
+            ev = EvalArgs(split="custom", model=name, object_selection=self.args.object_selection,
+                          bootstrap_samples=self.args.bootstrap_samples)  # fmt: skip
+            out[name] = summarize(records, ev)
+            out[name]["segmenter"] = self.segmenter.record
+        return out
+
     def score(self, i: int, item: dict, frames: np.ndarray, out: Path, step: int) -> dict:
         """Segment generated ``frames`` of held-out clip ``i``, write them under ``out`` and score them."""
         row = self.rows[i]

@@ -38,7 +38,10 @@ def test_cycles_matches_preview_geometry(env):
         scene = replace(scene, objects=(obj,), environment=e, lights=environment_lights(e, scene.camera))
     traj = simulate(scene, LIB)
     cyc = render_cycles(
-        scene, traj, LIB, RenderArgs(renderer="cycles", samples=2, denoise=False, adaptive_threshold=0.0)
+        scene,
+        traj,
+        LIB,
+        RenderArgs(renderer="cycles", samples=2, walls_samples=None, denoise=False, adaptive_threshold=0.0),
     )
     pre = render_preview(scene, traj, LIB)
     assert cyc.rgb.shape == pre.rgb.shape == (3, 128, 128, 3)
