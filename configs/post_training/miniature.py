@@ -7,9 +7,14 @@
 _base_ = ["./tiny.py"]
 train = dict(experiment="miniature", batch_size=8, lr=5e-4, log_every=10, ckpt_every=100, ema_decay=0.99)
 model = dict(model_overrides=dict(in_channels=3, depth=4, hidden_size=128, num_heads=4, patch_size=(1, 4, 4)))
-data = dict(manifest=None, num_frames=16, resolution=32, fps=16)
+data = dict(
+    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
+    num_frames=16,
+    resolution=32,
+    fps=16,
+)
 validation = dict(
-    manifest=None,
+    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/heldout/psft.csv",
     limit=None,
     every=0,
     at_start=True,

@@ -2,12 +2,18 @@
 # segmentation loss with the weight-free colour segmenter (plain-background clips only) against the
 # simulator's masks, 10 sampling steps, gradient through the last one (K = 1).
 _base_ = ["./oro_seg.py", "../_base_/tiny_models.py"]
-train = dict(experiment="oro-miniature", batch_size=1, lr=1e-5, log_every=5, ckpt_every=50, num_workers=0)
+train = dict(experiment="oro-miniature", batch_size=1, lr=5e-5, log_every=5, ckpt_every=50, num_workers=0)
 model = {{_base_._tiny_model}}
-data = dict(manifest=None, limit=None, num_frames=16, resolution=32, fps=16)
+data = dict(
+    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
+    limit=None,
+    num_frames=16,
+    resolution=32,
+    fps=16,
+)
 scheduler = dict(use_timestep_transform=False, num_sampling_steps=10, cfg_scale=1.0)
 validation = dict(
-    manifest=None,
+    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/heldout/psft.csv",
     limit=None,
     every=0,
     at_start=True,
