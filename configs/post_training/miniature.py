@@ -4,7 +4,7 @@
 # this config for the "pretraining" (gravity x0.25 clips) and for PSFT (true gravity, from the
 # pretrained export; 4x4 patches: 1,024 tokens per clip); it sets the manifests, steps and run folders. Validation scores the held-out
 # clips with the weight-free colour segmenter and 95 % bootstrap intervals.
-_base_ = ["./tiny.py"]
+_base_ = ["./tiny.py", "../_base_/miniature.py"]
 train = dict(experiment="miniature", batch_size=8, lr=5e-4, log_every=10, ckpt_every=100, ema_decay=0.99)
 model = dict(model_overrides=dict(in_channels=3, depth=4, hidden_size=128, num_heads=4, patch_size=(1, 4, 4)))
 data = dict(
@@ -13,13 +13,4 @@ data = dict(
     resolution=32,
     fps=16,
 )
-validation = dict(
-    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/heldout/psft.csv",
-    limit=None,
-    every=0,
-    at_start=True,
-    num_sampling_steps=10,
-    batch_size=8,
-    segmenter="colour",
-    bootstrap_samples=1000,
-)
+validation = {{_base_._miniature_validation}}
