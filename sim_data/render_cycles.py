@@ -115,10 +115,10 @@ class _Nodes:
         self.link(fac, node.inputs["Fac"])
         return node.outputs["Color"]
 
-    def mix(self, factor, a, b):
-        """RGBA mix ``a → b`` by ``factor`` (sockets or values)."""
+    def mix(self, factor, a, b, blend: str = "MIX"):
+        """RGBA ``blend`` (MIX: ``a → b``; MULTIPLY: ``a · b``) by ``factor`` (sockets or values)."""
         node = self.nodes.new("ShaderNodeMix")
-        node.data_type = "RGBA"
+        node.data_type, node.blend_type = "RGBA", blend
         for ident, value in (("Factor_Float", factor), ("A_Color", a), ("B_Color", b)):
             sock = next(i for i in node.inputs if i.identifier == ident)
             if isinstance(value, (int, float, tuple, list)):
@@ -234,7 +234,7 @@ def _floor_material(t: _Nodes, bsdf, f: Floor) -> None:
             grain.bands_direction = "X"
             t.link(vec, grain.inputs["Vector"])
             shade = t.ramp(grain.outputs["Fac"], [(0.0, (0.7, 0.7, 0.7, 1.0)), (1.0, (1, 1, 1, 1))])
-            color = _multiply(t, shade, color)
+            color = t.mix(1.0, shade, color, blend="MULTIPLY")
         t.link(color, bsdf.inputs["Base Color"])
         t.bump(bsdf, vec, 40.0, f.bump)
         return
@@ -262,16 +262,6 @@ def _floor_material(t: _Nodes, bsdf, f: Floor) -> None:
     t.link(vec, noise.inputs["Vector"])
     t.link(t.ramp(noise.outputs["Fac"], [(0.3, b), (0.7, a)]), bsdf.inputs["Base Color"])
     t.bump(bsdf, vec, 80.0 if f.kind == "carpet" else 30.0, f.bump)
-
-
-def _multiply(t: _Nodes, a, b):
-    node = t.nodes.new("ShaderNodeMix")
-    node.data_type, node.blend_type = "RGBA", "MULTIPLY"
-    ins = {i.identifier: i for i in node.inputs}
-    ins["Factor_Float"].default_value = 1.0
-    t.link(a, ins["A_Color"])
-    t.link(b, ins["B_Color"])
-    return next(o for o in node.outputs if o.identifier == "Result_Color")
 
 
 def _walls(bpy, scene, env: Environment) -> None:
