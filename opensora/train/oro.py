@@ -33,11 +33,11 @@ Deliberate differences from the released ``scripts/oro_*.py``:
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import torch
 
+from evaluation.config import exit_now
 from evaluation.errors import ConfigError
 from opensora.backbones.sampling import sample_latents
 from opensora.rewards import RewardSet, check_reward_configs, reward_needs
@@ -150,4 +150,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # skips the interpreter's teardown (see opensora.train.loop.fit)

@@ -21,10 +21,9 @@ timestep sampling, the replaced first latent frame left out. ``--model.backbone 
 
 from __future__ import annotations
 
-import sys
-
 import torch
 
+from evaluation.config import exit_now
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train.cli import train_main
 from opensora.train.components import DataArgs
@@ -70,4 +69,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # skips the interpreter's teardown (see opensora.train.loop.fit)

@@ -177,7 +177,7 @@ def test_two_process_fsdp_run_with_gradients_through_every_step(sim, cache, tmp_
     )
     argv = [ORO_TEST_CONFIG, "--run-dir", str(run), "--max-steps", "2", *flags(o)]
     res = torchrun_two("opensora.train.oro", argv)
-    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.returncode == 0, res.stderr[-8000:]
     assert sorted(p.name for p in (run / "checkpoints" / "step-0000002").glob("*.distcp")) == [
         "__0_0.distcp",
         "__1_0.distcp",

@@ -57,7 +57,8 @@ def flags(overrides: dict) -> list[str]:
 def torchrun_two(module: str, argv: list[str], timeout: int = 400) -> subprocess.CompletedProcess:
     """``torchrun --standalone --nproc_per_node 2 -m module argv`` from the repository root (gloo, CPU)."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", module, *argv]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # faulthandler: a rank that aborts prints every thread's Python stack, so a rare crash can be placed
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
