@@ -40,7 +40,8 @@ def read_obj(path: str | Path) -> Mesh:
     """Read the vertices and faces of a Wavefront OBJ (polygons are fan-triangulated).
 
     Raises:
-        InputError: the file has no vertices or faces, or a face refers to a missing vertex.
+        InputError: the file has no vertices or faces, a vertex coordinate is not a finite number,
+            or a face refers to a missing vertex.
     """
     path = Path(path)
     verts, faces = [], []
@@ -57,6 +58,9 @@ def read_obj(path: str | Path) -> Mesh:
     if not verts or not faces:
         raise InputError(path, "OBJ has no vertices or no faces")
     v, f = np.array(verts, dtype=np.float64), np.array(faces, dtype=np.int64)
+    bad = ~np.isfinite(v).all(axis=1)
+    if bad.any():
+        raise InputError(path, f"{int(bad.sum())} of {len(v)} vertices have a coordinate that is NaN or infinite")
     if f.min() < 0 or f.max() >= len(v):
         raise InputError(path, "a face refers to a vertex that does not exist")
     return Mesh(v, f)

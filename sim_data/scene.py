@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from evaluation.errors import ConfigError
-from sim_data.assets import AssetLibrary, hdri_files, unit_volume
+from sim_data.assets import UNUSABLE, AssetLibrary, hdri_files, unit_volume
 from sim_data.camera import Camera
 from sim_data.environment import Environment, hsv_to_linear, sample_environment
 
@@ -267,6 +267,8 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
     if args.assets:
         for a in args.assets:
             library.get(a)  # KeyError naming the unknown id
+            if a in UNUSABLE:
+                raise ConfigError(f"sim.assets: {a} cannot be simulated: {UNUSABLE[a]}")
         groups = {"explicit": list(args.assets)}
         args_weights = {"explicit": 1.0}
     else:
@@ -281,7 +283,10 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
     weights /= weights.sum()
 
     def draw_asset() -> str:
-        return str(rng.choice(groups[names[int(rng.choice(len(names), p=weights))]]))
+        while True:  # an unusable asset keeps its place in the draw (other seeds unchanged) and is drawn again
+            asset = str(rng.choice(groups[names[int(rng.choice(len(names), p=weights))]]))
+            if asset not in UNUSABLE:
+                return asset
 
     n_drop = int(rng.integers(args.num_dropped[0], args.num_dropped[1] + 1))
     towers: list[ObjectSpec] = []
