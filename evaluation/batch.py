@@ -5,7 +5,8 @@ Every batch CLI (``evaluation.run``, ``evaluation.convert``, ``evaluation.genera
 rules of README "Errors and recovery" hold everywhere by construction:
 
 - :func:`run_jobs` runs ``fn(job)`` for every job (in order, in a process pool, or on Ray), with
-  one progress bar (silent when the output is not a terminal). A job that raises one of the
+  one progress bar (in a log, when the output is not a terminal: a plain line at most once a
+  minute, so a long batch written to a file is not silent for an hour). A job that raises one of the
   ``catch`` types becomes a ``failed`` :class:`Outcome` naming the job and the problem; the
   other jobs go on.
 - :func:`finish` decides the run's fate. Without failures (or with them and ``allow``) it writes
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -136,8 +138,26 @@ def run_jobs(
         stream = _ray(jobs, call, workers, ray_address)
     else:
         stream = _local(jobs, call, workers, ordered)
-    bar = tqdm(stream, total=len(jobs), desc=desc, unit=unit, disable=None, mininterval=1.0)
-    return list(bar)
+    return list(_progress(stream, len(jobs), desc, unit))
+
+
+LOG_EVERY_S = 60.0  # a log's progress lines: at most one per this many seconds
+
+
+def _progress(stream: Iterable, total: int, desc: str, unit: str) -> Iterator:
+    """``stream`` with a tqdm bar on a terminal, else ``desc: i/total units, elapsed, ~left`` lines."""
+    if sys.stderr.isatty():
+        yield from tqdm(stream, total=total, desc=desc, unit=unit, mininterval=1.0)
+        return
+    t0 = last = time.monotonic()
+    for i, item in enumerate(stream, 1):
+        yield item
+        now = time.monotonic()
+        if now - last >= LOG_EVERY_S and i < total:
+            last = now
+            left = (now - t0) / i * (total - i)
+            elapsed, eta = tqdm.format_interval(now - t0), tqdm.format_interval(left)
+            print(f"{desc}: {i}/{total} {unit}s, {elapsed} elapsed, ~{eta} left", file=sys.stderr, flush=True)
 
 
 def counts(outcomes: Sequence[Outcome]) -> dict[str, int]:
