@@ -28,7 +28,7 @@ NAMES = ("opensora_v1_2", "cogvideox_5b_i2v", "wan2_1_i2v_14b_480p", "wan2_2_ti2
 
 
 def load(name: str, config: str, overrides: dict):
-    from evaluation.config import load_config, section
+    from evaluation.core.config import load_config, section
     from opensora.backbones import BackboneArgs
     from opensora.schedulers.rf import RFlowArgs
 

@@ -23,7 +23,7 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
     """Seconds per step, peak memory (CUDA allocation, or CPU RSS growth over the steps), trainable parameters."""
     import torch
 
-    from evaluation.config import load_config, section
+    from evaluation.core.config import load_config, section
     from opensora.schedulers.rf import RFlowArgs
     from opensora.train.args import TrainArgs
     from opensora.train.components import (

@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from evaluation import analytic  # noqa: E402
 from evaluation import metrics_reference as R  # noqa: E402
-from evaluation.schema import write_json, write_mask  # noqa: E402
+from evaluation.core.files import write_json  # noqa: E402
+from evaluation.schema import write_mask  # noqa: E402
 
 VARIANTS = [v for v in analytic.VARIANTS if v != "ground_truth"]
 

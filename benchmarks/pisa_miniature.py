@@ -89,7 +89,7 @@ def val_summaries(run: Path) -> dict[int, dict]:
 
 def references(config: str, heldout: Path, run: Path) -> dict[str, dict]:
     """The ground truth and the frozen first frame through the same segmenter and metrics."""
-    from evaluation.config import load_config, section
+    from evaluation.core.config import load_config, section
     from opensora.train.validate import ValArgs, Validator
 
     cfg = load_config(config, {"validation.manifest": str(heldout)})

@@ -25,14 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.config import load_config
+from evaluation.core.config import load_config
 
 METRICS = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio", "drop_time_error")
 
 
 def reference_rows(cfg, run: Path) -> dict[str, dict]:
     """Ground truth and frozen first frame through the validator's segment-and-score path."""
-    from evaluation.config import section
+    from evaluation.core.config import section
     from opensora.train.validate import ValArgs, Validator
 
     v = Validator(section(cfg, "validation", ValArgs), run, cfg.data)

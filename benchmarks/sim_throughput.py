@@ -31,7 +31,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from evaluation.config import load_config, section
+from evaluation.core.config import load_config, section
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
 from sim_data.scene import SimArgs, sample_scene

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation import metrics as M
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, find_samples, read_clip_info, read_mask
 
 SPLITS = ("real", "sim_seen", "sim_unseen", "custom")

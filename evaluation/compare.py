@@ -34,9 +34,10 @@ import numpy as np
 
 from evaluation import metrics as M
 from evaluation.benchmark import align_indices
-from evaluation.errors import ConfigError, InputError, MissingDependencyError, UserError
+from evaluation.core.errors import ConfigError, InputError, MissingDependencyError, UserError
+from evaluation.core.files import write_text
 from evaluation.report import PAPER_METRICS, PAPER_RESULTS, PAPER_SPLITS, markdown_report
-from evaluation.schema import SchemaError, list_frames, read_frames, read_mask, write_movie, write_text
+from evaluation.schema import SchemaError, list_frames, read_frames, read_mask, write_movie
 from evaluation.svgplot import trajectory_svg
 
 GT_TINT = np.array([40, 220, 80], np.float32)  # green: ground truth (as the run figures)
@@ -318,7 +319,7 @@ def build(run_dirs: list[str], out_dir: str | Path, videos: int = 12, title: str
         UserError: no runs, a run folder that is not a finished evaluation, or an output folder
             that is not an earlier comparison page.
     """
-    from evaluation.outdirs import claim_output_dir
+    from evaluation.core.outdirs import claim_output_dir
 
     if not run_dirs:
         raise ConfigError("give at least one evaluation run folder")

@@ -40,10 +40,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from evaluation.batch import counts, finish, run_jobs, skipped
-from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.errors import ConfigError
-from evaluation.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
+from evaluation.core.batch import counts, finish, run_jobs, skipped
+from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.core.errors import ConfigError
+from evaluation.core.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
 from evaluation.schema import (
     CLIP_INFO_FILE,
     DEPTH_FILE,

@@ -29,11 +29,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluation.batch import Outcome, finish, run_jobs
-from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.errors import ConfigError, MissingDependencyError
-from evaluation.outdirs import file_sha256, remove_stale_temporaries, temp_name
-from evaluation.schema import SchemaError, find_samples, validate_sample, write_json
+from evaluation.core.batch import Outcome, finish, run_jobs
+from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.core.errors import ConfigError, MissingDependencyError
+from evaluation.core.files import temp_name, write_json
+from evaluation.core.outdirs import file_sha256, remove_stale_temporaries
+from evaluation.schema import SchemaError, find_samples, validate_sample
 
 UNPACKED_STAMP = ".unpacked_from"  # sha256 of the archive a split folder was unpacked from
 

@@ -10,7 +10,8 @@ import numpy as np
 from evaluation import metrics as M
 from evaluation import svgplot
 from evaluation.benchmark import EvalItem, load_pair
-from evaluation.schema import SchemaError, list_frames, read_image, write_text
+from evaluation.core.files import write_text
+from evaluation.schema import SchemaError, list_frames, read_image
 
 GT_COLOR = np.array([40, 220, 80])  # green: ground truth
 PD_COLOR = np.array([60, 90, 255])  # blue: prediction

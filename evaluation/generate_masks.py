@@ -15,9 +15,12 @@ frame-0 masks of a ground-truth ``mask.npz`` — how generated simulated clips g
 output keeps the prompts' object order. Released JSONL lines ``{"video", "annotation", "mask"}``
 are accepted (``video``: a folder of frames or an ``.mp4``).
 
-Finished videos (their ``mask.npz`` exists and reads as a valid mask of the video's length)
-are skipped; an existing ``mask.npz`` that does not read is an error naming it (it may be a
-user's file: nothing is overwritten unless ``--overwrite``). A failed video never leaves a partial
+Each ``mask.npz`` is written with a stage record (``.mask.npz.pisa-stage.json``: the video's and
+the prompts' content fingerprints, the SAM 2 weights' fingerprint, image size, dtype). On a
+rerun a mask whose record matches is skipped; one whose record differs (the video, its prompts
+or the weights changed) is made again. A ``mask.npz`` without a record (a user's file or an older
+version's) is kept when it reads as a valid mask of the video's length; one that does not read is
+an error naming it (nothing is overwritten unless ``--overwrite``). A failed video never leaves a partial
 file (atomic write). When anything failed, the run writes only ``failed-masks.json`` (every
 failure, the config, the versions) and exits 1 unless ``--allow-failures``; a run without
 failures writes ``masks_run.json`` (the adapter's model id, weights sha256 and versions).
@@ -36,9 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.batch import counts, finish, run_jobs, skipped
-from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.errors import ConfigError
+from evaluation.core.batch import counts, finish, run_jobs, skipped
+from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.core.errors import ConfigError
+from evaluation.core.files import write_json
+from evaluation.core.identity import compare, files_fingerprint, fingerprint, stage_identity, write_record
 from evaluation.schema import (
     CLIP_INFO_FILE,
     MASK_FILE,
@@ -48,7 +53,6 @@ from evaluation.schema import (
     read_clip_info,
     read_frames,
     read_mask,
-    write_json,
     write_mask,
 )
 
@@ -187,6 +191,27 @@ def prompts_for(job: MaskJob, height: int, width: int) -> dict:
     return {"points": info["points"]}
 
 
+STAGE_VERSION = 1  # bump when a change of this module changes the masks it writes
+
+
+def video_fingerprint(video: str | Path) -> str:
+    """Content fingerprint of a video: the frames of a sample folder (not its masks) or the file."""
+    video = Path(video)
+    if video.is_dir():
+        return files_fingerprint(video, list_frames(video))
+    return fingerprint(video)
+
+
+def mask_identity(job: MaskJob, args: MaskArgs) -> dict:
+    """The stage record of one masks file: the video, its prompts, the SAM 2 weights and settings."""
+    return stage_identity(
+        "masks",
+        STAGE_VERSION,
+        inputs={"video": video_fingerprint(job.video), "prompt": fingerprint(job.prompt_mask or job.annotation)},
+        settings={"model": fingerprint(args.model), "image_size": args.image_size, "dtype": args.dtype},
+    )
+
+
 def existing_mask_ok(job: MaskJob) -> bool:
     """Whether ``job.output`` already holds a valid mask (skip); a file that does not read is an error.
 
@@ -217,9 +242,17 @@ def _segmenter(args: MaskArgs):
 
 
 def segment_job(job: MaskJob, args: MaskArgs) -> str:
-    """Segment one video with the (per-process) SAM 2 model and write its mask atomically."""
-    if not args.overwrite and existing_mask_ok(job):
-        return skipped(job.output)
+    """Segment one video with the (per-process) SAM 2 model and write its mask (atomically) and its stage record.
+
+    An existing mask is kept when its record matches (same video, prompts, weights, settings) or,
+    without a record (a user's file or an older PISA's), when it reads as a valid mask; one whose
+    record differs is ours and made again.
+    """
+    ident = mask_identity(job, args)
+    if not args.overwrite:
+        state, _ = compare(job.output, ident)
+        if state == "same" or (state == "unrecorded" and existing_mask_ok(job)):
+            return skipped(job.output)
     frames = read_video(job.video)
     p = prompts_for(job, frames.shape[1], frames.shape[2])
     try:
@@ -227,6 +260,7 @@ def segment_job(job: MaskJob, args: MaskArgs) -> str:
     except ValueError as e:  # the segmenter's own prompt checks
         raise SchemaError(job.annotation or job.prompt_mask or job.video, str(e)) from e
     write_mask(job.output, masks)
+    write_record(job.output, ident)
     return job.output
 
 

@@ -454,7 +454,7 @@ def set_threads(n: int | None) -> None:
     """Threads that share one video's frames: 1 (the default), ``n``, or None for one per core.
 
     More than one pays off for a single long video; numba's thread pool costs ~0.2 s to start
-    and stop, so a run over many videos uses processes instead (``evaluation.batch``).
+    and stop, so a run over many videos uses processes instead (``evaluation.core.batch``).
     """
     global _THREADS
     _THREADS = n
@@ -463,7 +463,7 @@ def set_threads(n: int | None) -> None:
 def default_threads() -> int:
     """The machine's cores, or ``NUMBA_NUM_THREADS`` when set.
 
-    Read at each call: a worker process of ``evaluation.batch`` sets it to 1 before it scores.
+    Read at each call: a worker process of ``evaluation.core.batch`` sets it to 1 before it scores.
     """
     env = os.environ.get("NUMBA_NUM_THREADS", "")
     return max(1, int(env)) if env.isdigit() else numba.config.NUMBA_NUM_THREADS

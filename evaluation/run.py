@@ -27,14 +27,14 @@ from functools import partial
 from pathlib import Path
 
 from evaluation import metrics as M
-from evaluation.batch import DONE, FAILED, Outcome, finish, run_jobs
 from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, load_items, summarize
-from evaluation.config import config_to_dict, copy_flags, exit_now, parse_cli, run_reporting_errors, section
+from evaluation.core.batch import DONE, FAILED, Outcome, finish, run_jobs
+from evaluation.core.config import config_to_dict, copy_flags, exit_now, parse_cli, run_reporting_errors, section
+from evaluation.core.files import write_json, write_text
+from evaluation.core.outdirs import claim_output_dir
+from evaluation.core.runinfo import environment
 from evaluation.figures import FigureArgs, write_figures
-from evaluation.outdirs import claim_output_dir
 from evaluation.report import console_summary, json_safe, markdown_report
-from evaluation.runinfo import environment
-from evaluation.schema import write_json, write_text
 
 RESULT_NAMES = ("per_sample.jsonl", "report.md", "figures", "config.py", "env.json", "summary.json")
 

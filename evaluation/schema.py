@@ -25,16 +25,15 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
+from evaluation.core.files import atomic_write, write_json
 from evaluation.npz import MissingKey, read_array
-from evaluation.outdirs import temp_name
 
 MASK_FILE = "mask.npz"
 DEPTH_FILE = "depth.npz"
@@ -42,55 +41,26 @@ FLOW_FILE = "flow.npz"
 CLIP_INFO_FILE = "clip_info.json"
 MOVIE_FILE = "movie.mp4"
 SIM_FRAME_PREFIX = "rgba_"  # simulated clips: rgba_00000.jpg; real PisaBench clips: 00000.jpg
+# Training manifests (Open-Sora style CSV, one row per sample folder): written by
+# sim_data.parallel, read by opensora.datasets.manifest; only the first two are required.
+TRAINING_CSV_COLUMNS = (
+    "path",
+    "text",
+    "num_frames",
+    "height",
+    "width",
+    "aspect_ratio",
+    "resolution",
+    "sample",
+    "split",
+    "mask_strategy",
+)
+TRAINING_CSV_REQUIRED = ("path", "text")
 _FRAME_RE = re.compile(r"^(rgba_)?(\d{5})\.(jpg|jpeg|png)$", re.IGNORECASE)
 
 
 class SchemaError(InputError):
     """A file does not follow the data schema; the message names the file and the problem."""
-
-
-# --------------------------------------------------------------------------------------------
-# atomic writes
-# --------------------------------------------------------------------------------------------
-def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:
-    """Call ``write(file_object)`` on a temporary file next to ``path``, then rename it.
-
-    A crash leaves either the old file or no file, never a partial one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(temp_name(path.name))
-    try:
-        with open(tmp, mode) as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` atomically."""
-    return atomic_write(path, lambda f: f.write(text), mode="w")
-
-
-def read_json_object(path: str | os.PathLike) -> dict:
-    """The JSON object in ``path``; an InputError names the file when it is corrupt or not an object."""
-    from evaluation.errors import InputError
-
-    try:
-        data = json.loads(Path(path).read_text())
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InputError(path, f"truncated or corrupt JSON ({e})") from e
-    if not isinstance(data, dict):
-        raise InputError(path, "must hold a JSON object")
-    return data
-
-
-def write_json(path: str | os.PathLike, obj: Any) -> Path:
-    """Write ``obj`` as indented JSON, atomically."""
-    return atomic_write(path, lambda f: json.dump(obj, f, indent=2, allow_nan=True), mode="w")
 
 
 # --------------------------------------------------------------------------------------------

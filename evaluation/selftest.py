@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from evaluation import analytic
 from evaluation import metrics as M
-from evaluation.config import parse_cli, section
+from evaluation.core.config import parse_cli, section
 from evaluation.report import json_safe, metric_table, paper_table
 from evaluation.schema import write_sample
 

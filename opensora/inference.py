@@ -32,25 +32,34 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
-from evaluation.batch import finish, run_jobs, skipped
-from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.errors import ConfigError, InputError
-from evaluation.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
+from evaluation.core.batch import finish, run_jobs, skipped
+from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.core.errors import ConfigError, InputError
+from evaluation.core.identity import fingerprint, refuse, stage_identity
+from evaluation.core.outdirs import (
+    check_writable,
+    claim_output_dir,
+    remove_stale_temporaries,
+    sample_state,
+    staged_folder,
+)
 from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, read_image, write_sample
 from opensora.backbones import NAMES, BackboneArgs, apply_identity, build_backbone
 from opensora.backbones.frames import to_uint8
 from opensora.backbones.prompts import PromptFeatures
 from opensora.backbones.sampling import sample_latents
 from opensora.schedulers.rf import RFlowArgs
+from opensora.tiny import resolve_specs
 
 CONFIG_DIR = "configs/inference"
 DEFAULT_BACKBONE = "opensora_v1_2"
 DTYPES = ("auto", "fp32", "bf16")
+WEIGHT_KEYS = ("model_path", "vae_path", "text_encoder_path")  # backbone keys naming weights (hub id or path)
 
 
 @dataclass
@@ -68,8 +77,13 @@ class InferenceArgs:
     text_cache_dir: str | None = "outputs/cache/text"
     shard: str | None = None  # "i/n"
     allow_failures: bool = False  # exit 0 even if some prompts failed (they are listed)
+    overwrite: bool = False  # remake videos that earlier runs made with other weights / settings
 
     def __post_init__(self):
+        if self.output_size is not None and self.output_size < 1:
+            raise ValueError(
+                f"inference.output_size must be a positive size in pixels (or None), got {self.output_size}"
+            )
         if self.dtype not in DTYPES:
             raise ValueError(f"inference.dtype must be one of {DTYPES}, got {self.dtype!r}")
         if self.batch_size < 1:
@@ -144,8 +158,8 @@ def load_jobs(args: InferenceArgs) -> list[Prompt]:
 class Generator:
     """A loaded backbone, its prompt features and the settings one batch needs."""
 
-    def __init__(self, backbone, args: InferenceArgs, sched: RFlowArgs, jobs: list[Prompt]):
-        self.backbone, self.args, self.sched = backbone, args, sched
+    def __init__(self, backbone, args: InferenceArgs, sched: RFlowArgs, jobs: list[Prompt], settings: dict):
+        self.backbone, self.args, self.sched, self.settings = backbone, args, sched, settings
         self.sent = {j.text: backbone.inference_prompt(j.text) for j in jobs}
         self.features = PromptFeatures(backbone, list(self.sent.values()), args.text_cache_dir)
         self.out_size = args.output_size or min(backbone.geometry.height, backbone.geometry.width)
@@ -188,31 +202,76 @@ class Generator:
                 "sampler": self.record,
                 "output_size": self.out_size,
             }
-            with staged_folder(out_root / j.sample_id) as tmp:
+            with staged_folder(out_root / j.sample_id, job_identity(j, self.settings)) as tmp:
                 write_sample(tmp, frames=to_uint8(v), clip_info=info)
             written.append(str(out_root / j.sample_id))
         return written
+
+
+STAGE_VERSION = 1  # bump when a change of this module changes the videos it writes
+
+
+def run_settings(args: InferenceArgs, bargs: BackboneArgs, sched: RFlowArgs, dtype: torch.dtype) -> dict:
+    """What every generated video of this run depends on besides its prompt: model, weights, sampler, seed."""
+    weights = {k: fingerprint(getattr(bargs, k, None)) for k in WEIGHT_KEYS}
+    return {
+        "backbone": asdict(bargs),
+        "weights": {k: v for k, v in weights.items() if v is not None},
+        "scheduler": asdict(sched),
+        "seed": args.seed,
+        "batch_size": args.batch_size,
+        "dtype": str(dtype).removeprefix("torch."),
+        "output_size": args.output_size,
+    }
+
+
+def job_identity(job: Prompt, settings: dict) -> dict:
+    """The stage record of one generated video."""
+    return stage_identity(
+        "inference",
+        STAGE_VERSION,
+        inputs={"first_frame": fingerprint(job.reference)},
+        settings={**settings, "text": job.text, "index": job.index},
+    )
 
 
 def _batch_key(batch: list[Prompt]) -> str:
     return ", ".join(j.sample_id for j in batch)
 
 
-def pending(jobs: list[Prompt], out_root: Path) -> list[Prompt]:
-    """Jobs whose sample folder is not complete (a folder not of ours: InputError, before any work)."""
-    todo = []
+def pending(jobs: list[Prompt], out_root: Path, settings: dict, overwrite: bool) -> list[Prompt]:
+    """Jobs to generate: absent, damaged, or (with ``overwrite``) made with other weights or settings.
+
+    Raises:
+        InputError: a folder that is not ours, before any work.
+        StaleResult: videos made with other weights or settings, without ``overwrite`` (names what differs).
+    """
+    todo, stale = [], []
     for j in jobs:
-        state = check_sample_target(out_root / j.sample_id)
-        if state != "done":
-            if state != "absent":
-                print(f"{out_root / j.sample_id}: {state}; generating it again")
-            todo.append(j)
+        state, diffs = sample_state(out_root / j.sample_id, job_identity(j, settings))
+        if state == "same":
+            continue
+        if state == "changed":
+            stale.append((j, diffs))
+            if not overwrite:
+                continue
+        elif state != "absent":
+            print(f"{out_root / j.sample_id}: {state}; generating it again")
+        todo.append(j)
+    if stale and not overwrite:
+        j, diffs = stale[0]
+        others = f" (and {len(stale) - 1} more videos)" if len(stale) > 1 else ""
+        raise refuse(
+            out_root / j.sample_id, diffs, f"{others.strip()} pass --overwrite to remake them, or another output folder"
+        )
+    if stale:
+        print(f"{len(stale)} videos were made with other weights or settings: generating them again (--overwrite)")
     return todo
 
 
 def generate(jobs: list[Prompt], gen: Generator):
     """Generate every unfinished job in batches; returns the batch runner's outcomes."""
-    todo = pending(jobs, Path(gen.args.output_dir))
+    todo = pending(jobs, Path(gen.args.output_dir), gen.settings, gen.args.overwrite)
     size = gen.args.batch_size
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     outcomes = run_jobs(batches, gen.batch, key=_batch_key, desc="generating", unit="batch")
@@ -241,12 +300,14 @@ def run(cfg) -> int:
     i, n = args.shard_index()
     jobs = load_jobs(args)[i::n]
     claim_output_dir(args.output_dir, "inference", create=False)  # a folder not of ours: fail before loading models
-    pending(jobs, Path(args.output_dir))
+    check_writable(args.output_dir)
+    settings = run_settings(args, bargs, sched, dtype)
+    pending(jobs, Path(args.output_dir), settings, args.overwrite)  # refuse stale videos before loading models
     backbone = build_backbone(bargs, device, dtype, sched)
     out_root = claim_output_dir(args.output_dir, "inference")
     for p in remove_stale_temporaries(out_root):
         print(f"removed {p} (left by a killed run)")
-    outcomes = generate(jobs, Generator(backbone, args, sched, jobs))
+    outcomes = generate(jobs, Generator(backbone, args, sched, jobs, settings))
     made = sum(len(o.value) for o in outcomes if o.status == "done")
     already = sum(o.status == "skipped" for o in outcomes)
     shard = f" (shard {i}/{n})" if n > 1 else ""
@@ -278,6 +339,12 @@ def _flags(p):
     p.add_argument(
         "--allow-failures", dest="allow_failures", action="store_true", default=None, help="exit 0 despite failures"
     )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        default=None,
+        help="remake videos an earlier run made with other weights or settings (default: refuse, naming what differs)",
+    )
 
 
 def default_config(argv) -> str:
@@ -290,6 +357,20 @@ def default_config(argv) -> str:
     return f"{CONFIG_DIR}/{known.backbone}.py"
 
 
+def check_backbone(cfg, name: str, config_path: str) -> None:
+    """Refuse a config of another backbone than the one asked for (never silently the config's).
+
+    Raises:
+        ConfigError: naming both backbones and the config to use.
+    """
+    configured = cfg.get("backbone", {}).get("name", DEFAULT_BACKBONE)
+    if configured != name:
+        raise ConfigError(
+            f"{config_path} is a config for {configured}, but --backbone says {name}; "
+            f"use {CONFIG_DIR}/{name}.py (or leave out the config)"
+        )
+
+
 def main(argv=None) -> int:
     """Parse the command line and generate."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -300,19 +381,20 @@ def main(argv=None) -> int:
         default_config=default_config(argv),
         add_flags=_flags,
     )
-    copy_flags(cfg, "inference", ns, ("prompt_file", "benchmark_dir", "output_dir", "seed", "shard", "allow_failures"))
+    copy_flags(
+        cfg,
+        "inference",
+        ns,
+        ("prompt_file", "benchmark_dir", "output_dir", "seed", "shard", "allow_failures", "overwrite"),
+    )
     copy_flags(cfg, "backbone", ns, ("model_path",))
 
     def checked_run(cfg):
-        configured = cfg.get("backbone", {}).get("name", DEFAULT_BACKBONE)
-        if ns.backbone and configured != ns.backbone:
-            raise ConfigError(
-                f"{ns.config} is a config for {configured}, but --backbone says {ns.backbone}; "
-                f"use {CONFIG_DIR}/{ns.backbone}.py (or leave out the config)"
-            )
+        if ns.backbone:
+            check_backbone(cfg, ns.backbone, ns.config)
         return run(cfg)
 
-    return run_reporting_errors(checked_run, cfg)
+    return run_reporting_errors(checked_run, resolve_specs(cfg))
 
 
 if __name__ == "__main__":

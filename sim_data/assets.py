@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.errors import ConfigError, InputError
+from evaluation.core.errors import ConfigError, InputError
 from sim_data.mesh import PROCEDURAL, Mesh, hull_mass_properties, read_obj
 
 # Meshes pybullet_data ships broken (all of its meshes were read and checked; this is the only one).

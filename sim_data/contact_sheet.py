@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.config import load_config, section
+from evaluation.core.config import load_config, section
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
 from sim_data.scene import SimArgs, sample_scene

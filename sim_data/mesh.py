@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -36,27 +36,16 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from evaluation.batch import counts, finish, run_jobs, skipped
-from evaluation.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.outdirs import claim_output_dir, remove_stale_temporaries
-from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, read_clip_info, write_text
+from evaluation.core.batch import counts, finish, run_jobs, skipped
+from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.core.files import write_text
+from evaluation.core.outdirs import claim_output_dir, remove_stale_temporaries
+from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, TRAINING_CSV_COLUMNS, read_clip_info
 from sim_data.sample import is_done
 from sim_data.scene import SimArgs
 from sim_data.worker import RenderArgs, add_sim_flags, apply_sim_flags, generate_sample
 
 DEFAULT_CONFIG = "configs/sim/base.py"
-CSV_COLUMNS = [
-    "path",
-    "text",
-    "num_frames",
-    "height",
-    "width",
-    "aspect_ratio",
-    "resolution",
-    "sample",
-    "split",
-    "mask_strategy",
-]
 I2V_MASK_STRATEGY = "0"  # Open-Sora: the first frame is the condition
 
 
@@ -152,7 +141,7 @@ def write_manifests(root: Path, seeds: list[int], args: BatchArgs) -> dict[str, 
         )
     for part, recs in rows.items():
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buf, fieldnames=TRAINING_CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(recs)
         write_text(root / f"{part}.csv", buf.getvalue())

@@ -25,9 +25,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.errors import ConfigError
-from evaluation.schema import write_text
+from evaluation.core.config import copy_flags, parse_cli, run_reporting_errors, section
+from evaluation.core.errors import ConfigError
+from evaluation.core.files import write_text
 from sim_data import parallel
 from sim_data.worker import add_sim_flags, apply_sim_flags
 

@@ -2,7 +2,7 @@
 
 The sample is assembled in a temporary sibling folder (``.<seed>.tmp-<host>-<pid>``) and renamed
 into place with a ``DONE`` record written last (every file with its size and sha256,
-``evaluation.outdirs``), so a finished sample is never half-written, a killed run leaves at most
+``evaluation.core.outdirs``), so a finished sample is never half-written, a killed run leaves at most
 a temporary folder that the next run removes, and a sample damaged later (a file deleted or
 truncated) is recognised and made again.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.outdirs import DONE_FILE, completion_problem, staged_folder
-from evaluation.runinfo import git_state, package_versions
+from evaluation.core.outdirs import DONE_FILE, completion_problem, staged_folder
+from evaluation.core.runinfo import git_state, package_versions
 from evaluation.schema import points_from_mask, write_sample
 from sim_data.physics import Trajectory
 from sim_data.render_common import RenderOutput, rigid_flow

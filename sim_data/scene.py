@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 from sim_data.assets import UNUSABLE, AssetLibrary, hdri_files, unit_volume
 from sim_data.camera import Camera
 from sim_data.environment import Environment, hsv_to_linear, sample_environment

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from evaluation.config import parse_cli, run_reporting_errors, section
+from evaluation.core.config import parse_cli, run_reporting_errors, section
 from evaluation.selftest import evaluate_variants
 from sim_data.assets import AssetLibrary
 from sim_data.physics import Trajectory, simulate

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.config import parse_cli, run_reporting_errors, section, set_if_given
-from evaluation.outdirs import check_sample_target
+from evaluation.core.config import parse_cli, run_reporting_errors, section, set_if_given
+from evaluation.core.outdirs import check_sample_target
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
 from sim_data.sample import write_simulated_sample

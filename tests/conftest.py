@@ -13,7 +13,7 @@ from evaluation.schema import write_sample
 
 @pytest.fixture(scope="session", autouse=True)
 def _tiny_weights_root(tmp_path_factory):
-    """``tiny:`` weight specs (opensora/models/tiny.py) write under a per-session ``$PISA_CKPT_ROOT``."""
+    """``tiny:`` weight specs (opensora/tiny/__init__.py) write under a per-session ``$PISA_CKPT_ROOT``."""
     os.environ["PISA_CKPT_ROOT"] = str(tmp_path_factory.mktemp("ckpt_root"))
 
 

@@ -9,8 +9,8 @@ import os
 import pytest
 
 from evaluation.benchmark import EvalArgs
-from evaluation.config import load_config
 from evaluation.convert import ConvertArgs
+from evaluation.core.config import load_config
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs

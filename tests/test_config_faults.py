@@ -8,8 +8,8 @@ import pytest
 
 from evaluation import convert, download, generate_masks
 from evaluation import run as eval_run
-from evaluation.config import check_value, section
-from evaluation.errors import ConfigError
+from evaluation.core.config import check_value, section
+from evaluation.core.errors import ConfigError
 from sim_data import parallel
 from tests.conftest import assert_user_error, run_cli
 

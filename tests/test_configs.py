@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from evaluation.benchmark import EvalArgs
-from evaluation.config import load_config, parse_overrides, section
 from evaluation.convert import ConvertArgs
+from evaluation.core.config import load_config, parse_overrides, section
+from evaluation.core.errors import ConfigError
 from evaluation.download import DownloadArgs
-from evaluation.errors import ConfigError
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
 from evaluation.selftest import SelftestArgs

@@ -1,6 +1,6 @@
 # Tiny random models of the real classes for CPU runs (shared by configs/post_training/tiny.py and
 # oro_tiny.py as {{_base_._tiny_model}}): STDiT3-tiny in pixel space (PixelSpace: no VAE weights)
-# and a random tiny T5 (tiny:t5, written on first use; opensora/models/tiny.py).
+# and a random tiny T5 (tiny:t5, written on first use; opensora/tiny/__init__.py).
 _tiny_model = dict(
     model="STDiT3-tiny",
     model_path=None,

@@ -14,10 +14,11 @@ score = dict(
         sim_seen="{{$PISA_DATA_ROOT:./data}}/pisabench/sim_seen_256",
         sim_unseen="{{$PISA_DATA_ROOT:./data}}/pisabench/sim_unseen_256",
     ),
-    run_dir=None,  # None = outputs/score/<model>-<split>
+    run_dir=None,  # None = $PISA_OUT_ROOT/score/<model>-<split>-<hash of the weights / prediction folder>
     sam2="facebook/sam2.1-hiera-large",
     sam2_image_size=None,  # 256 = PISA's reduced SAM 2 input size
     device="auto",
     seed=1024,
+    overwrite=False,  # replace videos an earlier run made with other weights or settings (default: refuse)
     allow_failures=False,
 )

@@ -13,4 +13,5 @@ inference = dict(
     text_cache_dir="{{$PISA_OUT_ROOT:./outputs}}/cache/text",
     shard=None,  # "i/n": this process generates every n-th prompt starting at i (several GPUs)
     allow_failures=False,
+    overwrite=False,  # remake videos an earlier run made with other weights or settings (default: refuse)
 )

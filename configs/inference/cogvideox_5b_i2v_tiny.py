@@ -1,5 +1,5 @@
 # CPU smoke run of cogvideox_5b_i2v: a random tiny pipeline of the real diffusers classes (tiny:cogvideox_5b_i2v,
-# written on first use by opensora/backbones/tiny.py), 32x48, 9 frames, 3 steps.
+# written on first use by opensora/tiny/pipelines.py), 32x48, 9 frames, 3 steps.
 _base_ = ["./cogvideox_5b_i2v.py"]
 backbone = dict(
     model_path="tiny:cogvideox_5b_i2v", max_sequence_length=16, height=32, width=48, num_frames=9, fps=8, square="pad"

@@ -1,5 +1,5 @@
 # CPU smoke run with randomly initialised tiny models of the real classes: STDiT3-tiny, the tiny
-# VAE and a random tiny T5 (tiny:t5, written on first use; opensora/models/tiny.py).
+# VAE and a random tiny T5 (tiny:t5, written on first use; opensora/tiny/__init__.py).
 _base_ = ["./opensora_v1_2.py"]
 backbone = dict(
     model="STDiT3-tiny",

@@ -1,5 +1,5 @@
 # CPU smoke run of wan2_1_i2v_14b_480p: a random tiny pipeline of the real diffusers classes (tiny:wan2_1_i2v_14b_480p,
-# written on first use by opensora/backbones/tiny.py), 32x32, 9 frames, 3 steps.
+# written on first use by opensora/tiny/pipelines.py), 32x32, 9 frames, 3 steps.
 _base_ = ["./wan2_1_i2v_14b_480p.py"]
 backbone = dict(
     model_path="tiny:wan2_1_i2v_14b_480p",

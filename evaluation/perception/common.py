@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.outdirs import file_sha256
-from evaluation.runinfo import package_versions
+from evaluation.core.outdirs import file_sha256
+from evaluation.core.runinfo import package_versions
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # SAM 2, Depth Anything: ImageNet normalisation
 IMAGENET_STD = (0.229, 0.224, 0.225)

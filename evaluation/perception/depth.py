@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
+from evaluation.core.weightfiles import check_weights
 from evaluation.perception.common import adapter_record, normalize_imagenet, pick_device
-from evaluation.weightfiles import check_weights
 
 DEFAULT_DEPTH = "depth-anything/Depth-Anything-V2-Small-hf"
 INPUT_SIZE = 518  # Depth Anything V2's default input (37 patches of 14)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.errors import ConfigError, InputError
+from evaluation.core.errors import ConfigError, InputError
+from evaluation.core.weightfiles import check_weights
 from evaluation.perception.common import adapter_record, pick_device
-from evaluation.weightfiles import check_weights
 
 NUM_FLOW_UPDATES = 20  # PISA's RAFT setting (iters=20)
 TINY_CONFIG = dict(

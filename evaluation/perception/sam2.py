@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
+from evaluation.core.weightfiles import check_weights
 from evaluation.perception.common import adapter_record, normalize_imagenet, pick_device, pick_dtype
-from evaluation.weightfiles import check_weights
 
 DEFAULT_SAM2 = "facebook/sam2.1-hiera-large"
 TINY_OBJECT_SCORE_BIAS = 10.0  # tiny random models: open the object-presence gate (see module docstring)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from evaluation.errors import ConfigError, InputError
+from evaluation.core.errors import ConfigError, InputError
 from opensora.backbones.base import Backbone, Geometry
 
 IDENTITY_FILE = "pisa.json"

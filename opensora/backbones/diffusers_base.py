@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 from typing_extensions import override
 
-from evaluation.errors import ConfigError, InputError
-from evaluation.weightfiles import check_weights
+from evaluation.core.errors import ConfigError, InputError
+from evaluation.core.weightfiles import check_weights
 from opensora.backbones.base import Backbone, Geometry
 
 
@@ -34,9 +34,7 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
     """``diffusers.<class_name>.from_pretrained``; a local folder's files are checked first, errors name it."""
     import diffusers
 
-    from opensora.models.tiny import resolve_weights
-
-    path = resolve_weights(name_or_path)
+    path = name_or_path
     local = Path(path)
     if local.exists():
         if not (local / "model_index.json").is_file():
@@ -53,17 +51,23 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
         ) from e
 
 
-def save_export(model_class, config, pipeline_class: str, base_model: str, denoiser_sd, lora_sd, folder, identity):
+def save_export(
+    model_class, config, pipeline_class: str, base_model: str, denoiser_sd, lora_sd, folder, identity, lora_base: str
+):
     """Write an export folder: ``transformer/`` (diffusers format), the LoRA adapters, ``pisa.json``.
 
     ``denoiser_sd`` holds plain weights (LoRA merged) for ``model_class(**config)``, which is built
     on the meta device and takes the tensors as they are (no second copy of a 14 B model);
     ``lora_sd`` (diffusers' ``<module>.lora_A/B.weight`` keys) is written with the pipeline class's
-    ``save_lora_weights`` — what ``load_lora_weights`` reads. ``pisa.json`` names the base pipeline.
+    ``save_lora_weights`` — what ``load_lora_weights`` reads. ``pisa.json`` names the base pipeline
+    (``base_model``: what ``transformer/`` completes) and, with adapters, the model they were
+    trained on (``lora_base``: the run's weights — the base pipeline, or an earlier export such as
+    PSFT's when ORO trained LoRA on it; the adapters reproduce the run only on that model's
+    transformer).
     """
     import diffusers
 
-    from evaluation.schema import write_json
+    from evaluation.core.files import write_json
 
     folder = Path(folder)
     with torch.device("meta"):
@@ -72,7 +76,10 @@ def save_export(model_class, config, pipeline_class: str, base_model: str, denoi
     model.save_pretrained(str(folder / "transformer"))
     if lora_sd:
         getattr(diffusers, pipeline_class).save_lora_weights(str(folder), transformer_lora_layers=lora_sd)
-    write_json(folder / "pisa.json", {**identity, "base_model": base_model})
+    record = {**identity, "base_model": base_model}
+    if lora_sd:
+        record["lora_base"] = lora_base
+    write_json(folder / "pisa.json", record)
     return folder
 
 
@@ -80,9 +87,7 @@ def transformer_class_and_config(pipeline_class: str, model_id: str):
     """The denoiser's class and config of a pipeline folder or hub id, without loading any weights."""
     import diffusers
 
-    from opensora.models.tiny import resolve_weights
-
-    path = resolve_weights(model_id)
+    path = model_id
     try:
         index = getattr(diffusers, pipeline_class).load_config(path)
         cls = getattr(diffusers, index["transformer"][1])
@@ -170,7 +175,9 @@ class DiffusersBackbone(Backbone):
         """
         like = getattr(like, "module", like)
         base = read_base_model(self.model_id)
-        return save_export(type(like), like.config, self.pipeline_class, base, denoiser_sd, lora_sd, folder, identity)
+        return save_export(
+            type(like), like.config, self.pipeline_class, base, denoiser_sd, lora_sd, folder, identity, self.model_id
+        )
 
     # identity
     @override

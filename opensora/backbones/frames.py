@@ -79,7 +79,7 @@ def video_to_canvas(video: torch.Tensor, geometry) -> torch.Tensor:
         ConfigError: the square side is not the canvas's shorter side (no resampling here: the one
             preprocessing path made the frames at the size they are trained and sampled at).
     """
-    from evaluation.errors import ConfigError
+    from evaluation.core.errors import ConfigError
 
     h, w = video.shape[-2:]
     ch, cw = geometry.height, geometry.width

@@ -49,7 +49,7 @@ def clean_caption(text: str) -> str:
     """The release's caption cleaning (DeepFloyd IF's ``clean_caption``, via diffusers), once."""
     from diffusers.pipelines.deepfloyd_if.pipeline_if import IFPipeline
 
-    from evaluation.errors import MissingDependencyError
+    from evaluation.core.errors import MissingDependencyError
 
     try:
         import bs4  # noqa: F401
@@ -102,7 +102,7 @@ class OpenSoraV12(Backbone):
         Raises:
             ConfigError: the STDiT3 and the VAE disagree on the latent channels (both named).
         """
-        from evaluation.errors import ConfigError
+        from evaluation.core.errors import ConfigError
         from opensora.models import stdit3_from_path_or_preset, vae_from_path_or_preset
 
         model = stdit3_from_path_or_preset(args.model, args.model_path, args.model_weights, args.model_overrides)
@@ -151,9 +151,8 @@ class OpenSoraV12(Backbone):
     def encode_prompts(self, texts: list[str]) -> dict[str, torch.Tensor]:
         if self._t5 is None:
             from opensora.models.text_encoder.t5 import T5Encoder
-            from opensora.models.tiny import resolve_weights
 
-            self._t5 = T5Encoder(resolve_weights(self.text_encoder_path), self.text_max_length, device=self.device)
+            self._t5 = T5Encoder(self.text_encoder_path, self.text_max_length, device=self.device)
         y, mask = self._t5.encode(texts)
         return {"y": y, "mask": mask}
 
@@ -302,7 +301,7 @@ class OpenSoraV12(Backbone):
     @override
     def export_weights(self, like, denoiser_sd, lora_sd, folder, identity):
         """``config.json`` + ``model.safetensors`` (LoRA merged) and ``pisa.json``."""
-        from evaluation.schema import write_json
+        from evaluation.core.files import write_json
         from opensora.models.checkpoint import save_weights_folder
 
         config = _inner(like).config.to_json()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from typing_extensions import override
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 from opensora.backbones.base import Trajectory
 from opensora.backbones.diffusers_base import DiffusersBackbone, FlowMatching
 

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 from evaluation.schema import (
     DEPTH_FILE,
     FLOW_FILE,

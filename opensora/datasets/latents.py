@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
 from opensora.datasets.manifest import ManifestRow
 
 PREPROCESSING = "resize_crop_to_fill/pil-bicubic"  # opensora.backbones.frames, the one path

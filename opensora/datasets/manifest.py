@@ -15,10 +15,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.errors import ConfigError, InputError, UserError
-from evaluation.schema import CLIP_INFO_FILE, DEPTH_FILE, FLOW_FILE, MASK_FILE, SchemaError, list_frames, read_clip_info
+from evaluation.core.errors import ConfigError, InputError, UserError
+from evaluation.schema import (
+    CLIP_INFO_FILE,
+    DEPTH_FILE,
+    FLOW_FILE,
+    MASK_FILE,
+    TRAINING_CSV_REQUIRED,
+    SchemaError,
+    list_frames,
+    read_clip_info,
+)
 
-REQUIRED_COLUMNS = ("path", "text")
 EXTRA_FILES = {"mask": MASK_FILE, "depth": DEPTH_FILE, "flow": FLOW_FILE}
 MAX_LISTED = 10
 
@@ -87,7 +95,7 @@ def read_manifest(
         raise ConfigError(f"unknown sample files {sorted(unknown)}; known: {sorted(EXTRA_FILES)}")
     with open(csv_path, newline="") as f:
         reader = csv.DictReader(f)
-        missing_cols = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        missing_cols = [c for c in TRAINING_CSV_REQUIRED if c not in (reader.fieldnames or [])]
         if missing_cols:
             raise ManifestError(f"{csv_path}: missing column(s) {missing_cols} (header: {reader.fieldnames})")
         records = list(enumerate(reader, start=2))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
 from opensora.models.checkpoint import (
     TRAIN_STATE_FILE,
     load_weights,

@@ -24,8 +24,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from evaluation.errors import InputError
-from evaluation.weightfiles import check_weight_file
+from evaluation.core.errors import InputError
+from evaluation.core.weightfiles import check_weight_file
 
 TOLERATED_KEYS = ("rope.freqs",)
 INDEX_FILE = "pytorch_model.bin.index.json"
@@ -159,7 +159,7 @@ def read_config(folder: Path, known: set[str], ignore: tuple[str, ...] = ()) -> 
         f = folder / "model" / "config.json"
     if not f.is_file():
         return {}
-    from evaluation.schema import read_json_object
+    from evaluation.core.files import read_json_object
 
     data = read_json_object(f)
     ignored = {
@@ -209,7 +209,7 @@ def checkpoint_problem(path: str | os.PathLike) -> str | None:
     Complete means: ``trainer_state.json`` parses, and the ``DONE`` record written last by
     ``opensora.train`` lists every file with its size and they all match (a cut shard is caught).
     """
-    from evaluation.outdirs import completion_problem
+    from evaluation.core.outdirs import completion_problem
 
     path = Path(path)
     state = path / TRAIN_STATE_FILE

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
 from opensora.rewards.scorers import ColourSegmentationReward, DepthReward, FlowReward, SegmentationReward

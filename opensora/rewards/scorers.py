@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from evaluation.errors import ConfigError, UserError
-from opensora.models.tiny import resolve_weights
+from evaluation.core.errors import ConfigError, UserError
 from opensora.registry import REWARDS
 from opensora.rewards.losses import depth_mse, flow_l1, soft_iou_loss
 
@@ -53,7 +52,7 @@ class SegmentationReward:
     def __init__(self, model: str, image_size: int | None = 256, device="cpu"):
         from evaluation.perception.sam2 import Sam2Segmenter
 
-        self.seg = Sam2Segmenter(resolve_weights(model), device=str(device), dtype="fp32", image_size=image_size)
+        self.seg = Sam2Segmenter(model, device=str(device), dtype="fp32", image_size=image_size)
 
     def __call__(self, video: torch.Tensor, batch: dict, frames: list[int]) -> torch.Tensor:
         """Per-sample ``mean(1 − soft IoU)`` over frames and prompted objects."""
@@ -122,7 +121,7 @@ class FlowReward:
     ):
         from evaluation.perception.raft import build_raft
 
-        self.model = build_raft(model, resolve_weights(weights), device=str(device))
+        self.model = build_raft(model, weights, device=str(device))
         self.target, self.iters = _check_target(target), num_flow_updates
 
     @staticmethod
@@ -163,7 +162,7 @@ class DepthReward:
     ):
         from evaluation.perception.depth import build_depth
 
-        self.model = build_depth(resolve_weights(model), device=str(device))
+        self.model = build_depth(model, device=str(device))
         self.target, self.input_size = _check_target(target), input_size
 
     @staticmethod

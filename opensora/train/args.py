@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 
 PARALLEL = ("fsdp", "ddp")
 PRECISION = ("auto", "fp32", "bf16")

@@ -3,7 +3,7 @@
 Each checkpoint holds ``torch.distributed.checkpoint`` shards (one file per rank: model, EMA,
 optimizer), ``trainer_state.json`` (step, data position, world size), the model's
 ``config.json`` and, last, a ``DONE`` record of every file and its size
-(``evaluation.outdirs``). Everything goes to a ``.tmp-`` folder first and is renamed when every
+(``evaluation.core.outdirs``). Everything goes to a ``.tmp-`` folder first and is renamed when every
 rank has finished. ``--resume auto`` takes the newest checkpoint whose files all match its
 record, says so when it skips a newer incomplete one. DCP re-shards on load, so a run may resume
 on another world size.
@@ -19,9 +19,9 @@ import warnings
 from dataclasses import asdict
 from pathlib import Path
 
-from evaluation.errors import InputError
-from evaluation.outdirs import write_done
-from evaluation.schema import write_json
+from evaluation.core.errors import InputError
+from evaluation.core.files import write_json
+from evaluation.core.outdirs import write_done
 from opensora.models.checkpoint import TRAIN_STATE_FILE as STATE_FILE
 from opensora.models.checkpoint import checkpoint_problem
 from opensora.train.args import TrainArgs

@@ -13,8 +13,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from evaluation.config import copy_flags, parse_cli, run_reporting_errors
-from evaluation.errors import ConfigError
+from evaluation.core.config import copy_flags, parse_cli, run_reporting_errors
+from evaluation.core.errors import ConfigError
 
 OPENSORA = "opensora_v1_2"
 STAGE_FILES = {
@@ -50,6 +50,7 @@ def train_main(argv, prog: str, description: str, default_config: str, make_job:
     """Parse, copy the shared flags into ``train``, then ``fit(cfg, make_job(cfg))``; returns the exit status."""
     import sys
 
+    from opensora.tiny import resolve_specs
     from opensora.train.loop import fit
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -66,4 +67,12 @@ def train_main(argv, prog: str, description: str, default_config: str, make_job:
         [config, *rest], prog=prog, description=description, default_config=default_config, add_flags=add_train_flags
     )
     copy_flags(cfg, "train", flags, ("run_dir", "resume", "max_steps", "outputs"))
-    return run_reporting_errors(lambda c: fit(c, make_job(c)), cfg)
+    configured = cfg.get("model", {}).get("backbone", OPENSORA)
+    if known.backbone and configured != known.backbone:
+        print(
+            f"error: {config} is a config for {configured}, but --backbone says {known.backbone}; "
+            f"leave out --backbone or pass that backbone's config (configs/post_training/{known.backbone}/)",
+            file=sys.stderr,
+        )
+        return 2
+    return run_reporting_errors(lambda c: fit(c, make_job(c)), resolve_specs(cfg))

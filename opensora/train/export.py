@@ -23,9 +23,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from evaluation.errors import InputError
-from evaluation.outdirs import temp_name
-from evaluation.schema import read_json_object
+from evaluation.core.errors import InputError
+from evaluation.core.files import read_json_object, temp_name
 from opensora.backbones import IDENTITY_FILE
 from opensora.models.checkpoint import TRAIN_STATE_FILE, read_training_checkpoint, save_weights_folder
 
@@ -102,8 +101,8 @@ def save_diffusers(ckpt: Path, ident: dict, sd: dict, lora: dict | None, folder:
     pipeline_class = getattr(importlib.import_module(module), cls).pipeline_class
     base = read_base_model(model_path)
     model_class, config = transformer_class_and_config(pipeline_class, base)
-    identity = {k: v for k, v in ident.items() if k != "base_model"}
-    save_export(model_class, config, pipeline_class, base, sd, lora, folder, identity)
+    identity = {k: v for k, v in ident.items() if k not in ("base_model", "lora_base")}
+    save_export(model_class, config, pipeline_class, base, sd, lora, folder, identity, model_path)
 
 
 def main(argv=None) -> int:

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from evaluation.config import section
+from evaluation.core.config import section
 from opensora.backbones import IDENTITY_FILE
 from opensora.backbones.base import Backbone
 from opensora.backbones.prompts import PromptFeatures

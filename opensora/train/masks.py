@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 
 STRATEGIES = (
     "identity",

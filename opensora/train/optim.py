@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from evaluation.errors import ConfigError
+from evaluation.core.errors import ConfigError
 from opensora.train.args import TrainArgs
 from opensora.train.parallel import unwrap
 

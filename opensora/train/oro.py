@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import torch
 
-from evaluation.config import exit_now
-from evaluation.errors import ConfigError
+from evaluation.core.config import exit_now
+from evaluation.core.errors import ConfigError
 from opensora.backbones.sampling import sample_latents
 from opensora.rewards import RewardSet, check_reward_configs, reward_needs
 from opensora.schedulers.rf import RFlowArgs
@@ -87,7 +87,7 @@ class ORO(Job):
     use_latent_cache = False
 
     def __init__(self, cfg):
-        from evaluation.config import section
+        from evaluation.core.config import section
 
         self.args = section(cfg, "oro", OROArgs)
         self.reward_configs = check_reward_configs([dict(c) for c in cfg.get("rewards") or []])

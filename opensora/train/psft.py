@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import torch
 
-from evaluation.config import exit_now
+from evaluation.core.config import exit_now
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train.cli import train_main
 from opensora.train.components import DataArgs

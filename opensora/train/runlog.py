@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch.distributed as dist
 
-from evaluation.config import config_to_dict
-from evaluation.errors import InputError
-from evaluation.outdirs import claim_output_dir, output_owner
-from evaluation.runinfo import environment
-from evaluation.schema import write_json, write_text
+from evaluation.core.config import config_to_dict
+from evaluation.core.errors import InputError
+from evaluation.core.files import write_json, write_text
+from evaluation.core.outdirs import claim_output_dir, output_owner
+from evaluation.core.runinfo import environment
 from opensora.train.args import TrainArgs
 from opensora.train.distributed import Dist
 

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, summarize
-from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, points_from_mask, write_json, write_sample
+from evaluation.core.files import write_json
+from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, points_from_mask, write_sample
 from opensora.datasets.clips import ClipDataset
 from opensora.datasets.manifest import read_manifest
 
@@ -70,9 +71,8 @@ def build_segmenter(args: ValArgs):
 
         return ColourSegmenter()
     from evaluation.perception.sam2 import Sam2Segmenter
-    from opensora.models.tiny import resolve_weights
 
-    return Sam2Segmenter(resolve_weights(args.sam2_path), image_size=args.sam2_image_size)
+    return Sam2Segmenter(args.sam2_path, image_size=args.sam2_image_size)
 
 
 def frame0_points(masks0: np.ndarray) -> list[dict]:

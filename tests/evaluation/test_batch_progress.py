@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluation import batch
+from evaluation.core import batch
 
 
 def _square(x: int) -> int:

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from evaluation import convert as C
-from evaluation.outdirs import DONE_FILE, OUTPUT_MARKER, temp_name
+from evaluation.core.files import temp_name
+from evaluation.core.outdirs import DONE_FILE, OUTPUT_MARKER
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, validate_sample
 from tests.conftest import assert_user_error, run_cli, snapshot, write_clip
 

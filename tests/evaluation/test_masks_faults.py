@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 
 import numpy as np
@@ -61,10 +62,30 @@ def test_existing_corrupt_mask_is_named_and_kept(videos, tmp_path, sam_dir, caps
     assert rc == 0 and read_mask(out / MASK_FILE).shape[0] == 16
 
 
-def test_nothing_to_do_loads_no_model(videos, tmp_path, sam_dir, capsys):
+def test_nothing_to_do_loads_no_model(videos, tmp_path, sam_dir, capsys, monkeypatch):
     assert masks(["--video-root", videos, "--output-root", tmp_path / "o"], capsys, sam_dir)[0] == 0
-    rc, out, _ = masks(["--video-root", videos, "--output-root", tmp_path / "o"], capsys, tmp_path / "no-such-model")
+
+    def no_model(args):
+        raise AssertionError("SAM 2 loaded although every mask is up to date")
+
+    with monkeypatch.context() as m:
+        m.setattr(G, "_segmenter", no_model)
+        rc, out, _ = masks(["--video-root", videos, "--output-root", tmp_path / "o"], capsys, sam_dir)
     assert rc == 0 and "2 already have masks" in out
+
+
+def test_masks_of_other_weights_or_videos_are_made_again(videos, tmp_path, sam_dir, capsys):
+    out_root = tmp_path / "o"
+    assert masks(["--video-root", videos, "--output-root", out_root], capsys, sam_dir)[0] == 0
+    other = tmp_path / "sam_copy"
+    shutil.copytree(sam_dir, other)
+    (other / "config.json").write_text((other / "config.json").read_text().replace("{", '{"_note": "other",', 1))
+    rc, out, _ = masks(["--video-root", videos, "--output-root", out_root], capsys, other)
+    assert rc == 0 and "0 already have masks, 2 segmented" in out  # the weights changed: made again
+    frame = sorted((videos / "0000").glob("*.jpg"))[0]
+    frame.write_bytes(frame.read_bytes() + b"\0")  # one video's content changes
+    rc, out, _ = masks(["--video-root", videos, "--output-root", out_root], capsys, other)
+    assert rc == 0 and "1 already have masks, 1 segmented" in out
 
 
 def test_truncated_sam2_weights_are_named(videos, tmp_path, sam_dir, capsys):

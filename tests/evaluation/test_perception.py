@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from evaluation import generate_masks as G  # noqa: E402
-from evaluation.errors import InputError  # noqa: E402
+from evaluation.core.errors import InputError  # noqa: E402
 from evaluation.perception import depth as D  # noqa: E402
 from evaluation.perception import raft as R  # noqa: E402
 from evaluation.perception.sam2 import Sam2Segmenter, save_tiny_sam2  # noqa: E402

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from evaluation import run as R
-from evaluation.outdirs import OUTPUT_MARKER
+from evaluation.core.outdirs import OUTPUT_MARKER
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, read_mask, write_mask
 from tests.conftest import assert_user_error, run_cli, snapshot, write_clip
 

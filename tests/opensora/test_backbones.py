@@ -10,8 +10,8 @@ from opensora.backbones import BackboneArgs, build_backbone
 from opensora.backbones.base import Geometry
 from opensora.backbones.frames import to_model_range
 from opensora.backbones.sampling import sample_latents
-from opensora.models.tiny import resolve_weights
 from opensora.schedulers.rf import RFlowArgs
+from opensora.tiny import resolve_specs, resolve_weights
 
 # backbone -> (pipeline class, pipeline call extras); sizes from configs/inference/<name>_tiny.py
 DIFFUSERS = {
@@ -25,13 +25,13 @@ PROMPT, NEGATIVE = "a red ball falls", "blurry static"
 
 def tiny_args(name: str, **overrides) -> BackboneArgs:
     """The ``backbone`` section of the tiny preset ``configs/inference/<name>_tiny.py``."""
-    from evaluation.config import load_config, section
+    from evaluation.core.config import load_config, section
 
     extra = {"backbone.height": 32, "backbone.width": 32} if name == "opensora_v1_2" else {}
     if name != "opensora_v1_2":
         extra["backbone.negative_prompt"] = NEGATIVE
     extra.update({f"backbone.{k}": v for k, v in overrides.items()})
-    return section(load_config(f"configs/inference/{name}_tiny.py", extra), "backbone", BackboneArgs)
+    return section(resolve_specs(load_config(f"configs/inference/{name}_tiny.py", extra)), "backbone", BackboneArgs)
 
 
 def first_frame(h: int, w: int) -> np.ndarray:
@@ -137,7 +137,7 @@ def test_frame_zero_is_the_first_frame_as_the_vae_reconstructs_it(name):
 
 
 def test_a_pipeline_folder_loads_by_path_and_bad_folders_are_named(tmp_path):
-    from evaluation.errors import InputError
+    from evaluation.core.errors import InputError
 
     folder = resolve_weights("tiny:ltx_video")
     args = tiny_args("ltx_video")
@@ -161,7 +161,7 @@ def test_padding_places_the_square_frame_and_takes_it_back():
 
 
 def test_geometry_the_model_cannot_take_is_a_config_error():
-    from evaluation.errors import ConfigError
+    from evaluation.core.errors import ConfigError
 
     args = tiny_args("wan2_1_i2v_14b_480p")
     args.num_frames = 10  # Wan needs 4k + 1 frames

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.config import load_config
+from evaluation.core.config import load_config
 from opensora.models.checkpoint import read_training_checkpoint
-from opensora.models.tiny import resolve_weights
+from opensora.tiny import resolve_weights
 from tests.opensora.train_helpers import flags, losses, max_abs_diff, oro_setup, simulate, torchrun_two
 
 BACKBONES = ["cogvideox_5b_i2v", "wan2_1_i2v_14b_480p", "wan2_2_ti2v_5b", "ltx_video"]
@@ -64,7 +64,7 @@ def test_psft_resumes_exactly_and_exports_diffusers_weights(name, sim, cache, tm
     loaded = type(base.transformer).from_pretrained(str(export / "transformer")).state_dict()
     assert max_abs_diff({k: loaded[k] for k in ema}, ema) == 0
     ident = json.loads((export / "pisa.json").read_text())
-    assert ident["backbone"] == name and ident["base_model"] == f"tiny:{name}"
+    assert ident["backbone"] == name and ident["base_model"] == resolve_weights(f"tiny:{name}")
     # the export CLI writes the same folder from the checkpoint alone
     from opensora.train.export import main as export_main
 
@@ -97,6 +97,9 @@ def test_lora_export_loads_into_a_plain_diffusers_pipeline(name, sim, cache, tmp
         load_file(tmp_path / "cli/pytorch_lora_weights.safetensors"),
     )
     assert a.keys() == b.keys() and max_abs_diff(a, b) == 0
+    for folder in (export, tmp_path / "cli"):  # the adapters name the model they were trained on
+        ident = json.loads((folder / "pisa.json").read_text())
+        assert ident["lora_base"] == ident["base_model"] == resolve_weights(f"tiny:{name}")
     cls = getattr(diffusers, PIPELINES[name])
     adapted = cls.from_pretrained(resolve_weights(f"tiny:{name}"))
     adapted.load_lora_weights(str(export))
@@ -212,7 +215,7 @@ def test_a_frame_subset_decodes_only_the_latent_frames_it_needs(name, num_frames
 def test_psft_fits_two_clips(name, sim, cache, tmp_path):
     """The tiny pipeline learns two clips: the mean loss of the last 10 of 120 steps is at most half
     that of the first 5 (measured: CogVideoX 0.18, Wan 2.1 0.14, Wan 2.2 0.22, LTX-Video 0.09 of it).
-    Two properties of the tiny presets make this possible (opensora/backbones/tiny.py): the Wan
+    Two properties of the tiny presets make this possible (opensora/tiny/pipelines.py): the Wan
     transformers are as wide as the values each token outputs, and the CogVideoX / LTX-Video VAEs
     have a trained VAE's narrow posterior — with a random encoder's std ≈ 1 every sampled latent is
     mostly fresh noise and the loss stalls near 0.75."""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.outdirs import write_done
+from evaluation.core.outdirs import write_done
 from opensora.models import stdit3_from_pretrained
 from opensora.models.checkpoint import read_training_checkpoint
 from opensora.train import checkpoints as C
@@ -106,12 +106,14 @@ class FakeNaNAtStep2(PSFT):
 
 
 def test_nan_loss_stops_naming_step_and_samples(sim, cache, tmp_path):
-    from evaluation.config import load_config, parse_overrides
+    from evaluation.core.config import load_config, parse_overrides
     from opensora.train.loop import fit
 
     argv = tiny_argv(sim, tmp_path / "run", cache)
     overrides = parse_overrides([*argv[3:], "--train.max_steps=5", "--train.ckpt_every=1"])
-    cfg = load_config(argv[0], overrides)
+    from opensora.tiny import resolve_specs
+
+    cfg = resolve_specs(load_config(argv[0], overrides))  # as the CLIs do at the config edge
     cfg.train.run_dir = str(tmp_path / "run")
     with pytest.raises(NonFiniteLossError, match=r"step 2 \(epoch \d+, batch \d+\): samples \['\d{5}', '\d{5}'\]"):
         fit(cfg, FakeNaNAtStep2())

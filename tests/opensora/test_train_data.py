@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
 from opensora.datasets.clips import ClipDataset, EpochBatches, resize_crop, resize_crop_flow, resize_crop_nearest
 from opensora.datasets.latents import LatentCache
 from opensora.datasets.manifest import ManifestError, read_manifest

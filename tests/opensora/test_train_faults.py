@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation.outdirs import DONE_FILE
+from evaluation.core.outdirs import DONE_FILE
 from evaluation.schema import write_sample
 from opensora import inference
 from opensora.models.text_encoder.t5 import save_tiny_t5
@@ -210,7 +210,7 @@ def test_truncated_t5_is_named(bench, t5_dir, tmp_path, capsys):
 
 def test_truncated_raft_and_depth_weights_are_named(tmp_path):
     pytest.importorskip("torchvision")
-    from evaluation.errors import InputError
+    from evaluation.core.errors import InputError
     from evaluation.perception import depth as D
     from evaluation.perception import raft as R
 

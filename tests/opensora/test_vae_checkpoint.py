@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
 from opensora.models import build_stdit3, build_vae, save_pretrained, stdit3_from_pretrained, vae_from_pretrained
 from opensora.models.checkpoint import load_weights, read_state_dict
 

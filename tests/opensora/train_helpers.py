@@ -71,7 +71,7 @@ def oro_setup(config: str, overrides: dict):
     """
     import torch
 
-    from evaluation.config import load_config, section
+    from evaluation.core.config import load_config, section
     from opensora.datasets.clips import ClipDataset
     from opensora.datasets.manifest import read_manifest
     from opensora.schedulers.rf import RFlowArgs
@@ -85,7 +85,9 @@ def oro_setup(config: str, overrides: dict):
     from opensora.train.loop import Frozen
     from opensora.train.oro import ORO
 
-    cfg = load_config(config, overrides)
+    from opensora.tiny import resolve_specs
+
+    cfg = resolve_specs(load_config(config, overrides))  # as the CLIs do at the config edge
     job = ORO(cfg)
     margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
     sched = section(cfg, "scheduler", RFlowArgs)

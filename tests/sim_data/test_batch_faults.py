@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from evaluation.outdirs import DONE_FILE, OUTPUT_MARKER
+from evaluation.core.outdirs import DONE_FILE, OUTPUT_MARKER
 from evaluation.schema import MASK_FILE, validate_sample
 from sim_data import parallel, worker
 from tests.conftest import assert_user_error, run_cli, snapshot

@@ -47,7 +47,7 @@ def test_default_simulation_feeds_default_psft(tmp_path):
     """`bash sim_data/generate_parallel.sh` then `bash scripts/post_training/base.sh`: the first writes
     the manifests where the second looks by default (the test shrinks the clips and uses the tiny
     model; the manifest paths are the defaults)."""
-    from evaluation.config import load_config
+    from evaluation.core.config import load_config
 
     env = {
         **os.environ,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluation.errors import ConfigError, InputError
+from evaluation.core.errors import ConfigError, InputError
 from sim_data.assets import AssetLibrary, split_of
 from sim_data.scene import SimArgs, _fall_column_visible, _radius, sample_scene
 

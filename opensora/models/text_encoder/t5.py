@@ -14,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from evaluation.errors import InputError
-from evaluation.weightfiles import check_weights
+from evaluation.core.errors import InputError
+from evaluation.core.weightfiles import check_weights
 
 DEFAULT_T5 = "DeepFloyd/t5-v1_1-xxl"
 MAX_LENGTH = 300

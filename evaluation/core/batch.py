@@ -33,7 +33,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evaluation.errors import MissingDependencyError, UserError
+from evaluation.core.errors import MissingDependencyError, UserError
 
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 
@@ -205,8 +205,8 @@ def finish(
             (an earlier run's results) or when writing them raised.
         info: extra fields of the failure record (config, versions, counts).
     """
-    from evaluation.runinfo import environment
-    from evaluation.schema import write_json
+    from evaluation.core.files import write_json
+    from evaluation.core.runinfo import environment
 
     out_dir = Path(out_dir)
     failed = [o for o in outcomes if o.status == FAILED]

@@ -4,7 +4,7 @@ Loaders (``transformers`` / ``diffusers`` ``from_pretrained``, ``safetensors``, 
 fail on a cut file with messages that do not say which file (``HeaderTooLarge``, ``PytorchStreamReader
 failed reading zip archive``, a JSON decode error in the middle of a config). :func:`check_weights`
 reads only headers and sizes — no tensor data, no third-party imports — and raises
-:class:`~evaluation.errors.InputError` naming the file and "truncated or corrupt".
+:class:`~evaluation.core.errors.InputError` naming the file and "truncated or corrupt".
 
 - ``.safetensors``: the 8-byte header length, the JSON header, and the file size against the
   largest tensor end offset the header declares;
@@ -21,7 +21,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".json")
 

@@ -4,7 +4,7 @@ Each writer builds the real diffusers / transformers classes at tiny sizes, puts
 real pipeline class and saves it with ``save_pretrained`` — the folder layout of the hub
 repositories (``model_index.json``, ``transformer/``, ``vae/``, ``text_encoder/``, …) — so it loads
 through exactly the code that loads ``THUDM/CogVideoX-5b-I2V`` and the others. Reached through
-``tiny:<backbone>`` specs (:mod:`opensora.models.tiny`). The schedulers carry the real
+``tiny:<backbone>`` specs (:mod:`opensora.tiny`). The schedulers carry the real
 repositories' scheduler settings.
 """
 

@@ -1,4 +1,4 @@
-"""``tiny:`` weight specs — the one place random tiny weights are made (tests and tiny configs only).
+"""``tiny:`` weight specs — the one package where random tiny weights are made (tests and tiny configs only).
 
 Wherever a config names weights by hub id or local path (``model.text_encoder_path``, a reward's
 ``model`` / ``weights``, ``validation.sam2_path``), it may instead name ``tiny:<family>`` with the
@@ -13,6 +13,11 @@ others wait, because transformers 5 writes weights on rank 0 only), and returns 
 ordinary loader then reads. Any other spec
 comes back unchanged: a hub id is fetched by its loader, and a local path that does not exist is
 the loader's error, naming it — real configs never fall back to random weights.
+
+Specs are resolved **once, at the config edge**: every entry point of ``opensora`` passes its
+loaded config through :func:`resolve_specs`, so loaders (the backbones, the perception adapters,
+the rewards, validation) only ever see a hub id or a folder. The diffusers pipeline writers are
+:mod:`opensora.tiny.pipelines`.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import os
 import shutil
 from pathlib import Path
 
-from evaluation.errors import ConfigError
-from evaluation.outdirs import temp_name
+from evaluation.core.errors import ConfigError
+from evaluation.core.files import temp_name
 
 SCHEME = "tiny:"
 
@@ -54,7 +59,7 @@ def _raft(folder: Path, **kw) -> Path:
 
 def _pipeline(name: str):
     def write(folder: Path) -> Path:
-        from opensora.backbones.tiny import WRITERS as PIPELINES
+        from opensora.tiny.pipelines import WRITERS as PIPELINES
 
         return PIPELINES[name](folder)
 
@@ -74,7 +79,7 @@ WRITERS = {
 }
 # family → the module whose source defines its weights (hashed into the folder name)
 SOURCES = {
-    **{name: "opensora.backbones.tiny" for name in WRITERS if "_" in name},
+    **{name: "opensora.tiny.pipelines" for name in WRITERS if "_" in name},
     "t5": "opensora.models.text_encoder.t5",
     "sam2": "evaluation.perception.sam2",
     "depth_anything": "evaluation.perception.depth",
@@ -166,3 +171,20 @@ def resolve_weights(spec: str | None, root: str | os.PathLike | None = None) -> 
                     if tmp.exists():
                         shutil.rmtree(tmp)
     return str(folder / FILES[family]) if family in FILES else str(folder)
+
+
+def resolve_specs(cfg):
+    """Replace every ``tiny:`` spec among ``cfg``'s values (sections, lists, nested) by its folder; returns ``cfg``."""
+
+    def walk(node):
+        items = node.items() if hasattr(node, "items") else enumerate(node)
+        for key, value in list(items):
+            if is_tiny(value):
+                node[key] = resolve_weights(value)
+            elif hasattr(value, "items") or isinstance(value, list):
+                walk(value)
+            elif isinstance(value, tuple):
+                node[key] = type(value)(resolve_weights(v) if is_tiny(v) else v for v in value)
+
+    walk(cfg)
+    return cfg

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evaluation.errors import ConfigError, UserError
+from evaluation.core.errors import ConfigError, UserError
 
 T = TypeVar("T")
 ROOT_ENV_DEFAULTS = {"PISA_DATA_ROOT": "./data", "PISA_CKPT_ROOT": "./models", "PISA_OUT_ROOT": "./outputs"}

@@ -18,30 +18,20 @@ The rules (README "Errors and recovery"), the same for every writer:
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
-from evaluation.errors import InputError
+from evaluation.core.errors import InputError
+from evaluation.core.files import host_name, temp_name
+from evaluation.core.identity import compare, write_record
 
 OUTPUT_MARKER = ".pisa-output.json"
 DONE_FILE = "DONE"
 _TMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?:(?P<host>[A-Za-z0-9_.]+)-)?(?P<pid>\d+)$")
-
-
-@functools.cache
-def _host() -> str:  # every atomic write names a temporary with it: once per process
-    return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
-
-
-def temp_name(name: str) -> str:
-    """``.<name>.tmp-<host>-<pid>``: the temporary sibling this process writes ``name`` in."""
-    return f".{name}.tmp-{_host()}-{os.getpid()}"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -60,7 +50,7 @@ def remove_stale_temporaries(parent: str | os.PathLike) -> list[Path]:
     if not parent.is_dir():
         return []
     removed = []
-    host = _host()
+    host = host_name()
     for p in parent.iterdir():
         m = _TMP_RE.match(p.name)
         if m is None or (m["host"] or host) != host or _pid_alive(int(m["pid"])):
@@ -107,6 +97,19 @@ def claim_output_dir(path: str | os.PathLike, job: str, *, create: bool = True) 
         path.mkdir(parents=True, exist_ok=True)
         marker.write_text(json.dumps({"job": job}) + "\n")
     return path
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Fail early (before models load) when ``path`` or its nearest existing parent cannot be written.
+
+    Raises:
+        InputError: names the folder that is not writable.
+    """
+    p = Path(path).absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        raise InputError(p, f"cannot write here (output folder {path}); choose another output folder")
 
 
 def output_owner(path: str | os.PathLike) -> str | None:
@@ -208,13 +211,15 @@ def check_sample_target(final: str | os.PathLike) -> str:
     return "done" if problem is None else f"broken: {problem}"
 
 
-def commit_folder(tmp: str | os.PathLike, final: str | os.PathLike) -> Path:
-    """Write the completion record into ``tmp`` and rename it to ``final`` (replacing only ours).
+def commit_folder(tmp: str | os.PathLike, final: str | os.PathLike, identity: dict | None = None) -> Path:
+    """Write the stage record (``identity``, when given) and the completion record into ``tmp``, rename it to ``final``.
 
     ``final`` may be absent, an empty folder, or an earlier folder of ours (with a ``DONE``
     record) that is replaced; anything else raises :class:`InputError` and ``tmp`` is removed.
     """
     tmp, final = Path(tmp), Path(final)
+    if identity is not None:
+        write_record(tmp, identity)  # listed in DONE: part of what the folder holds
     write_done(tmp)
     try:
         state = check_sample_target(final)
@@ -231,8 +236,21 @@ def commit_folder(tmp: str | os.PathLike, final: str | os.PathLike) -> Path:
     return final
 
 
+def sample_state(final: str | os.PathLike, identity: dict) -> tuple[str, list[str]]:
+    """:func:`check_sample_target` and the stage record: ``absent``, ``same``, ``broken: …`` or ``changed`` (+ differences).
+
+    Raises:
+        InputError: the folder exists and is not ours.
+    """
+    state = check_sample_target(final)
+    if state != "done":
+        return state, []
+    state, diffs = compare(final, identity)
+    return ("same", []) if state == "same" else ("changed", diffs)
+
+
 @contextlib.contextmanager
-def staged_folder(final: str | os.PathLike):
+def staged_folder(final: str | os.PathLike, identity: dict | None = None):
     """Yield a temporary sibling of ``final`` to write a sample into; committed with :func:`commit_folder` on success.
 
     On any error the temporary folder is removed and ``final`` is left as it was.
@@ -243,7 +261,7 @@ def staged_folder(final: str | os.PathLike):
         shutil.rmtree(tmp)  # this process's own leftover
     try:
         yield tmp
-        commit_folder(tmp, final)
+        commit_folder(tmp, final, identity)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
