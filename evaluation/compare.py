@@ -57,11 +57,25 @@ class Run:
     path: Path
     summary: dict
     records: dict[str, dict]
+    label: str = ""  # the name shown on the page: the model, made unique when two runs share it
+    key: str = ""  # the run's own media folder (``run<i>-<model>``): never shared by two runs
 
     @property
     def name(self) -> str:
-        """The model name of the run."""
-        return self.summary["model"]
+        """The name shown for the run (its label; the model name before :func:`label_runs`)."""
+        return self.label or self.summary["model"]
+
+
+def label_runs(runs: list[Run]) -> list[Run]:
+    """Give each run a unique label (``model (folder)`` when models repeat) and its own media key."""
+    models = [r.summary["model"] for r in runs]
+    for i, r in enumerate(runs):
+        model = r.summary["model"]
+        r.label = model if models.count(model) == 1 else f"{model} ({r.path.name or r.path})"
+        if sum(x.label == r.label for x in runs[:i]):  # same model, same folder name: number them
+            r.label = f"{r.label} #{i + 1}"
+        r.key = f"run{i + 1}-{_slug(model)}"
+    return runs
 
 
 def load_run(path: str | Path) -> Run:
@@ -206,7 +220,7 @@ def video_row(sid: str, runs: list[Run], media: Path, out_dir: Path) -> str:
             src = write_clip(media / "ground_truth" / f"{_slug(sid)}.mp4", gt_clip, fps, out_dir)
             cells.insert(0, _player(src, "ground truth"))
             series["ground truth"] = c_gt
-        src = write_clip(media / _slug(r.name) / f"{_slug(sid)}.mp4", pd_clip, fps, out_dir)
+        src = write_clip(media / r.key / f"{_slug(sid)}.mp4", pd_clip, fps, out_dir)
         flags = [
             f
             for f, on in (
@@ -312,24 +326,46 @@ def screenshot(page: Path, png: Path, width: int = 1400, height: int = 2000) -> 
     return png
 
 
+PAGE_FILES = ("media", "leaderboard.md", "index.html")  # what a build writes (and replaces)
+
+
 def build(run_dirs: list[str], out_dir: str | Path, videos: int = 12, title: str = "PisaBench comparison") -> Path:
     """Write ``leaderboard.md``, ``index.html`` and ``media/`` into ``out_dir``; returns the page.
+
+    The new page is built whole in a temporary sibling folder and swapped in only when complete,
+    so a failed rebuild (a run whose masks moved, a full disk) leaves the previous page as it was.
 
     Raises:
         UserError: no runs, a run folder that is not a finished evaluation, or an output folder
             that is not an earlier comparison page.
     """
-    from evaluation.core.outdirs import claim_output_dir
+    from evaluation.core.files import temp_name
+    from evaluation.core.outdirs import OUTPUT_MARKER, claim_output_dir, remove_stale_temporaries
 
     if not run_dirs:
         raise ConfigError("give at least one evaluation run folder")
-    runs = [load_run(p) for p in run_dirs]
-    out_dir = claim_output_dir(out_dir, "compare")
-    media = out_dir / "media"
-    if media.exists():
-        shutil.rmtree(media)  # ours: the folder carries the compare marker
-    write_text(out_dir / "leaderboard.md", markdown_report([r.summary for r in runs], title=title))
-    write_text(out_dir / "index.html", render_page(runs, common_videos(runs, videos), media, out_dir, title))
+    runs = label_runs([load_run(p) for p in run_dirs])
+    out_dir = Path(out_dir)
+    claim_output_dir(out_dir, "compare", create=False)
+    remove_stale_temporaries(out_dir.absolute().parent)
+    tmp = out_dir.absolute().parent / temp_name(out_dir.name)
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        claim_output_dir(tmp, "compare")
+        write_text(tmp / "leaderboard.md", markdown_report([{**r.summary, "model": r.name} for r in runs], title=title))
+        write_text(tmp / "index.html", render_page(runs, common_videos(runs, videos), tmp / "media", tmp, title))
+        if out_dir.is_dir():
+            old = out_dir.absolute().parent / temp_name(out_dir.name + ".old")
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            for p in old.iterdir():  # files put beside the earlier page (a screenshot) stay with the page
+                if p.name not in (*PAGE_FILES, OUTPUT_MARKER):
+                    p.rename(out_dir / p.name)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return out_dir / "index.html"
 
 

@@ -389,6 +389,7 @@ def add_flags(p, *, backbone: bool) -> None:
     p.add_argument(
         "--run-dir", dest="run_dir", help="run folder (default $PISA_OUT_ROOT/score/<model>-<split>-<identity>)"
     )
+    p.add_argument("--seed", type=int, help="sampling seed of generation (default 1024)")
     p.add_argument("--sam2", help="SAM 2 weights: hub id or folder")
     p.add_argument("--device", help="auto | cpu | cuda")
     p.add_argument(
@@ -406,7 +407,7 @@ def add_flags(p, *, backbone: bool) -> None:
     )
 
 
-FLAG_KEYS = ("pred_root", "pred_fps", "split", "benchmark_dir", "run_dir", "sam2", "device", "overwrite")
+FLAG_KEYS = ("pred_root", "pred_fps", "split", "benchmark_dir", "run_dir", "seed", "sam2", "device", "overwrite")
 FLAG_KEYS += ("allow_failures",)
 
 

@@ -260,10 +260,8 @@ def pending(jobs: list[Prompt], out_root: Path, settings: dict, overwrite: bool)
         todo.append(j)
     if stale and not overwrite:
         j, diffs = stale[0]
-        others = f" (and {len(stale) - 1} more videos)" if len(stale) > 1 else ""
-        raise refuse(
-            out_root / j.sample_id, diffs, f"{others.strip()} pass --overwrite to remake them, or another output folder"
-        )
+        remedy = "pass --overwrite to remake them, or another output folder (--output-dir; score_model: --run-dir)"
+        raise refuse(out_root / j.sample_id, diffs, remedy, more=len(stale) - 1)
     if stale:
         print(f"{len(stale)} videos were made with other weights or settings: generating them again (--overwrite)")
     return todo

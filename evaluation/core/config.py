@@ -64,6 +64,28 @@ def parse_overrides(args: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def split_overrides(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(overrides, the rest)``: ``--section.key=value`` / ``--section.key value`` tokens taken out first.
+
+    argparse reads a token holding a space (``--backbone.negative_prompt=worst quality``) as a
+    positional argument, i.e. as the config path; overrides are recognised by the dot in their key
+    before argparse sees them, so values with spaces work in both spellings.
+    """
+    overrides, rest = [], []
+    it = iter(argv)
+    for arg in it:
+        key, sep, _ = arg[2:].partition("=") if arg.startswith("--") else ("", "", "")
+        if "." not in key or " " in key:
+            rest.append(arg)
+            continue
+        overrides.append(arg)
+        if not sep:
+            value = next(it, None)
+            if value is not None:
+                overrides.append(value)
+    return overrides, rest
+
+
 def load_config(path: str | os.PathLike, overrides: dict[str, Any] | None = None):
     """Load an mmengine config and apply overrides to existing keys only.
 
@@ -209,9 +231,10 @@ def parse_cli(
     )
     if add_flags is not None:
         add_flags(parser)
-    args, rest = parser.parse_known_args(argv)
+    overrides, named = split_overrides(sys.argv[1:] if argv is None else list(argv))
+    args, rest = parser.parse_known_args(named)
     try:
-        cfg = load_config(args.config, parse_overrides(rest))
+        cfg = load_config(args.config, parse_overrides([*rest, *overrides]))
     except UserError as e:
         parser.error(str(e))
     return args, cfg

@@ -146,21 +146,27 @@ def _short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _flat(d: Mapping, prefix: str) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, Mapping) and v:
+            out |= _flat(v, f"{prefix}{k}.")
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def differences(old: Mapping | None, new: Mapping) -> list[str]:
-    """What differs between two records, one readable line each (``settings.seed: 1024 → 7``)."""
+    """What differs between two records, one readable line per leaf (``settings.seed: 1024 → 7``)."""
     if old is None:
         return ["no record of what made it"]
+    a, b = _flat(old, ""), _flat(new, "")
     out = []
-    for key in ("stage", "version"):
-        if old.get(key) != new.get(key):
-            out.append(f"{key}: {_short(old.get(key))} → {_short(new.get(key))}")
-    for part in ("inputs", "settings"):
-        a, b = old.get(part) or {}, new.get(part) or {}
-        for k in sorted(set(a) | set(b)):
-            if a.get(k, "∅") != b.get(k, "∅"):
-                was = _short(a[k]) if k in a else "(absent)"
-                now = _short(b[k]) if k in b else "(absent)"
-                out.append(f"{part}.{k}: {was} → {now}")
+    for k in sorted(set(a) | set(b), key=lambda k: (not k.startswith(("stage", "version")), k)):
+        if a.get(k, "∅") != b.get(k, "∅"):
+            was = _short(a[k]) if k in a else "(absent)"
+            now = _short(b[k]) if k in b else "(absent)"
+            out.append(f"{k}: {was} → {now}")
     return out
 
 
@@ -176,7 +182,8 @@ def compare(result: str | os.PathLike, identity: Mapping) -> tuple[str, list[str
     return ("same", []) if not diffs else ("changed", diffs)
 
 
-def refuse(result: str | os.PathLike, diffs: list[str], remedy: str) -> StaleResult:
-    """The error for a result of other inputs/settings that this run would overwrite."""
+def refuse(result: str | os.PathLike, diffs: list[str], remedy: str, more: int = 0) -> StaleResult:
+    """The error for a result of other inputs/settings that this run would overwrite (``more``: others like it)."""
     shown = "; ".join(diffs[:4]) + (f"; … ({len(diffs) - 4} more)" if len(diffs) > 4 else "")
-    return StaleResult(f"{result} was made with other inputs or settings ({shown}); {remedy}")
+    others = f" (and {more} more like it)" if more else ""
+    return StaleResult(f"{result}{others} was made with other inputs or settings ({shown}); {remedy}")

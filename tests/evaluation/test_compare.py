@@ -44,6 +44,44 @@ def test_page_and_leaderboard(runs, tmp_path, capsys):
     assert 'src="http' not in page and "<link" not in page  # nothing fetched from the network
 
 
+def test_two_runs_of_one_model_keep_their_own_videos(runs, tmp_path, capsys):
+    root = runs[0].parent
+    again = []
+    for name in ("good", "frozen"):  # two runs, both called "m"
+        argv = ["configs/eval/sim.py", "--gt-root", root / "gt", "--pred-root", root / name]
+        argv += ["--output_dir", tmp_path / f"m_{name}", "--model", "m", "--figures.enabled=False"]
+        assert R.main([str(a) for a in argv]) == 0
+        again.append(tmp_path / f"m_{name}")
+    out = tmp_path / "page"
+    assert run_cli(C.main, [*again, "--output-dir", out, "--videos", "1"], capsys)[0] == 0
+    page = (out / "index.html").read_text()
+    gt, first, second = re.findall(r'<video src="([^"]+)"', page)
+    assert first != second and (out / first).read_bytes() != (out / second).read_bytes()
+    assert "m (m_good)" in page and "m (m_frozen)" in page
+
+
+def test_a_failed_rebuild_keeps_the_previous_page(runs, tmp_path, capsys):
+    import shutil
+
+    root = tmp_path / "r"
+    shutil.copytree(runs[0].parent, root)
+    run = root / "eval_good"
+    text = (run / "per_sample.jsonl").read_text().replace(str(runs[0].parent), str(root))
+    (run / "per_sample.jsonl").write_text(text)
+    out = tmp_path / "page"
+    assert run_cli(C.main, [run, "--output-dir", out, "--videos", "1"], capsys)[0] == 0
+    (out / "shot.png").write_bytes(b"png")  # something the user keeps beside the page
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    shutil.move(root / "gt", root / "gt_moved")  # the ground truth's masks moved
+    rc, _, err = run_cli(C.main, [run, "--output-dir", out, "--videos", "1"], capsys)
+    assert_user_error(rc, err, "mask.npz")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # the old page, whole
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+    shutil.move(root / "gt_moved", root / "gt")
+    assert run_cli(C.main, [run, "--output-dir", out, "--videos", "1"], capsys)[0] == 0
+    assert (out / "shot.png").read_bytes() == b"png"
+
+
 def test_not_a_run_is_named(tmp_path, capsys):
     (tmp_path / "x").mkdir()
     rc, _, err = run_cli(C.main, [tmp_path / "x", "--output-dir", tmp_path / "page"], capsys)

@@ -75,6 +75,7 @@ def oro_setup(config: str, overrides: dict):
     from opensora.datasets.clips import ClipDataset
     from opensora.datasets.manifest import read_manifest
     from opensora.schedulers.rf import RFlowArgs
+    from opensora.tiny import resolve_specs
     from opensora.train.components import (
         DataArgs,
         ModelArgs,
@@ -84,8 +85,6 @@ def oro_setup(config: str, overrides: dict):
     )
     from opensora.train.loop import Frozen
     from opensora.train.oro import ORO
-
-    from opensora.tiny import resolve_specs
 
     cfg = resolve_specs(load_config(config, overrides))  # as the CLIs do at the config edge
     job = ORO(cfg)
