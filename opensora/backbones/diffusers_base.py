@@ -30,6 +30,25 @@ def read_base_model(model_id: str) -> str:
     return ident["base_model"] if ident and ident.get("base_model") else model_id
 
 
+def check_pipeline_folder(folder: Path) -> dict:
+    """Every component folder that ``model_index.json`` lists exists and holds files; returns the index.
+
+    Raises:
+        InputError: naming the missing or empty component folder, before any weights load.
+    """
+    from evaluation.core.files import read_json_object
+
+    index = read_json_object(folder / "model_index.json")
+    for part, spec in index.items():
+        if part.startswith("_") or not isinstance(spec, list) or not spec or spec[0] is None:
+            continue
+        if not (folder / part).is_dir():
+            raise InputError(folder / part, f"missing: model_index.json lists the {part} component ({spec[-1]})")
+        if not any((folder / part).iterdir()):
+            raise InputError(folder / part, f"empty: the {part} component ({spec[-1]}) has no files")
+    return index
+
+
 def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **components):
     """``diffusers.<class_name>.from_pretrained``; a local folder's files are checked first, errors name it."""
     import diffusers
@@ -39,6 +58,7 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
     if local.exists():
         if not (local / "model_index.json").is_file():
             raise InputError(local, f"not a diffusers pipeline folder (no model_index.json); expected {class_name}")
+        check_pipeline_folder(local)
         check_weights(local)  # the folder and its component subfolders
     elif str(name_or_path).startswith(("/", ".", "~")) or str(name_or_path).count("/") > 1:
         raise InputError(name_or_path, "folder does not exist")  # not a hub id (owner/name) either
@@ -140,6 +160,14 @@ class DiffusersBackbone(Backbone):
         from opensora.backbones import read_identity
 
         ident = read_identity(model_path)
+        pipeline = ident["base_model"] if ident and ident.get("base_model") else model_path
+        if (Path(pipeline) / "model_index.json").is_file():
+            self.check_index(Path(pipeline), check_pipeline_folder(Path(pipeline)))
+        if ident and ident.get("backbone") not in (None, self.name):
+            raise InputError(
+                model_path,
+                f"holds {ident['backbone']} weights (pisa.json), not {self.name}: pass --backbone {ident['backbone']}",
+            )
         if not (ident and ident.get("base_model")):
             return load_pipeline(self.pipeline_class, model_path, dtype)
         base = load_pipeline(self.pipeline_class, ident["base_model"], dtype)
@@ -149,6 +177,26 @@ class DiffusersBackbone(Backbone):
         check_weights(folder)
         base.transformer = type(base.transformer).from_pretrained(str(folder), torch_dtype=dtype)
         return base
+
+    def check_index(self, folder: Path, index: dict) -> None:
+        """The pipeline folder holds this backbone's model: its transformer class is the pipeline's.
+
+        Raises:
+            InputError: another model's pipeline, naming both (before any weights load).
+        """
+        import inspect
+
+        import diffusers
+
+        want = inspect.signature(getattr(diffusers, self.pipeline_class).__init__).parameters["transformer"].annotation
+        want = want if isinstance(want, str) else want.__name__
+        got = (index.get("transformer") or [None, None])[-1]
+        if got != want:
+            raise InputError(
+                folder,
+                f"holds a {index.get('_class_name')} pipeline (transformer {got}), not {self.name}'s "
+                f"(transformer {want}): pass the --backbone these weights are for",
+            )
 
     @override
     def release_text_encoder(self) -> None:

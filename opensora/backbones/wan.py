@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from typing_extensions import override
 
-from evaluation.core.errors import ConfigError
+from evaluation.core.errors import ConfigError, InputError
 from opensora.backbones.base import Trajectory
 from opensora.backbones.diffusers_base import DiffusersBackbone, FlowMatching
 
@@ -41,6 +41,16 @@ class WanI2V(FlowMatching, DiffusersBackbone):
     pipeline_class = "WanImageToVideoPipeline"
     default_negative_prompt = WAN_NEGATIVE
     default_max_sequence_length = 512
+    first_frame_replaced = False  # Wan 2.1: image latents on channels; Wan 2.2 TI2V: frame 0 replaced
+
+    @override
+    def check_index(self, folder, index) -> None:
+        super().check_index(folder, index)
+        if bool(index.get("expand_timesteps", False)) != self.first_frame_replaced:
+            other = "wan2_2_ti2v_5b" if index.get("expand_timesteps") else "wan2_1_i2v_14b_480p"
+            raise InputError(
+                folder, f"holds {other} weights (expand_timesteps in model_index.json): pass --backbone {other}"
+            )
 
     @override
     def check_geometry(self) -> None:
@@ -175,3 +185,4 @@ class Wan22TI2V(WanI2V):
     """Wan 2.2 TI2V-5B: the same classes, ``expand_timesteps`` first-frame conditioning."""
 
     name = "wan2_2_ti2v_5b"
+    first_frame_replaced = True

@@ -16,7 +16,8 @@ import torch.distributed as dist
 
 from evaluation.core.config import config_to_dict
 from evaluation.core.errors import InputError
-from evaluation.core.files import write_json, write_text
+from evaluation.core.files import read_json_object, write_json, write_text
+from evaluation.core.identity import differences, refuse
 from evaluation.core.outdirs import claim_output_dir, output_owner
 from evaluation.core.runinfo import environment
 from opensora.train.args import TrainArgs
@@ -45,6 +46,38 @@ def check_run_dir(args: TrainArgs) -> None:
         )
 
 
+# what a resumed run may not change: the weights' architecture, their source and the clips' shape
+RESUME_FIXED = {"model": None, "data": ("resolution", "num_frames", "fps", "mask_ratios")}
+RESUME_FREE = {"model": ("text_cache_dir",)}  # caches: where they live does not change the weights
+
+
+def _fixed(config: dict) -> dict:
+    out = {}
+    for section, keys in RESUME_FIXED.items():
+        values = config.get(section) or {}
+        picked = {k: v for k, v in values.items() if keys is None or k in keys}
+        out[section] = {k: v for k, v in picked.items() if k not in RESUME_FREE.get(section, ())}
+    return out
+
+
+def check_resume_compatible(run: Path, cfg) -> None:
+    """Refuse to resume ``run`` with another model, LoRA or clip shape than it was started with.
+
+    Raises:
+        StaleResult: names every key that differs (checked before anything of the run is rewritten).
+    """
+    old_path = run / "config.json"
+    if not old_path.is_file():
+        return
+    old = _fixed(read_json_object(old_path))
+    new = _fixed(config_to_dict(cfg))
+    diffs = differences({"settings": old}, {"settings": new})
+    if diffs:
+        raise refuse(
+            run, diffs, "resume it with its own settings (its config.py), or start a new run (another --run-dir)"
+        )
+
+
 def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
     """``<outputs>/<NNN>-<experiment>`` (or ``train.run_dir``) with ``config.py`` and ``env.json``.
 
@@ -63,6 +96,8 @@ def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
         if d.distributed:
             dist.broadcast_object_list(box, src=0)
         run = Path(box[0])
+    if args.resume:
+        check_resume_compatible(run, cfg)  # every rank: before anything is written
     if d.main:
         claim_output_dir(run, RUN_JOB)
         write_text(run / "config.py", cfg.pretty_text)

@@ -105,3 +105,23 @@ def test_wrong_weights_are_named(tmp_path, capsys):
     pixel = save_pretrained(build_stdit3("STDiT3-tiny", in_channels=3), tmp_path / "pixel")  # no pisa.json
     rc, _, err = run_cli(inference.main, [*argv, str(pixel), "--output-dir", str(tmp_path / "o2")], capsys)
     assert rc == 2 and "3-channel latents" in err and "OpenSoraVAE_V1_2-tiny" in err and "Traceback" not in err
+
+
+def test_another_backbones_pipeline_is_named_before_anything_is_written(tmp_path, capsys):
+    from opensora import inference
+    from opensora.tiny import resolve_weights
+
+    bench = benchmark(tmp_path / "b", "real")
+    wan22 = resolve_weights("tiny:wan2_2_ti2v_5b")
+    argv = [TINY_CONFIGS["ltx_video"], "--backbone", "ltx_video", "--benchmark-dir", bench, "--inference.device=cpu"]
+    rc, _, err = run_cli(inference.main, [*argv, "--model-path", wan22, "--output-dir", tmp_path / "o"], capsys)
+    assert rc == 2 and "WanTransformer3DModel" in err and "not ltx_video's" in err and "Traceback" not in err
+    wan_argv = [TINY_CONFIGS["wan2_1_i2v_14b_480p"], "--benchmark-dir", bench, "--inference.device=cpu"]
+    rc, _, err = run_cli(inference.main, [*wan_argv, "--model-path", wan22, "--output-dir", tmp_path / "o"], capsys)
+    assert rc == 2 and "--backbone wan2_2_ti2v_5b" in err
+    no_vae = tmp_path / "no_vae"
+    shutil.copytree(resolve_weights("tiny:ltx_video"), no_vae)
+    shutil.rmtree(no_vae / "vae")
+    rc, _, err = run_cli(inference.main, [*argv, "--model-path", no_vae, "--output-dir", tmp_path / "o"], capsys)
+    assert rc == 2 and f"{no_vae / 'vae'}: missing" in err
+    assert not (tmp_path / "o").exists()

@@ -251,3 +251,20 @@ def test_inference_bad_prompt_file_line(t5_dir, tmp_path, capsys):
     rc, _, err = run_cli(inference.main, argv, capsys)
     assert_user_error(rc, err, "prompts.txt:2", "invalid")
     assert not (tmp_path / "gen").exists()
+
+
+def test_resume_with_other_model_settings_is_refused_before_anything_is_written(sim, cache, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert psft_main(tiny_argv(sim, run, cache, "--max-steps", "1")) == 0
+    before = snapshot(run)
+    argv = tiny_argv(sim, run, cache, "--max-steps", "2", "--resume", "auto", "--model.lora_rank=4")
+    rc, _, err = run_cli(psft_main, argv, capsys)
+    assert_user_error(rc, err, str(run), "model.lora_rank: 0 → 4", "start a new run")
+    assert snapshot(run) == before  # config.json / config.py still describe the run's own weights
+
+
+def test_backbone_flag_against_another_backbones_config_is_refused(tmp_path, capsys):
+    argv = ["configs/post_training/ltx_video/tiny_psft.py", "--backbone", "opensora_v1_2", "--run-dir", tmp_path / "r"]
+    rc, _, err = run_cli(psft_main, argv, capsys)
+    assert_user_error(rc, err, "config for ltx_video", "--backbone says opensora_v1_2")
+    assert not (tmp_path / "r").exists()
