@@ -234,7 +234,13 @@ class DiffusersBackbone(Backbone):
 
     @override
     def text_identity(self) -> str:
-        return f"{self.name}:{self.model_id}:{self.max_sequence_length}:neg={self.negative_prompt}"
+        """The text encoder's and tokenizer's content (not their path), its settings, the negative prompt."""
+        from evaluation.core.identity import fingerprint
+
+        base = Path(read_base_model(self.model_id))
+        parts = ("text_encoder", "tokenizer")
+        weights = [fingerprint(base / p) for p in parts] if base.is_dir() else [fingerprint(base)]
+        return f"{self.name}:{weights}:{self.max_sequence_length}:neg={self.negative_prompt}"
 
     @override
     def denoiser(self):

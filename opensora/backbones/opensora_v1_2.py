@@ -12,11 +12,12 @@ used the global RNG, which made one seed give different videos within a process)
 Inference prompts are prepared as the release's ``scripts/inference.py``: the aesthetic score is
 appended as ``" aesthetic score: 6.5."`` unless the prompt already has one, then the caption is
 cleaned twice with ``clean_caption`` (``opensora/models/text_encoder/t5.py`` of the release; we
-call diffusers' copy of the same DeepFloyd-IF function). Training captions stay verbatim.
+call diffusers' copy of the same DeepFloyd-IF function with the one step it lacks restored). Training captions stay verbatim.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import torch
@@ -45,8 +46,26 @@ def _inner(model):
     return getattr(model, "module", model)  # DDP keeps the model in .module
 
 
+def _stripped_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text).strip()
+
+
 def clean_caption(text: str) -> str:
-    """The release's caption cleaning (DeepFloyd IF's ``clean_caption``, via diffusers), once."""
+    """The release's caption cleaning (``clean_caption`` of ``opensora/models/text_encoder/t5.py``), once.
+
+    diffusers' copy of it (DeepFloyd IF's ``_clean_caption``) runs the same steps except one: the
+    release's ``basic_clean`` strips the text right after ``html.unescape``, before the steps that
+    look at its first and last character, and diffusers' does not — so ``'(:-) A ball falls.'``
+    became ``'- a ball falls.'`` instead of ``'a ball falls.'``. We run diffusers' function with its
+    ``html.unescape`` stripping the result, which is the release's order of steps (the strip
+    commutes with the unescape; tested against the release's outputs).
+    """
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from diffusers.pipelines.deepfloyd_if import pipeline_if
     from diffusers.pipelines.deepfloyd_if.pipeline_if import IFPipeline
 
     from evaluation.core.errors import MissingDependencyError
@@ -58,7 +77,11 @@ def clean_caption(text: str) -> str:
         raise MissingDependencyError(
             f"Open-Sora's prompt cleaning needs {e.name} (pip install -r requirements/train.txt)"
         ) from e
-    return IFPipeline._clean_caption(IFPipeline, text)  # only reads the class's bad_punct_regex
+    with _CLEAN_LOCK, mock.patch.object(pipeline_if, "html", SimpleNamespace(unescape=_stripped_unescape)):
+        return IFPipeline._clean_caption(IFPipeline, text)  # only reads the class's bad_punct_regex
+
+
+_CLEAN_LOCK = threading.Lock()  # the patch above is process-wide while it lasts
 
 
 def released_prompt(text: str, aes: float | None) -> str:
@@ -145,7 +168,10 @@ class OpenSoraV12(Backbone):
 
     @override
     def text_identity(self) -> str:
-        return f"t5:{self.text_encoder_path}:{self.text_max_length}"
+        """The T5 weights' content (not their path) and the token length."""
+        from evaluation.core.identity import fingerprint
+
+        return f"t5:{fingerprint(self.text_encoder_path)}:{self.text_max_length}"
 
     @override
     def encode_prompts(self, texts: list[str]) -> dict[str, torch.Tensor]:

@@ -1,7 +1,8 @@
 """Per-prompt feature cache for any backbone: each prompt is encoded once per text encoder and stored.
 
 Files are ``<cache_dir>/feat_<hash>.safetensors`` keyed on the backbone's ``text_identity()``
-(text encoder, its settings, the negative prompt) and the prompt; written atomically. With
+(the text encoder's weights by content fingerprint — replacing them in place makes new features —,
+its settings, the negative prompt) and the prompt; written atomically. With
 ``cache_dir=None`` features are only kept in memory.
 """
 

@@ -115,3 +115,23 @@ def test_random_weights_need_opt_in():
 
     with pytest.raises(ValueError, match="allow_random_weights"):
         BackboneArgs(model_path=None)
+
+
+def test_prompt_cache_keys_on_the_text_encoders_content(tmp_path, t5_dir):
+    import shutil
+    from types import SimpleNamespace
+
+    from opensora.backbones.opensora_v1_2 import OpenSoraV12
+
+    t5 = tmp_path / "t5"
+    shutil.copytree(t5_dir, t5)
+    args = SimpleNamespace(text_encoder_path=str(t5), text_max_length=16)
+    before = OpenSoraV12.text_identity(args)
+    moved = tmp_path / "t5_elsewhere"
+    shutil.copytree(t5, moved)
+    assert OpenSoraV12.text_identity(SimpleNamespace(text_encoder_path=str(moved), text_max_length=16)) == before
+    weights = next(t5.glob("*.safetensors"))
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # the text encoder replaced in place, same path
+    weights.write_bytes(bytes(data))
+    assert OpenSoraV12.text_identity(args) != before

@@ -21,6 +21,23 @@ def test_prompts_get_the_score_suffix_once_and_are_cleaned_twice():
     assert released_prompt("See https://example.com/x.png the <b>BALL</b>  falls", None) == "see the ball falls"
 
 
+# outputs of the release's text_preprocessing (Open-Sora v1.2.0, opensora/models/text_encoder/t5.py) on
+# prompts whose first or last character is punctuation: diffusers' copy of clean_caption, which does
+# not strip after html.unescape, gave '- a ball falls.', '" "', 'drops ’', 'mug 4 ' … for them
+RELEASE_OUTPUTS = {
+    "(:-) A ball falls.": "a ball falls.",
+    ")“»  ” &/'": '"',
+    "drops :’ \\n": "drops",
+    "mug 4-_ (~}& http://x.com": "mug 4",
+    "| 4x5 page 3 &quot; red *a ~}h _-{|": '" red a h',
+}
+
+
+def test_prompt_cleaning_is_the_releases_on_punctuation_heavy_prompts():
+    for prompt, want in RELEASE_OUTPUTS.items():
+        assert released_prompt(prompt, None) == want, prompt
+
+
 def test_crop_offset_rounds_half_to_even_as_the_release():
     # 103 wide → 3 px excess: the release centres with round(1.5) = 2 (a floor would give 1)
     assert fill_geometry(100, 103, 100, 100) == (100, 103, 0, 2)
