@@ -49,7 +49,7 @@ from evaluation.core.outdirs import (
     staged_folder,
 )
 from evaluation.schema import CLIP_INFO_FILE, find_samples, list_frames, read_clip_info, read_image, write_sample
-from opensora.backbones import NAMES, BackboneArgs, apply_identity, build_backbone
+from opensora.backbones import NAMES, BackboneArgs, apply_identity, backbone_class, build_backbone
 from opensora.backbones.frames import to_uint8
 from opensora.backbones.prompts import PromptFeatures
 from opensora.backbones.sampling import sample_latents
@@ -295,6 +295,7 @@ def run(cfg) -> int:
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(
         args.dtype, torch.bfloat16 if device.type == "cuda" else torch.float32
     )
+    backbone_class(bargs.name).check_sampling_steps(sched.num_sampling_steps)
     i, n = args.shard_index()
     jobs = load_jobs(args)[i::n]
     claim_output_dir(args.output_dir, "inference", create=False)  # a folder not of ours: fail before loading models

@@ -67,6 +67,8 @@ class BatchArgs:
     def __post_init__(self):
         if self.launcher not in ("local", "ray"):
             raise ValueError(f"batch.launcher must be local or ray, got {self.launcher!r}")
+        if self.start_seed < 0:
+            raise ValueError(f"batch.start_seed must be >= 0 (seeds are non-negative integers), got {self.start_seed}")
         if self.num_samples < 0 or self.workers < 1:
             raise ValueError("batch.num_samples >= 0 and batch.workers >= 1 required")
         if not 0 <= self.val_fraction + self.oro_fraction <= 1:

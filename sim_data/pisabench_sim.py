@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.core.config import copy_flags, parse_cli, run_reporting_errors, section
-from evaluation.core.errors import ConfigError
+from evaluation.core.errors import ConfigError, InputError
 from evaluation.core.files import write_text
+from evaluation.core.identity import fingerprint, read_record, record_path, stage_identity, write_record
 from sim_data import parallel
 from sim_data.worker import add_sim_flags, apply_sim_flags
 
@@ -61,6 +62,9 @@ def half_config(cfg, name: str, args: PisaBenchSimArgs):
     return sub
 
 
+MANIFEST_STAGE = "pisabench_sim_manifest"
+
+
 def run(cfg) -> int:
     """Both halves, then their manifests; returns the exit status."""
     args = section(cfg, "pisabench", PisaBenchSimArgs)
@@ -70,6 +74,13 @@ def run(cfg) -> int:
         raise ConfigError(f"pisabench: the halves' seed ranges overlap ({seeds}) with batch.num_samples={n}")
     subs = {name: half_config(cfg, name, args) for name in HALVES}
     root = Path(cfg.batch.output_dir)
+    for name in HALVES:  # the root may be shared (data/pisabench): only manifests of ours are replaced
+        manifest = root / f"{name}.jsonl"
+        if manifest.exists() and (read_record(manifest) or {}).get("stage") != MANIFEST_STAGE:
+            raise InputError(
+                manifest,
+                "exists and was not written by pisabench_sim; nothing was written — move it away or pass another --output-dir",
+            )
     status = 0
     for name, sub in subs.items():
         print(f"== {name}: {sub.batch.num_samples} clips, split {sub.sim.split}, in {sub.batch.output_dir}")
@@ -78,9 +89,14 @@ def run(cfg) -> int:
         batch_manifest = Path(sub.batch.output_dir) / "eval_sim.jsonl"
         if rc == 0 or (sub.batch.allow_failures and batch_manifest.is_file()):
             write_text(manifest, batch_manifest.read_text())
+            write_record(
+                manifest,
+                stage_identity(MANIFEST_STAGE, 1, inputs={"batch": fingerprint(batch_manifest)}, settings={"half": name}),
+            )
             print(f"{name}: evaluation manifest {manifest}")
         elif manifest.is_file():
             manifest.unlink()
+            record_path(manifest).unlink(missing_ok=True)
             print(f"{name}: removed {manifest} from an earlier run (this half failed)")
         status = status or rc
     return status

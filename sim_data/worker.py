@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation.core.config import parse_cli, run_reporting_errors, section, set_if_given
+from evaluation.core.errors import ConfigError
 from evaluation.core.outdirs import check_sample_target
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
@@ -138,6 +139,8 @@ def main(argv=None) -> int:
     apply_sim_flags(cfg, args)
 
     def run(cfg) -> int:
+        if args.seed < 0:
+            raise ConfigError(f"--seed {args.seed}: a seed is a non-negative integer (numpy's SeedSequence)")
         sim, rargs = section(cfg, "sim", SimArgs), section(cfg, "render", RenderArgs)
         print(generate_sample(sim, rargs, args.seed, args.output_dir))
         return 0

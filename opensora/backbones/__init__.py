@@ -134,12 +134,21 @@ def apply_identity(args: BackboneArgs) -> list[str]:
     return changed
 
 
+def backbone_class(name: str) -> type[Backbone]:
+    """The implementation class of backbone ``name``."""
+    import importlib
+
+    module, cls = IMPLEMENTATIONS[name]
+    return getattr(importlib.import_module(module), cls)
+
+
 def build_backbone(args: BackboneArgs, device, dtype: torch.dtype, sched=None) -> Backbone:
     """The backbone ``args.name`` with its weights loaded on ``device`` (``sched``: the ``scheduler`` section)."""
     import importlib
 
-    module, cls = IMPLEMENTATIONS[args.name]
-    impl = getattr(importlib.import_module(module), cls)
+    impl = backbone_class(args.name)
+    if sched is not None:
+        impl.check_sampling_steps(sched.num_sampling_steps)
     if args.name == "opensora_v1_2":
         return impl.from_args(args, sched, device=device, dtype=dtype)
     return impl(

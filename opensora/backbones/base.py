@@ -110,6 +110,22 @@ class Backbone:
         """The text the model is given for a benchmark prompt (Open-Sora adds its score suffix)."""
         return text
 
+    min_sampling_steps = 1  # the fewest denoising steps the model's scheduler can take
+
+    @classmethod
+    def check_sampling_steps(cls, steps: int) -> None:
+        """Refuse a step count the sampler cannot run (before any weights load).
+
+        Raises:
+            ConfigError: names ``scheduler.num_sampling_steps`` and the fewest steps allowed.
+        """
+        from evaluation.core.errors import ConfigError
+
+        if steps < cls.min_sampling_steps:
+            raise ConfigError(
+                f"scheduler.num_sampling_steps = {steps}: {cls.name} needs at least {cls.min_sampling_steps} steps"
+            )
+
     # --- prompts --------------------------------------------------------------------------
     def text_identity(self) -> str:
         """What the prompt-feature cache keys on (the text encoder and its settings)."""

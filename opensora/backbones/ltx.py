@@ -27,6 +27,9 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
 
     name = "ltx_video"
     pipeline_class = "LTXImageToVideoPipeline"
+    # with one step the scheduler's own step() cannot find the timestep it was given in its
+    # one-entry schedule (diffusers' FlowMatchEulerDiscreteScheduler.index_for_timestep)
+    min_sampling_steps = 2
     default_negative_prompt = LTX_NEGATIVE
     default_max_sequence_length = 128
     decode_timestep = 0.0  # the pipeline's defaults

@@ -115,7 +115,7 @@ def fit(cfg, job: Job) -> int:
     d = init_distributed(targs.device)
     try:
         if d.main:
-            check_run_dir(targs)  # before anything is written (rank 0: the others may find its new folder)
+            check_run_dir(targs, cfg)  # before anything is written (rank 0: the others may find its new folder)
         d.barrier()
         return _fit(cfg, targs, margs, data, sched, vargs, job, d)
     finally:
@@ -263,13 +263,17 @@ def export(trainee: Trainee, frozen: Frozen, run: Path, identity: dict, d: Dist)
 
 def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> int:
     rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs, split=data.split, limit=data.limit)
-    run = prepare_run_dir(targs, cfg, d)
-    validator = Validator(vargs, run, data) if vargs.manifest else None
+    validator = Validator(vargs, None, data) if vargs.manifest else None
     prompts = [r.text for r in rows] + (validator.prompts if validator else [])
     frozen = build_frozen(prompts, margs, data, sched, targs, d)
     job.setup(frozen, data, sched)
     dataset = build_dataset(rows, data, margs, targs, job, frozen, d)
     trainee = build_trainee(margs, targs, job, frozen, d)
+    # the run folder is made only now: a config the model cannot take (a LoRA target it does not
+    # have, weights of another backbone) fails above without leaving a folder a rerun would refuse
+    run = prepare_run_dir(targs, cfg, d)
+    if validator is not None:
+        validator.run_dir = run
     batches = EpochBatches(len(dataset), targs.batch_size, targs.seed, d.rank, d.world)
     total = targs.max_steps or targs.epochs * batches.per_epoch
     start = resume(targs, run, trainee, d)

@@ -20,6 +20,15 @@ def apply_lora(model: torch.nn.Module, rank: int, alpha: float, dropout: float, 
     """Inject LoRA adapters and freeze everything else; returns the model."""
     from peft import LoraConfig, inject_adapter_in_model
 
+    from evaluation.core.errors import ConfigError
+
+    leaves = {n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
+    missing = sorted(t for t in targets if not any(n == t or n.endswith(f".{t}") for n, _ in model.named_modules()))
+    if missing:
+        raise ConfigError(
+            f"model.lora_targets: {missing} name no module of {type(model).__name__}; its linear layers are "
+            f"named {sorted(leaves)[:24]}"
+        )
     cfg = LoraConfig(
         r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets), init_lora_weights=init
     )

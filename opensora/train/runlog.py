@@ -18,7 +18,7 @@ from evaluation.core.config import config_to_dict
 from evaluation.core.errors import InputError
 from evaluation.core.files import read_json_object, write_json, write_text
 from evaluation.core.identity import differences, refuse
-from evaluation.core.outdirs import claim_output_dir, output_owner
+from evaluation.core.outdirs import check_writable, claim_output_dir, output_owner
 from evaluation.core.runinfo import environment
 from opensora.train.args import TrainArgs
 from opensora.train.distributed import Dist
@@ -26,13 +26,16 @@ from opensora.train.distributed import Dist
 RUN_JOB = "train"  # the job name in a run folder's ownership marker
 
 
-def check_run_dir(args: TrainArgs) -> None:
-    """Fail before anything is built when ``train.run_dir`` cannot hold this run.
+def check_run_dir(args: TrainArgs, cfg) -> None:
+    """Fail before anything is built when ``train.run_dir`` (or ``train.outputs``) cannot hold this run.
 
     Raises:
-        InputError: the folder holds files that are not a training run of ours, or holds a run
-            and ``train.resume`` is not set (a fresh run would mix its logs into the old one).
+        InputError: the folder cannot be written, holds files that are not a training run of
+            ours, or holds a run and ``train.resume`` is not set (a fresh run would mix its logs
+            into the old one).
+        StaleResult: resuming a run with another model, LoRA or clip shape.
     """
+    check_writable(args.run_dir or args.outputs)
     if not args.run_dir:
         return
     run = Path(args.run_dir)
@@ -44,6 +47,7 @@ def check_run_dir(args: TrainArgs) -> None:
         raise InputError(
             run, "already holds a training run; pass --resume auto to continue it or choose a new --run-dir"
         )
+    check_resume_compatible(run, cfg)
 
 
 # what a resumed run may not change: the weights' architecture, their source and the clips' shape
@@ -96,8 +100,6 @@ def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
         if d.distributed:
             dist.broadcast_object_list(box, src=0)
         run = Path(box[0])
-    if args.resume:
-        check_resume_compatible(run, cfg)  # every rank: before anything is written
     if d.main:
         claim_output_dir(run, RUN_JOB)
         write_text(run / "config.py", cfg.pretty_text)

@@ -99,12 +99,19 @@ class Validator:
     def __init__(self, args: ValArgs, run: Path, data):
         """``data``: the ``data`` section (clip size, frames, fps)."""
         num_frames, size = data.num_frames, data.resolution
-        self.args, self.root, self.fps, self.data_args = args, Path(run) / "val", data.fps, data
+        self.args, self.run_dir, self.fps, self.data_args = args, run, data.fps, data
         self.num_frames = num_frames
         rows = read_manifest(args.manifest, num_frames=num_frames, needs=("mask",), split=args.split, limit=args.limit)
         self.data = ClipDataset(rows, num_frames, size, needs=("mask",))
         self.rows = rows
         self.segmenter = None
+
+    @property
+    def root(self) -> Path:
+        """``<run>/val``: where the held-out ground truth and the generated clips go."""
+        if self.run_dir is None:
+            raise RuntimeError("Validator.run_dir is not set yet (the loop sets it once the run folder exists)")
+        return Path(self.run_dir) / "val"
 
     @property
     def prompts(self) -> list[str]:

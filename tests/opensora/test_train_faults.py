@@ -268,3 +268,13 @@ def test_backbone_flag_against_another_backbones_config_is_refused(tmp_path, cap
     rc, _, err = run_cli(psft_main, argv, capsys)
     assert_user_error(rc, err, "config for ltx_video", "--backbone says opensora_v1_2")
     assert not (tmp_path / "r").exists()
+
+
+def test_a_lora_target_typo_is_named_and_leaves_no_run_folder(sim, cache, tmp_path, capsys):
+    run = tmp_path / "run"
+    argv = tiny_argv(sim, run, cache, "--max-steps", "1", "--model.lora_rank=4", "--model.lora_targets=['qkvv']")
+    rc, _, err = run_cli(psft_main, argv, capsys)
+    assert_user_error(rc, err, "model.lora_targets: ['qkvv'] name no module")
+    assert not run.exists()  # the corrected rerun is not refused
+    argv = tiny_argv(sim, run, cache, "--max-steps", "1", "--model.lora_rank=4")
+    assert run_cli(psft_main, argv, capsys)[0] == 0

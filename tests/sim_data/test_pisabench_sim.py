@@ -43,6 +43,19 @@ def test_split_writes_seen_and_unseen_halves_with_manifests_the_evaluator_accept
         assert summary["counts"]["evaluated"] == 2
 
 
+def test_a_users_manifest_in_the_output_folder_is_kept(tmp_path, capsys):
+    from sim_data.pisabench_sim import main
+    from tests.conftest import assert_user_error, run_cli
+
+    out = tmp_path / "pisabench"
+    out.mkdir()
+    (out / "sim_seen.jsonl").write_text("my own manifest\n")
+    rc, _, err = run_cli(main, ["--output-dir", out, "--num-samples", "1", *SMALL], capsys)
+    assert_user_error(rc, err, str(out / "sim_seen.jsonl"), "not written by pisabench_sim")
+    assert (out / "sim_seen.jsonl").read_text() == "my own manifest\n"
+    assert sorted(p.name for p in out.iterdir()) == ["sim_seen.jsonl"]  # nothing simulated either
+
+
 def test_default_simulation_feeds_default_psft(tmp_path):
     """`bash sim_data/generate_parallel.sh` then `bash scripts/post_training/base.sh`: the first writes
     the manifests where the second looks by default (the test shrinks the clips and uses the tiny
