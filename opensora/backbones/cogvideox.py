@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 from typing_extensions import override
 
+from evaluation.core.errors import ConfigError
 from opensora.backbones.base import Trajectory
 from opensora.backbones.diffusers_base import DiffusersBackbone
 
@@ -33,7 +34,27 @@ class CogVideoXI2V(DiffusersBackbone):
 
     @override
     def check_geometry(self) -> None:
-        self._check_grid(self.pipe.vae_scale_factor_temporal, self.pipe.vae_scale_factor_spatial)
+        p, g = self.pipe, self.geometry
+        self._check_grid(p.vae_scale_factor_temporal, p.vae_scale_factor_spatial)
+        cfg = p.transformer.config
+        t_lat = (g.num_frames - 1) // p.vae_scale_factor_temporal + 1
+        pair = getattr(p.vae, "num_latent_frames_batch_size", 1)
+        if cfg.patch_size_t is None and (t_lat - 1) % pair:
+            # the VAE decodes latent frames in batches of `pair` with a causal cache; a remainder
+            # batch decodes to more frames than asked (13 frames came back as 16)
+            valid = [pair * k * p.vae_scale_factor_temporal + 1 for k in range(1, 8)]
+            raise ConfigError(
+                f"backbone.num_frames = {g.num_frames}: {self.model_id}'s VAE decodes {pair} latent frames at a "
+                f"time, so the frame count must give an even number of latent frames after the first: one of {valid}"
+            )
+        if cfg.use_learned_positional_embeddings:
+            lh, lw = g.height // p.vae_scale_factor_spatial, g.width // p.vae_scale_factor_spatial
+            if (lh, lw) != (cfg.sample_height, cfg.sample_width):
+                size = (cfg.sample_height * p.vae_scale_factor_spatial, cfg.sample_width * p.vae_scale_factor_spatial)
+                raise ConfigError(
+                    f"backbone.height/width = {g.height}x{g.width}: {self.model_id} has learned positional "
+                    f"embeddings for {size[0]}x{size[1]} only (height x width); use that canvas"
+                )
 
     def _padding_frames(self) -> int:
         """Latent frames CogVideoX 1.5 prepends to fill its temporal patch (0 for 1.0 models)."""

@@ -125,3 +125,37 @@ def test_another_backbones_pipeline_is_named_before_anything_is_written(tmp_path
     rc, _, err = run_cli(inference.main, [*argv, "--model-path", no_vae, "--output-dir", tmp_path / "o"], capsys)
     assert rc == 2 and f"{no_vae / 'vae'}: missing" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_frame_counts_and_canvases_the_model_cannot_make_are_refused(tmp_path, capsys):
+    from opensora import inference
+
+    bench = benchmark(tmp_path / "b", "real")
+    argv = [TINY_CONFIGS["cogvideox_5b_i2v"], "--benchmark-dir", bench, "--inference.device=cpu"]
+    out = tmp_path / "o"
+    rc, _, err = run_cli(inference.main, [*argv, "--backbone.num_frames=13", "--output-dir", out], capsys)
+    assert rc == 2 and "backbone.num_frames = 13" in err and "[9, 17, 25" in err  # it wrote 16 frames before
+    rc, _, err = run_cli(inference.main, [*argv, "--backbone.height=64", "--backbone.width=64", "--output-dir", out], capsys)
+    assert rc == 2 and "learned positional embeddings for 32x48" in err
+    ltx = [TINY_CONFIGS["ltx_video"], "--benchmark-dir", bench, "--inference.device=cpu", "--output-dir", out]
+    rc, _, err = run_cli(inference.main, [*ltx, "--scheduler.num_sampling_steps=1"], capsys)
+    assert rc == 2 and "ltx_video needs at least 2 steps" in err
+    rc, _, err = run_cli(inference.main, [*ltx, "--inference.output_size=-32"], capsys)
+    assert rc == 2 and "inference.output_size must be a positive size" in err
+    assert not out.exists()
+
+
+def test_bad_prediction_files_and_flags_are_named(tmp_path, capsys):
+    bench = benchmark(tmp_path / "bench", "sim")
+    made = tmp_path / "made"
+    made.mkdir()
+    from evaluation.schema import read_frames, write_movie
+
+    write_movie(made / "0000.mp4", read_frames(bench / "0000"), 16)
+    (made / "0001.mp4").write_bytes((made / "0000.mp4").read_bytes()[:300])  # a truncated file
+    run = tmp_path / "run"
+    argv = ["--pred-root", made, "--split", "sim_seen", "--benchmark-dir", bench, "--run-dir", run]
+    rc, _, err = run_cli(score_model.main, [*argv, "--sam2", TINY_SAM2, "--device", "cpu"], capsys)
+    assert rc == 2 and f"{made / '0001.mp4'}: " in err and "Traceback" not in err
+    rc, _, err = run_cli(score_model.main, [*argv, "--pred-fps", "-24"], capsys)
+    assert rc == 2 and "score.pred_fps must be a positive frame rate" in err
