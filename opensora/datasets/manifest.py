@@ -44,6 +44,7 @@ class ManifestRow:
     sample_id: str
     split: str
     line: int  # CSV line number (header = 1)
+    fps: float | None = None  # the clip's frame rate (clip_info.json), None when it does not say
 
 
 def _resolve(path: str, base: Path) -> Path:
@@ -53,8 +54,8 @@ def _resolve(path: str, base: Path) -> Path:
     return base / p
 
 
-def _check_row(sample: Path, num_frames: int, needs: tuple[str, ...]) -> str | None:
-    """Problem with one sample directory, or None."""
+def _check_row(sample: Path, num_frames: int, needs: tuple[str, ...]) -> str | dict:
+    """Problem with one sample directory, or its ``clip_info.json``."""
     if not sample.is_dir():
         return "sample directory does not exist"
     try:
@@ -64,13 +65,13 @@ def _check_row(sample: Path, num_frames: int, needs: tuple[str, ...]) -> str | N
         for f in frames[:num_frames]:
             if f.stat().st_size == 0:
                 return f"{f.name} is empty"
-        read_clip_info(sample / CLIP_INFO_FILE)
+        info = read_clip_info(sample / CLIP_INFO_FILE)
     except SchemaError as e:
         return str(e)
     missing = [EXTRA_FILES[k] for k in needs if not (sample / EXTRA_FILES[k]).is_file()]
     if missing:
         return f"missing {', '.join(missing)}"
-    return None
+    return info
 
 
 def read_manifest(
@@ -106,12 +107,12 @@ def read_manifest(
         if limit is not None and len(rows) >= limit:
             break
         sample = _resolve(rec["path"], csv_path.parent)
-        problem = _check_row(sample, num_frames, needs)
-        if problem:
-            problems.append(f"{csv_path}:{line}: {sample}: {problem}")
+        info = _check_row(sample, num_frames, needs)
+        if isinstance(info, str):
+            problems.append(f"{csv_path}:{line}: {sample}: {info}")
             continue
         sid = rec.get("sample") or sample.name
-        rows.append(ManifestRow(str(sample), rec["text"], sid, rec.get("split", "train"), line))
+        rows.append(ManifestRow(str(sample), rec["text"], sid, rec.get("split", "train"), line, info.get("fps")))
     if problems:
         listed = "\n  ".join(problems[:MAX_LISTED])
         more = f"\n  … and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
@@ -119,3 +120,12 @@ def read_manifest(
     if not rows:
         raise ManifestError(f"{csv_path}: no rows" + (f" with split {split!r}" if split else ""))
     return rows
+
+
+def frame_rates(rows: list[ManifestRow]) -> dict[str, int]:
+    """How many clips are at each frame rate (``"unknown"`` when clip_info.json does not say)."""
+    out: dict[str, int] = {}
+    for r in rows:
+        key = "unknown" if r.fps is None else f"{r.fps:g}"
+        out[key] = out.get(key, 0) + 1
+    return out

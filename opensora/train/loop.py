@@ -30,7 +30,7 @@ from opensora.backbones.base import Backbone
 from opensora.backbones.prompts import PromptFeatures
 from opensora.datasets.clips import ClipDataset, EpochBatches
 from opensora.datasets.latents import LatentCache
-from opensora.datasets.manifest import read_manifest
+from opensora.datasets.manifest import frame_rates, read_manifest
 from opensora.models.checkpoint import load_weights
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train import checkpoints as C
@@ -263,6 +263,14 @@ def export(trainee: Trainee, frozen: Frozen, run: Path, identity: dict, d: Dist)
 
 def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> int:
     rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs, split=data.split, limit=data.limit)
+    rates = frame_rates(rows)
+    other = {r: n for r, n in rates.items() if r != f"{data.fps:g}"}
+    if other and d.main:
+        print(
+            f"warning: {sum(other.values())} of {len(rows)} clips of {data.manifest} are not at data.fps = {data.fps} "
+            f"(clip frame rates: {rates}); the model learns their motion as if shown at {data.fps} fps "
+            f"(recorded in env.json as clip_fps)"
+        )
     validator = Validator(vargs, None, data) if vargs.manifest else None
     prompts = [r.text for r in rows] + (validator.prompts if validator else [])
     frozen = build_frozen(prompts, margs, data, sched, targs, d)
@@ -271,7 +279,7 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
     trainee = build_trainee(margs, targs, job, frozen, d)
     # the run folder is made only now: a config the model cannot take (a LoRA target it does not
     # have, weights of another backbone) fails above without leaving a folder a rerun would refuse
-    run = prepare_run_dir(targs, cfg, d)
+    run = prepare_run_dir(targs, cfg, d, {"clip_fps": rates, "data_fps": data.fps})
     if validator is not None:
         validator.run_dir = run
     batches = EpochBatches(len(dataset), targs.batch_size, targs.seed, d.rank, d.world)

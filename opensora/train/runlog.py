@@ -82,7 +82,7 @@ def check_resume_compatible(run: Path, cfg) -> None:
         )
 
 
-def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
+def prepare_run_dir(args: TrainArgs, cfg, d: Dist, notes: dict | None = None) -> Path:
     """``<outputs>/<NNN>-<experiment>`` (or ``train.run_dir``) with ``config.py`` and ``env.json``.
 
     Rank 0 picks the name and broadcasts it; resuming with ``resume="auto"`` needs ``run_dir``.
@@ -104,7 +104,7 @@ def prepare_run_dir(args: TrainArgs, cfg, d: Dist) -> Path:
         claim_output_dir(run, RUN_JOB)
         write_text(run / "config.py", cfg.pretty_text)
         write_json(run / "config.json", config_to_dict(cfg))
-        write_json(run / "env.json", {**environment(), "world_size": d.world, "device": str(d.device)})
+        write_json(run / "env.json", {**environment(), "world_size": d.world, "device": str(d.device), **(notes or {})})
     d.barrier()
     return run
 

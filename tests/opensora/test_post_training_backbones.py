@@ -73,6 +73,9 @@ def test_psft_resumes_exactly_and_exports_diffusers_weights(name, sim, cache, tm
     reloaded = type(base.transformer).from_pretrained(str(again / "transformer")).state_dict()
     assert max_abs_diff(reloaded, loaded) == 0
     assert json.loads((again / "pisa.json").read_text()) == ident
+    env = json.loads((straight / "env.json").read_text())  # 16-fps simulated clips, the model's data.fps
+    assert env["data_fps"] == load_config(f"configs/post_training/{name}/tiny_psft.py").data.fps
+    assert sum(env["clip_fps"].values()) >= 2 and all(k != "unknown" for k in env["clip_fps"])
     assert export_main([str(straight / "checkpoints/step-0000004"), "--output-dir", str(again)]) == 2  # exists
 
 
