@@ -174,6 +174,11 @@ def main(argv=None) -> int:
     bad = [x for x in extra if not (x.startswith("--") and "." in x.split("=")[0] and "=" in x)]
     if bad:
         p.error(f"unrecognized arguments: {' '.join(bad)} (other than --section.key=value overrides)")
+    if any(x.replace(" ", "").lower() in ("--validation.at_start=false", "--validation.at_start=0") for x in extra):
+        p.error(
+            "--validation.at_start=False: the table's 'pretrained' row is the PSFT run's step-0 validation "
+            "(the pretraining run already skips it); leave the flag out"
+        )
     a.extra = extra  # --section.key=value: passed to every training run
     out = Path(a.out)
     clock = {}

@@ -39,3 +39,14 @@ def test_every_stage_runs_resumes_and_reports(tmp_path):
     stamp = (out / "oro" / "miniature-done.json").stat().st_mtime
     assert mod.main(argv) == 0  # a rerun finds every stage complete and only rewrites the report
     assert (out / "oro" / "miniature-done.json").stat().st_mtime == stamp
+
+
+def test_switching_off_the_step0_validation_is_refused_before_any_work(tmp_path, capsys):
+    import pytest
+
+    from benchmarks import pisa_miniature
+
+    with pytest.raises(SystemExit) as e:
+        pisa_miniature.main(["--out", str(tmp_path / "m"), "--validation.at_start=False"])
+    assert e.value.code == 2 and "step-0 validation" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
