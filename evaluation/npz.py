@@ -11,6 +11,13 @@ header is parsed with numpy's own ``numpy.lib.format`` readers.
 Anything this fast path does not handle — ``deflate`` not installed, an encrypted member, a
 compression method other than stored / deflated, a ``.npy`` holding Python objects — goes through
 ``np.load`` itself, so the result never depends on which path ran.
+
+Memory stays bounded on hostile files: before anything is allocated, the compressed size the zip
+directory declares is checked against the file's length, the inflated size against deflate's
+largest possible ratio (:data:`DEFLATE_MAX_RATIO`) and against :data:`MAX_ARRAY_BYTES`, and, before
+``np.load`` reads another method's member, the ``.npy`` header's shape (decompressed alone)
+against the same bound and the directory — so a 600-byte file cannot make either path allocate
+gigabytes.
 """
 
 from __future__ import annotations
@@ -30,6 +37,12 @@ except ImportError:  # optional accelerator (requirements/core.txt)
     _libdeflate = None
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature ... file name length, extra field length
+# deflate's best case is 258 bytes from one ~2-bit code: inflated / compressed stays below ~1032
+# (zlib's technical notes, "Maximum compression factor")
+DEFLATE_MAX_RATIO = 1032
+# the largest array read: 8 GiB holds a 1,000-frame, 32-object mask at 512² (PisaBench's largest,
+# the real split at 256², is ~31 MB for two objects)
+MAX_ARRAY_BYTES = 8 << 30
 
 
 class MissingKey(KeyError):
@@ -54,11 +67,51 @@ def read_array(path: str | Path, key: str) -> np.ndarray:
         except KeyError:
             keys = [n[:-4] if n.endswith(".npy") else n for n in zf.namelist()]
             raise MissingKey(key, keys) from None
+        _check_declared_sizes(path, info)
         arr = _parse_npy(_member_bytes(path, info)) if _fast_path_applies(info) else None
+        if arr is None:
+            _check_npy_header(zf, info)
     if arr is None:
         with np.load(path, allow_pickle=False) as data:
             return data[key]
     return arr
+
+
+def _check_declared_sizes(path: str | Path, info: zipfile.ZipInfo) -> None:
+    """The directory's sizes are possible for this file (raises ``zipfile.BadZipFile`` otherwise)."""
+    room = Path(path).stat().st_size - info.header_offset
+    if info.compress_size > room:
+        raise zipfile.BadZipFile(
+            f"{info.filename}: the zip directory declares {info.compress_size} compressed bytes, "
+            f"the file has {max(room, 0)} after the member's start"
+        )
+    if info.file_size > MAX_ARRAY_BYTES:
+        raise zipfile.BadZipFile(f"{info.filename}: declares {info.file_size} bytes, more than any mask or map")
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+        raise zipfile.BadZipFile(f"{info.filename}: stored member of {info.compress_size} bytes declares {info.file_size}")
+    if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > DEFLATE_MAX_RATIO * info.compress_size + 1024:
+        raise zipfile.BadZipFile(
+            f"{info.filename}: declares {info.file_size} bytes inflated from {info.compress_size}, "
+            "more than deflate can encode"
+        )
+
+
+def _check_npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """The ``.npy`` header (decompressed alone) declares an array that fits the member and the bound."""
+    try:
+        with zf.open(info) as f:
+            version = npy_format.read_magic(f)
+            read = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            shape, _, dtype = read(f)
+            offset = f.tell()
+    except (ValueError, EOFError, OSError, NotImplementedError, RuntimeError):
+        return  # np.load raises its own error for what does not parse
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if declared > MAX_ARRAY_BYTES or (not dtype.hasobject and offset + declared != info.file_size):
+        raise ValueError(
+            f"{info.filename}: the .npy header declares shape {shape} of {dtype} ({declared} bytes); "
+            f"the member holds {info.file_size - offset}"
+        )
 
 
 def _fast_path_applies(info: zipfile.ZipInfo) -> bool:

@@ -70,3 +70,43 @@ def test_a_cut_file_is_a_schema_error(tmp_path, path_taken):
     f.write_bytes(f.read_bytes()[:-40])
     with pytest.raises(SchemaError, match="truncated or corrupt"):
         read_mask(f)
+
+
+def _peak_bytes(fn) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_header_declaring_a_huge_array_is_refused_without_allocating(tmp_path):
+    import io
+    import zipfile
+
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, {"descr": "|b1", "fortran_order": False, "shape": (10**6, 1, 1000, 1000)})
+    path = tmp_path / "mask.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_BZIP2) as zf:  # np.load's path
+        zf.writestr("mask.npy", head.getvalue() + b"\0" * 16)
+    with pytest.raises(SchemaError, match=r"mask.npz: .*declares shape \(1000000, 1, 1000, 1000\)"):
+        _peak_bytes(lambda: read_mask(path))
+    assert _peak_bytes(lambda: pytest.raises(SchemaError, read_mask, path)) < 8 << 20
+
+
+def test_a_corrupt_compressed_size_is_refused_without_allocating(tmp_path):
+    import struct
+
+    path = tmp_path / "mask.npz"
+    np.savez_compressed(path, mask=np.zeros((4, 1, 8, 8), bool))
+    raw = bytearray(path.read_bytes())
+    at = raw.rfind(b"PK\x01\x02")  # the central directory entry: compressed size at +20
+    struct.pack_into("<I", raw, at + 20, 2_000_000_000)
+    path.write_bytes(raw)
+    assert _peak_bytes(lambda: pytest.raises(SchemaError, read_mask, path)) < 8 << 20
+    with pytest.raises(SchemaError, match="declares 2000000000 compressed bytes"):
+        read_mask(path)
