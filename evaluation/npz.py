@@ -88,7 +88,9 @@ def _check_declared_sizes(path: str | Path, info: zipfile.ZipInfo) -> None:
     if info.file_size > MAX_ARRAY_BYTES:
         raise zipfile.BadZipFile(f"{info.filename}: declares {info.file_size} bytes, more than any mask or map")
     if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
-        raise zipfile.BadZipFile(f"{info.filename}: stored member of {info.compress_size} bytes declares {info.file_size}")
+        raise zipfile.BadZipFile(
+            f"{info.filename}: stored member of {info.compress_size} bytes declares {info.file_size}"
+        )
     if info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > DEFLATE_MAX_RATIO * info.compress_size + 1024:
         raise zipfile.BadZipFile(
             f"{info.filename}: declares {info.file_size} bytes inflated from {info.compress_size}, "

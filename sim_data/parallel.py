@@ -39,11 +39,12 @@ from pathlib import Path
 from evaluation.core.batch import counts, finish, run_jobs, skipped
 from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.core.files import write_text
-from evaluation.core.outdirs import claim_output_dir, remove_stale_temporaries
+from evaluation.core.identity import refuse
+from evaluation.core.outdirs import claim_output_dir, remove_stale_temporaries, sample_state
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, TRAINING_CSV_COLUMNS, read_clip_info
 from sim_data.sample import is_done
 from sim_data.scene import SimArgs
-from sim_data.worker import RenderArgs, add_sim_flags, apply_sim_flags, generate_sample
+from sim_data.worker import RenderArgs, add_sim_flags, apply_sim_flags, generate_sample, sample_identity
 
 DEFAULT_CONFIG = "configs/sim/base.py"
 I2V_MASK_STRATEGY = "0"  # Open-Sora: the first frame is the condition
@@ -84,6 +85,26 @@ def make_sample(seed: int, sim: SimArgs, rargs: RenderArgs, root: str) -> dict:
     """Worker body: one seed's sample (an exception fails this seed only, in the batch runner)."""
     result = generate_sample(sim, rargs, seed, sample_dir(root, seed))
     return skipped(result) if result["status"] == "skipped" else result
+
+
+def pending_seeds(root: Path, seeds: list[int], sim: SimArgs, rargs: RenderArgs) -> list[int]:
+    """Seeds to make: absent or damaged samples (before any work).
+
+    Raises:
+        StaleResult: samples of these seeds made with other settings (names the first and what differs).
+    """
+    todo, stale = [], []
+    for seed in seeds:
+        state, diffs = sample_state(sample_dir(root, seed), sample_identity(sim, rargs, seed))
+        if state == "changed":
+            stale.append((seed, diffs))
+        elif state != "same":
+            todo.append(seed)
+    if stale:
+        seed, diffs = stale[0]
+        remedy = "choose another --output-dir for these settings (or move the old samples away)"
+        raise refuse(sample_dir(root, seed), diffs, remedy, more=len(stale) - 1)
+    return todo
 
 
 def _seed_key(seed: int) -> str:
@@ -165,7 +186,7 @@ def run(cfg) -> int:
     for p in remove_stale_temporaries(root / "samples"):
         print(f"removed {p} (left by a killed run)")
     seeds = list(range(args.start_seed, args.start_seed + args.num_samples))
-    todo = [s for s in seeds if not is_done(sample_dir(root, s))]
+    todo = pending_seeds(root, seeds, sim, rargs)
     print(
         f"{len(seeds)} samples in {root}: {len(seeds) - len(todo)} already done, {len(todo)} to make "
         f"({rargs.renderer}, {args.workers} workers, {args.launcher})"
@@ -193,6 +214,8 @@ def run(cfg) -> int:
         rows = write_manifests(root, seeds, args)
         print(f"manifests: {rows} + eval_sim.jsonl in {root}")
 
+    for p in remove_stale_temporaries(root / "samples"):  # writers that were still being reaped at the start
+        print(f"removed {p} (left by a killed run)")
     return finish(
         root,
         "sim",

@@ -91,7 +91,9 @@ def run(cfg) -> int:
             write_text(manifest, batch_manifest.read_text())
             write_record(
                 manifest,
-                stage_identity(MANIFEST_STAGE, 1, inputs={"batch": fingerprint(batch_manifest)}, settings={"half": name}),
+                stage_identity(
+                    MANIFEST_STAGE, 1, inputs={"batch": fingerprint(batch_manifest)}, settings={"half": name}
+                ),
             )
             print(f"{name}: evaluation manifest {manifest}")
         elif manifest.is_file():

@@ -91,16 +91,22 @@ def clip_info(scene: DropScene, traj: Trajectory, render: RenderOutput) -> dict:
 
 
 def write_simulated_sample(
-    sample_dir: str | os.PathLike, scene: DropScene, traj: Trajectory, render: RenderOutput, *, movie: bool = True
+    sample_dir: str | os.PathLike,
+    scene: DropScene,
+    traj: Trajectory,
+    render: RenderOutput,
+    *,
+    movie: bool = True,
+    identity: dict | None = None,
 ) -> Path:
-    """Write frames, movie, mask/depth/flow npz, clip_info.json and DONE; atomic as a whole.
+    """Write frames, movie, mask/depth/flow npz, clip_info.json, the stage record (``identity``) and DONE; atomic.
 
     Raises:
         InputError: ``sample_dir`` exists and is not a sample written by us (nothing is deleted).
     """
     sample_dir = Path(sample_dir)
     flow = rigid_flow(scene.camera, render.depth, render.masks, traj.positions, traj.quaternions)
-    with staged_folder(sample_dir) as tmp:
+    with staged_folder(sample_dir, identity) as tmp:
         write_sample(
             tmp,
             frames=render.rgb,

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from evaluation.core.config import parse_cli, run_reporting_errors, section, set_if_given
 from evaluation.core.errors import ConfigError
-from evaluation.core.outdirs import check_sample_target
+from evaluation.core.identity import refuse, stage_identity
+from evaluation.core.outdirs import sample_state
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate
 from sim_data.sample import write_simulated_sample
@@ -71,6 +72,19 @@ def render(scene, traj, library, args: RenderArgs):
     return render_preview(scene, traj, library)
 
 
+SIM_VERSION = 1  # bump when a change of the simulator changes the samples it writes
+
+
+def sample_identity(sim: SimArgs, rargs: RenderArgs, seed: int) -> dict:
+    """The stage record of one simulated sample: its seed and every simulation and render setting.
+
+    Asset and HDRI folders (``sim.gso_dir``, ``sim.hdri_dir``) are recorded by path, not content.
+    ``render.threads`` and ``render.device`` say where it runs, not what it makes, and are left out.
+    """
+    render = {k: v for k, v in asdict(rargs).items() if k not in ("threads", "device")}
+    return stage_identity("sim", SIM_VERSION, inputs={}, settings={"seed": seed, "sim": asdict(sim), "render": render})
+
+
 def generate_sample(
     sim: SimArgs, rargs: RenderArgs, seed: int, out_dir: str | Path, library: AssetLibrary | None = None
 ) -> dict:
@@ -80,9 +94,12 @@ def generate_sample(
         InputError: ``out_dir`` exists and is not a sample of ours (checked before any work).
     """
     out_dir = Path(out_dir)
-    state = check_sample_target(out_dir)
-    if state == "done":
+    ident = sample_identity(sim, rargs, seed)
+    state, diffs = sample_state(out_dir, ident)
+    if state == "same":
         return {"seed": seed, "status": "skipped", "path": str(out_dir)}
+    if state == "changed":
+        raise refuse(out_dir, diffs, "choose another --output-dir for these settings (or move the old samples away)")
     if state != "absent":
         print(f"{out_dir}: {state}; making it again", file=sys.stderr)
     library = library or AssetLibrary(sim.asset_sources, sim.gso_dir)
@@ -92,7 +109,7 @@ def generate_sample(
     t1 = time.perf_counter()
     out = render(scene, traj, library, rargs)
     t2 = time.perf_counter()
-    write_simulated_sample(out_dir, scene, traj, out, movie=rargs.movie)
+    write_simulated_sample(out_dir, scene, traj, out, movie=rargs.movie, identity=ident)
     t3 = time.perf_counter()
     return {
         "seed": seed,

@@ -20,9 +20,23 @@ def host_name() -> str:
     return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname()) or "host"
 
 
+@functools.cache
+def process_start(pid: int | None = None) -> int | None:
+    """A process's start time in clock ticks since boot (``/proc/<pid>/stat`` field 22; None off Linux).
+
+    Recorded in temporaries' names, so a reused PID is not mistaken for the process that wrote one.
+    """
+    try:
+        stat = Path(f"/proc/{pid or os.getpid()}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])  # fields after the (comm): state is 3rd, starttime 22nd
+
+
 def temp_name(name: str) -> str:
-    """``.<name>.tmp-<host>-<pid>``: the temporary sibling this process writes ``name`` in."""
-    return f".{name}.tmp-{host_name()}-{os.getpid()}"
+    """``.<name>.tmp-<host>-<pid>[-<start>]``: the temporary sibling this process writes ``name`` in."""
+    start = process_start(os.getpid())
+    return f".{name}.tmp-{host_name()}-{os.getpid()}" + (f"-{start}" if start is not None else "")
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:

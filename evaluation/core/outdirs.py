@@ -12,7 +12,10 @@ The rules (README "Errors and recovery"), the same for every writer:
   re-run the record is checked against the files; a sample of ours that no longer matches it is
   regenerated (and said so), never silently kept.
 - **Temporaries of dead processes are removed.** Only names of our temporary pattern, only on
-  this host, only when that process no longer exists.
+  this host, only when that process no longer runs: gone, a zombie (``/proc/<pid>/stat``), or a
+  PID now used by another process (the writer's start time is part of the name). Batches sweep
+  again when they end, so a temporary whose killed writer was still being reaped at the start
+  does not stay.
 """
 
 from __future__ import annotations
@@ -31,17 +34,27 @@ from evaluation.core.identity import compare, write_record
 
 OUTPUT_MARKER = ".pisa-output.json"
 DONE_FILE = "DONE"
-_TMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?:(?P<host>[A-Za-z0-9_.]+)-)?(?P<pid>\d+)$")
+_TMP_RE = re.compile(r"^\.(?P<name>.+)\.tmp-(?:(?P<host>[A-Za-z0-9_.]+)-)?(?P<pid>\d+)(?:-(?P<start>\d+))?$")
 
 
-def _pid_alive(pid: int) -> bool:
+def _pid_alive(pid: int, start: int | None = None) -> bool:
+    """Whether the process that wrote a temporary still runs: not gone, not a zombie, not a reused PID."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    except PermissionError:
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):  # a zombie (killed, not yet reaped) or dead: it writes nothing more
+        return False
+    return start is None or int(fields[19]) == start  # another process now has this PID
 
 
 def remove_stale_temporaries(parent: str | os.PathLike) -> list[Path]:
@@ -53,7 +66,8 @@ def remove_stale_temporaries(parent: str | os.PathLike) -> list[Path]:
     host = host_name()
     for p in parent.iterdir():
         m = _TMP_RE.match(p.name)
-        if m is None or (m["host"] or host) != host or _pid_alive(int(m["pid"])):
+        start = int(m["start"]) if m and m["start"] else None
+        if m is None or (m["host"] or host) != host or _pid_alive(int(m["pid"]), start):
             continue
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)

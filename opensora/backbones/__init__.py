@@ -144,8 +144,6 @@ def backbone_class(name: str) -> type[Backbone]:
 
 def build_backbone(args: BackboneArgs, device, dtype: torch.dtype, sched=None) -> Backbone:
     """The backbone ``args.name`` with its weights loaded on ``device`` (``sched``: the ``scheduler`` section)."""
-    import importlib
-
     impl = backbone_class(args.name)
     if sched is not None:
         impl.check_sampling_steps(sched.num_sampling_steps)

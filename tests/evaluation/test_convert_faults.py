@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from evaluation import convert as C
-from evaluation.core.files import temp_name
+from evaluation.core.files import host_name, process_start
 from evaluation.core.outdirs import DONE_FILE, OUTPUT_MARKER
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, validate_sample
 from tests.conftest import assert_user_error, run_cli, snapshot, write_clip
@@ -148,14 +149,21 @@ def test_stale_temporary_of_a_dead_process_is_removed_a_live_ones_kept(src, tmp_
     (dst / OUTPUT_MARKER).write_text(json.dumps({"job": "convert"}))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(dead.stdout)
-    stale = dst / temp_name("s0").replace(f"-{os.getpid()}", f"-{dead_pid}")
-    live = dst / temp_name("s1").replace(f"-{os.getpid()}", "-1")  # pid 1 is always alive
-    for d in (stale, live):
+    host = host_name()
+    stale = dst / f".s0.tmp-{host}-{dead_pid}"
+    live = dst / f".s1.tmp-{host}-1-{process_start(1)}"  # pid 1 is always alive (and started then)
+    reused = dst / f".s2.tmp-{host}-1-{(process_start(1) or 0) + 12345}"  # pid 1, but not the writer: reused
+    zombie_proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    while Path(f"/proc/{zombie_proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        time.sleep(0.01)  # exited, not yet reaped: a zombie
+    zombie = dst / f".s3.tmp-{host}-{zombie_proc.pid}-{process_start(zombie_proc.pid)}"
+    for d in (stale, live, reused, zombie):
         d.mkdir()
         (d / "rgba_00000.jpg").write_bytes(b"partial")
     rc, out, _ = convert_dirs(src, dst, capsys)
+    zombie_proc.wait()
     assert rc == 0 and f"removed {stale}" in out
-    assert not stale.exists() and live.exists()
+    assert not stale.exists() and live.exists() and not reused.exists() and not zombie.exists()
     assert (dst / "s0" / DONE_FILE).is_file()
 
 

@@ -89,7 +89,9 @@ def test_a_header_declaring_a_huge_array_is_refused_without_allocating(tmp_path)
     import zipfile
 
     head = io.BytesIO()
-    np.lib.format.write_array_header_1_0(head, {"descr": "|b1", "fortran_order": False, "shape": (10**6, 1, 1000, 1000)})
+    np.lib.format.write_array_header_1_0(
+        head, {"descr": "|b1", "fortran_order": False, "shape": (10**6, 1, 1000, 1000)}
+    )
     path = tmp_path / "mask.npz"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_BZIP2) as zf:  # np.load's path
         zf.writestr("mask.npy", head.getvalue() + b"\0" * 16)

@@ -135,7 +135,9 @@ def test_frame_counts_and_canvases_the_model_cannot_make_are_refused(tmp_path, c
     out = tmp_path / "o"
     rc, _, err = run_cli(inference.main, [*argv, "--backbone.num_frames=13", "--output-dir", out], capsys)
     assert rc == 2 and "backbone.num_frames = 13" in err and "[9, 17, 25" in err  # it wrote 16 frames before
-    rc, _, err = run_cli(inference.main, [*argv, "--backbone.height=64", "--backbone.width=64", "--output-dir", out], capsys)
+    rc, _, err = run_cli(
+        inference.main, [*argv, "--backbone.height=64", "--backbone.width=64", "--output-dir", out], capsys
+    )
     assert rc == 2 and "learned positional embeddings for 32x48" in err
     ltx = [TINY_CONFIGS["ltx_video"], "--benchmark-dir", bench, "--inference.device=cpu", "--output-dir", out]
     rc, _, err = run_cli(inference.main, [*ltx, "--scheduler.num_sampling_steps=1"], capsys)

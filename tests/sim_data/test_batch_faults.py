@@ -99,9 +99,10 @@ def test_batch_refuses_a_foreign_sample_folder_inside_its_batch(tmp_path, capsys
     foreign.mkdir()
     (foreign / "keep.txt").write_text("user data")
     rc, _, err = batch(out, capsys, n=2)
-    assert rc == 1 and "00001" in err and "not a complete sample written by PISA" in err
+    assert rc == 2 and "00001" in err and "not a complete sample written by PISA" in err  # before any work
     assert (foreign / "keep.txt").read_text() == "user data"
-    assert not (out / "psft.csv").exists()  # the failed batch wrote no manifests
+    rows = list(csv.DictReader(open(out / "psft.csv"))) + list(csv.DictReader(open(out / "val.csv")))
+    assert [r["sample"] for r in rows] == ["00000"]  # the refused batch left the earlier one's manifests as they were
 
 
 def test_worker_refuses_an_existing_user_folder(tmp_path, capsys):
@@ -138,3 +139,14 @@ def test_failed_batch_removes_earlier_manifests_and_lists_failures(tmp_path, cap
     assert record["counts"]["failed"] == 1 and "MemoryError" in record["failures"][0]["error"]
     rc, _, _ = batch(out, capsys, "--allow-failures", n=3)
     assert rc == 0 and (out / "psft.csv").is_file() and (out / "failed-sim.json").is_file()
+
+
+def test_rerun_with_other_settings_is_refused_naming_them(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert batch(out, capsys, n=1)[0] == 0
+    before = snapshot(out)
+    rc, out_text, _ = batch(out, capsys, n=1)
+    assert rc == 0 and "1 already done, 0 to make" in out_text  # the same settings: skipped
+    rc, _, err = batch(out, capsys, "--sim.num_frames=10", n=1)
+    assert_user_error(rc, err, "00000", "settings.sim.num_frames: 12 → 10", "another --output-dir")
+    assert snapshot(out) == before  # nothing of the earlier batch was touched
