@@ -32,6 +32,7 @@ returns the per-video flags (vanished frames, static object) that are not metric
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable
@@ -90,8 +91,11 @@ class MetricSpec:
         return "↑" if self.higher_is_better else "↓"
 
     def compute(self, pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
-        """Evaluate on ``bool [T, H, W]`` masks."""
-        return float(self.fn(pred, gt, fps) if self.needs_fps else self.fn(pred, gt))
+        """Evaluate on ``bool [T, H, W]`` masks (one pass of the geometry at most, shared by its pieces)."""
+        with _sharing():
+            if self.name in CHAMFER_METRICS and _kernel() is not None:
+                _piece("chamfer", pred, gt)  # the full pass first: the other pieces it reads come with it
+            return float(self.fn(pred, gt, fps) if self.needs_fps else self.fn(pred, gt))
 
 
 METRICS: dict[str, MetricSpec] = {}
@@ -206,14 +210,13 @@ def backend() -> str:
     return "opencv" if _edt_backend()[0] is _edt_opencv else "scipy"
 
 
-def _pieces_from_kernel(pred: np.ndarray, gt: np.ndarray) -> dict:
-    cent, iou, chamfer, present = _kernel()(pred, gt)
-    return {
-        "centroids": (cent[:, 0], cent[:, 1]),
-        "iou": iou,
-        "chamfer": chamfer,
-        "present": (present[:, 0], present[:, 1]),
-    }
+def _pieces_from_kernel(pred: np.ndarray, gt: np.ndarray, chamfer: bool) -> dict:
+    """Every piece in one pass; the distance transforms (the chamfer piece) only when asked."""
+    cent, iou, dist, present = _kernel()(pred, gt, chamfer)
+    out = {"centroids": (cent[:, 0], cent[:, 1]), "iou": iou, "present": (present[:, 0], present[:, 1])}
+    if chamfer:
+        out["chamfer"] = dist
+    return out
 
 
 def _numpy_piece(name: str, pred: np.ndarray, gt: np.ndarray):
@@ -231,10 +234,25 @@ def _numpy_piece(name: str, pred: np.ndarray, gt: np.ndarray):
     return pred.any(axis=(1, 2)), gt.any(axis=(1, 2))  # "present"
 
 
-# Within compute_all, the geometry of one (pred, gt) pair is computed once and shared by every
-# metric (all nine use some of it); outside it each call computes what it needs. Keyed by the
-# arrays' identities, held only for the duration of one compute_all call.
+# Within one compute_all call, or one metric's compute call, the geometry of one (pred, gt) pair
+# is computed once and shared by every piece a metric reads (all nine metrics use some of it).
+# Keyed by the arrays' identities, held only while that call lasts.
 _SHARED: dict | None = None
+CHAMFER_METRICS = ("chamfer_distance", "chamfer_strict")  # the metrics that read distance transforms
+
+
+@contextlib.contextmanager
+def _sharing():
+    """Share pieces for the duration of the block (nested blocks join the outer one)."""
+    global _SHARED
+    if _SHARED is not None:
+        yield
+        return
+    _SHARED = {}
+    try:
+        yield
+    finally:
+        _SHARED = None
 
 
 def _shared(pred: np.ndarray, gt: np.ndarray, name, compute: Callable[[], dict]):
@@ -257,7 +275,7 @@ def _shared(pred: np.ndarray, gt: np.ndarray, name, compute: Callable[[], dict])
 def _piece(name: str, pred: np.ndarray, gt: np.ndarray):
     """One shared per-frame quantity of a video: "centroids", "iou", "chamfer" or "present"."""
     if _kernel() is not None:
-        return _shared(pred, gt, name, lambda: _pieces_from_kernel(pred, gt))
+        return _shared(pred, gt, name, lambda: _pieces_from_kernel(pred, gt, chamfer=name == "chamfer"))
     return _shared(pred, gt, name, lambda: {name: _numpy_piece(name, pred, gt)})
 
 
@@ -642,14 +660,13 @@ def compute_all(
 
     ``centroids=True`` adds ``centroids``: ``{"gt": [[x, y], ...], "pd": ...}`` (pixels, None where empty).
     """
-    global _SHARED
-    _SHARED = {}
-    try:
-        out = {name: METRICS[name].compute(pred, gt, fps) for name in (names or METRICS)}
+    names = list(names or METRICS)
+    with _sharing():
+        if _kernel() is not None and any(n in CHAMFER_METRICS for n in names):
+            _piece("chamfer", pred, gt)  # the one full pass every other piece then reads
+        out = {name: METRICS[name].compute(pred, gt, fps) for name in names}
         out.update(video_diagnostics(pred, gt))
         if centroids:
             c_pd, c_gt = _centroid_pair(pred, gt)
             out["centroids"] = {"gt": c_gt.tolist(), "pd": c_pd.tolist()}
-    finally:
-        _SHARED = None
     return out

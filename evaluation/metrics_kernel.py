@@ -333,8 +333,8 @@ def _directed_mean(a, b, abox, bbox, top, bot, dv, nxt, cand, env_v, env_h, env_
 
 
 @numba.njit(cache=True, nogil=True)
-def _frames(pd, gt, pd_words, gt_words, t0, t1, ws, dv, buf, counts, sums, inter, chamfer):
-    """Frames ``t0 .. t1 - 1``, with one chunk's scratch arrays."""
+def _frames(pd, gt, pd_words, gt_words, t0, t1, ws, dv, buf, counts, sums, inter, chamfer, with_chamfer):
+    """Frames ``t0 .. t1 - 1``, with one chunk's scratch arrays (distance transforms only ``with_chamfer``)."""
     h, w = gt.shape[1], gt.shape[2]
     colbuf = np.zeros(max(gt_words.shape[2], 1), np.uint64)
     ptop, pbot, gtop, gbot, nxt, cand, env_v, env_h, env_zn, env_zd, f = (
@@ -362,6 +362,8 @@ def _frames(pd, gt, pd_words, gt_words, t0, t1, ws, dv, buf, counts, sums, inter
         if pbox[0] < 0 or gbox[0] < 0:
             continue
         inter[t] = _intersection(p, g, pbox, gbox)
+        if not with_chamfer:
+            continue
         # a direction whose pixels all lie in the other mask has mean distance 0 (a sum of zeros)
         if counts[t, 1] == inter[t]:
             chamfer[t, 0] = 0.0
@@ -405,20 +407,22 @@ def _finish(counts, sums, inter, chamfer):
 
 
 @numba.njit(cache=True, nogil=True)
-def _geometry_serial(pd, gt, pd_words, gt_words, ws, dv, buf):
+def _geometry_serial(pd, gt, pd_words, gt_words, ws, dv, buf, with_chamfer):
     counts, sums, inter, chamfer = _outputs(gt.shape[0])
-    _frames(pd, gt, pd_words, gt_words, 0, gt.shape[0], ws[0], dv[0], buf[0], counts, sums, inter, chamfer)
+    _frames(
+        pd, gt, pd_words, gt_words, 0, gt.shape[0], ws[0], dv[0], buf[0], counts, sums, inter, chamfer, with_chamfer
+    )
     return _finish(counts, sums, inter, chamfer)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _geometry_parallel(pd, gt, pd_words, gt_words, ws, dv, buf):
+def _geometry_parallel(pd, gt, pd_words, gt_words, ws, dv, buf, with_chamfer):
     t_len = gt.shape[0]
     counts, sums, inter, chamfer = _outputs(t_len)
     chunks = ws.shape[0]  # contiguous runs of frames, one per thread, each with its own scratch
     for c in numba.prange(chunks):
         t0, t1 = c * t_len // chunks, (c + 1) * t_len // chunks
-        _frames(pd, gt, pd_words, gt_words, t0, t1, ws[c], dv[c], buf[c], counts, sums, inter, chamfer)
+        _frames(pd, gt, pd_words, gt_words, t0, t1, ws[c], dv[c], buf[c], counts, sums, inter, chamfer, with_chamfer)
     return _finish(counts, sums, inter, chamfer)
 
 
@@ -489,8 +493,10 @@ def _workspace(chunks: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.
     return cache["arrays"]
 
 
-def video_geometry(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-frame geometry of two ``bool [T, H, W]`` masks.
+def video_geometry(
+    pred: np.ndarray, gt: np.ndarray, chamfer: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-frame geometry of two ``bool [T, H, W]`` masks (``chamfer=False``: no distance transforms, chamfer all NaN).
 
     Returns:
         ``centroids float64 [T, 2, 2]`` (pred/gt × (x, y), NaN where the mask is empty; the
@@ -503,4 +509,4 @@ def video_geometry(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.nda
     threads = _threads() if threading.current_thread() is threading.main_thread() else 1
     chunks = max(1, min(threads, g.shape[0]))
     run = _geometry_parallel if chunks > 1 else _geometry_serial
-    return run(p, g, _words(p), _words(g), *_workspace(chunks, *g.shape[1:]))
+    return run(p, g, _words(p), _words(g), *_workspace(chunks, *g.shape[1:]), chamfer)

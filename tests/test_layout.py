@@ -50,6 +50,7 @@ def test_metrics_and_schema_need_only_numpy_scipy():
         "dataclasses",
         "warnings",
         "functools",
+        "contextlib",
         "evaluation",
         "av",  # lazy, optional: movie writing
         "cv2",  # lazy, optional: the faster exact distance transform (scipy otherwise)

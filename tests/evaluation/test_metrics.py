@@ -281,3 +281,27 @@ def test_fall_phase_on_exact_parabola():
     t_land = math.sqrt(2 * 70 / 50.0)
     assert abs(phase.contact_time_s - t_land) <= 1.0 / fps + 1e-9
     assert M.fall_phase(np.full(5, np.nan), fps, h).falling is False
+
+
+def test_one_metric_call_pays_one_pass_and_iou_no_distance_transforms(monkeypatch):
+    kernel = M._kernel()
+    if kernel is None:
+        pytest.skip("numba not installed: the numpy fallback computes each piece on its own")
+    calls = []
+
+    def counting(pred, gt, chamfer=True):
+        calls.append(chamfer)
+        return kernel(pred, gt, chamfer)
+
+    monkeypatch.setattr(M, "_kernel", lambda: counting)
+    rng = np.random.default_rng(0)
+    pred, gt = rng.random((6, 32, 32)) > 0.6, rng.random((6, 32, 32)) > 0.6
+    for name, spec in M.METRICS.items():
+        calls.clear()
+        spec.compute(pred, gt, 16.0)
+        assert len(calls) <= 1, (name, calls)  # one pass at most
+        if name in ("iou", "l2", "centroid_error"):
+            assert calls == [False], (name, calls)  # no distance transforms
+    calls.clear()
+    M.compute_all(pred, gt, 16.0)
+    assert calls == [True]  # every metric and the diagnostics from one pass
