@@ -23,12 +23,11 @@ from isolated import run_isolated  # benchmarks/isolated.py (the script folder i
 def measure(model_name: str, backward: bool, device: str, checkpointing: bool) -> dict:
     import torch
 
-    import opensora.models  # noqa: F401 - registers the models
-    from opensora.registry import MODELS
+    from opensora.models import build_model
 
     dev = torch.device(device)
     torch.manual_seed(0)
-    model = MODELS.build(dict(type=model_name)).to(dev)
+    model = build_model(model_name).to(dev)
     model.train(backward)
     if hasattr(model, "grad_checkpointing"):
         model.grad_checkpointing = checkpointing

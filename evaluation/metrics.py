@@ -20,6 +20,16 @@ Three families:
    thread, 60-80x on two (benchmarks/metrics_speed.py). Without numba the same values come from exact Euclidean
    distance transforms (OpenCV's when cv2 imports, else scipy's) on the masks' common bounding
    box, several times slower.
+
+   **Why three implementations.** The kernel is the one that runs. The numpy fallback stays
+   because numba is optional: this module and the schema need only numpy/scipy (README: Layout),
+   so the benchmark still scores where numba does not install (new Python versions first ship
+   without it). :mod:`evaluation.metrics_reference` is the released definitions written plainly
+   (argwhere + KD-trees per frame); it is never called in a run — the tests and
+   ``benchmarks/metrics_speed.py`` compare both other paths against it.
+   One metric call (``METRICS[name].compute``) makes one pass of the geometry at most, shared
+   by the pieces it reads; IoU, L2 and the centroid metrics skip the distance transforms;
+   :func:`compute_all` makes one pass for every metric of a video.
 2. **Strict**: Euclidean centroid error normalised by the image diagonal, and vanish-aware
    versions in which a frame with the object present in ground truth but absent in the
    prediction scores :data:`VANISH_PENALTY`.

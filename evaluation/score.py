@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluation.core.config import copy_flags, load_config, parse_cli, run_reporting_errors, section
+from evaluation.core.config import artifact_root, copy_flags, load_config, parse_cli, run_reporting_errors, section
 from evaluation.core.errors import ConfigError, InputError
 from evaluation.core.files import write_json
 from evaluation.core.identity import (
@@ -124,7 +124,7 @@ class ScoreArgs:
         """The run folder: ``--run-dir``, else ``$PISA_OUT_ROOT/score/<model>-<split>-<identity hash>``."""
         if self.run_dir:
             return Path(self.run_dir)
-        root = Path(os.environ.get("PISA_OUT_ROOT", "./outputs")) / "score"
+        root = artifact_root("PISA_OUT_ROOT") / "score"
         return root / f"{self.model_name}-{self.split}-{digest(self.model_identity(), 8)}"
 
 

@@ -106,7 +106,7 @@ def test_readme_states_the_two_commands():
 # --- the trainer: one job per module, imports only downwards, no cycles --------------------------
 # Each trainer module may import the modules of lower layers only (module-level imports).
 TRAIN_LAYERS = [
-    {"args", "masks", "lora"},
+    {"args", "lora"},
     {"distributed"},
     {"parallel"},
     {"optim"},
@@ -177,3 +177,55 @@ def test_no_import_cycles(package):
     for m in graph:
         if m not in state:
             visit(m, [])
+
+
+# --- packages import only downwards, lazy imports inside functions included ---------------------
+# opensora's subpackages by layer: a module may import its own subpackage and lower layers only.
+OPENSORA_LAYERS = [
+    {"registry", "models", "schedulers"},
+    {"tiny", "backbones"},
+    {"datasets", "rewards"},
+    {"train"},
+    {"inference"},
+    {"score_model"},
+]
+
+
+def _all_imports(path: Path) -> set[str]:
+    """Every module name ``path`` imports, at module level or inside functions (absolute imports)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return out
+
+
+def test_opensora_subpackages_import_only_downwards_even_lazily():
+    layer = {name: i for i, names in enumerate(OPENSORA_LAYERS) for name in names}
+    for path in (ROOT / "opensora").rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if len(parts) < 2 or parts[1] == "__init__":
+            continue
+        mine = parts[1]
+        assert mine in layer, f"place opensora/{mine} in OPENSORA_LAYERS"
+        for name in _all_imports(path):
+            if not name.startswith("opensora.") or name.split(".")[1] == mine:
+                continue
+            dep = name.split(".")[1]
+            assert layer[dep] <= layer[mine], f"{path.relative_to(ROOT)} imports {name} (upward: {dep} above {mine})"
+
+
+def test_the_ground_floor_imports_nothing_else_of_the_project():
+    for path in (ROOT / "evaluation" / "core").rglob("*.py"):
+        ours = {n for n in _all_imports(path) if n.split(".")[0] in ("evaluation", "opensora", "sim_data")}
+        bad = {n for n in ours if not n.startswith("evaluation.core")} - {"evaluation.core"}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}: evaluation/core is the ground floor"
+
+
+@pytest.mark.parametrize("package", ["evaluation", "sim_data"])
+def test_nothing_below_opensora_imports_it_even_lazily(package):
+    for path in (ROOT / package).rglob("*.py"):
+        bad = {n for n in _all_imports(path) if n.split(".")[0] == "opensora"}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

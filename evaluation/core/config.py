@@ -32,9 +32,13 @@ T = TypeVar("T")
 ROOT_ENV_DEFAULTS = {"PISA_DATA_ROOT": "./data", "PISA_CKPT_ROOT": "./models", "PISA_OUT_ROOT": "./outputs"}
 
 
-def resolved_roots() -> dict[str, str]:
-    """The three artifact roots as the environment sets them, with defaults."""
-    return {k: os.environ.get(k, v) for k, v in ROOT_ENV_DEFAULTS.items()}
+def artifact_root(name: str) -> Path:
+    """The artifact root ``name`` (``PISA_DATA_ROOT``, ``PISA_CKPT_ROOT``, ``PISA_OUT_ROOT``) as the environment sets it.
+
+    The one place the defaults live for Python code (configs use ``{{$PISA_OUT_ROOT:./outputs}}``,
+    the scripts ``scripts/setup_env.sh``, which also prints them).
+    """
+    return Path(os.environ.get(name, ROOT_ENV_DEFAULTS[name]))
 
 
 def parse_value(text: str) -> Any:

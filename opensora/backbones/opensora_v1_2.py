@@ -300,7 +300,7 @@ class OpenSoraV12(Backbone):
     @override
     def training_mask(self, ratios, x0, seed):
         """Open-Sora's mask strategies (``data.mask_ratios``; PISA: ``image_head``, latent frame 0 clean)."""
-        from opensora.train.masks import sample_masks
+        from opensora.schedulers.rf.masks import sample_masks
 
         return sample_masks(ratios, x0.shape[0], x0.shape[2], torch.Generator().manual_seed(seed)).to(x0.device)
 

@@ -1,7 +1,8 @@
 """Open-Sora v1.2 models: STDiT3, the video VAE, the T5 text encoder; loading by hub id or local path.
 
-``python -m opensora.models --list-keys TYPE`` prints every state-dict entry of a registered
-model built on the meta device (no memory, no weights).
+``python -m opensora.models --list-keys NAME`` prints every state-dict entry of a preset built
+on the meta device (no memory, no weights). The presets dicts next to each class
+(``stdit3.PRESETS``, ``vae.PRESETS``) are the one table of model names.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from opensora.models.stdit.stdit3 import STDiT3, STDiT3Config, build_stdit3
 from opensora.models.vae.pixel import PixelSpace
 from opensora.models.vae.vae import PRESETS as VAE_PRESETS
 from opensora.models.vae.vae import VAEConfig, VideoAutoencoder, build_vae
-from opensora.registry import MODELS
 
 # fields of Open-Sora's VAE config.json that describe sub-model builders, not weights
 VAE_IGNORED_CONFIG = ("vae_2d", "vae_temporal", "cal_loss", "freeze_vae_2d")
 
 __all__ = [
-    "MODELS",
+    "MODEL_NAMES",
+    "build_model",
     "PixelSpace",
     "STDiT3",
     "STDiT3Config",
@@ -44,6 +45,20 @@ __all__ = [
     "stdit3_from_pretrained",
     "vae_from_pretrained",
 ]
+
+
+MODEL_NAMES = (*STDIT3_PRESETS, *VAE_PRESETS, "PixelSpace")
+
+
+def build_model(name: str):
+    """A randomly initialised model of preset ``name`` (STDiT3, VAE) or the weight-free ``PixelSpace``."""
+    if name in STDIT3_PRESETS:
+        return build_stdit3(name)
+    if name in VAE_PRESETS:
+        return build_vae(name)
+    if name == "PixelSpace":
+        return PixelSpace()
+    raise KeyError(f"unknown model {name!r}; known: {', '.join(MODEL_NAMES)}")
 
 
 def _weights_path(root: Path, weights: str) -> Path:
@@ -99,5 +114,5 @@ def stdit3_from_path_or_preset(
 def vae_from_path_or_preset(preset: str, path: str | None):
     """What a config's ``vae`` / ``vae_path`` pair names: weights, a random ``preset``, or the weight-free ``PixelSpace``."""
     if preset == "PixelSpace":
-        return MODELS.build(dict(type="PixelSpace"))
+        return PixelSpace()
     return vae_from_pretrained(path, preset=preset) if path else build_vae(preset)

@@ -14,13 +14,13 @@ import sys
 
 import torch
 
-from opensora.models import MODELS
+from opensora.models import MODEL_NAMES, build_model
 
 
 def list_keys(name: str) -> list[str]:
-    """``"<key> <d0,d1,...>"`` per state-dict entry of registered model ``name``, built on the meta device."""
+    """``"<key> <d0,d1,...>"`` per state-dict entry of model preset ``name``, built on the meta device."""
     with torch.device("meta"):
-        model = MODELS.build(dict(type=name))
+        model = build_model(name)
     return [f"{k} {','.join(str(d) for d in v.shape)}" for k, v in model.state_dict().items()]
 
 
@@ -30,14 +30,14 @@ def main(argv=None) -> int:
         prog="python -m opensora.models", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--list-keys", metavar="TYPE", help="registered model name")
-    g.add_argument("--list-types", action="store_true", help="print the registered model names")
+    g.add_argument("--list-keys", metavar="TYPE", help="model preset name")
+    g.add_argument("--list-types", action="store_true", help="print the model preset names")
     a = p.parse_args(argv)
     if a.list_types:
-        print("\n".join(sorted(MODELS.module_dict)))
+        print("\n".join(sorted(MODEL_NAMES)))
         return 0
-    if a.list_keys not in MODELS.module_dict:
-        print(f"error: unknown model {a.list_keys!r}; known: {sorted(MODELS.module_dict)}", file=sys.stderr)
+    if a.list_keys not in MODEL_NAMES:
+        print(f"error: unknown model {a.list_keys!r}; known: {sorted(MODEL_NAMES)}", file=sys.stderr)
         return 2
     print("\n".join(list_keys(a.list_keys)))
     return 0

@@ -26,6 +26,7 @@ import os
 import shutil
 from pathlib import Path
 
+from evaluation.core.config import artifact_root
 from evaluation.core.errors import ConfigError
 from evaluation.core.files import temp_name
 
@@ -151,7 +152,7 @@ def resolve_weights(spec: str | None, root: str | os.PathLike | None = None) -> 
     if not is_tiny(spec):
         return spec
     family, options = parse(spec)
-    root = Path(root or Path(os.environ.get("PISA_CKPT_ROOT", "./models")) / "tiny")
+    root = Path(root or artifact_root("PISA_CKPT_ROOT") / "tiny")
     name = family + "".join(f"-{k}{v}" for k, v in sorted(options.items())) + "-" + source_hash(family)
     folder = root / name
     if not folder.is_dir() and _rank() != 0:

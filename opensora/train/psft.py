@@ -28,7 +28,7 @@ from opensora.schedulers.rf import RFlowArgs
 from opensora.train.cli import train_main
 from opensora.train.components import DataArgs
 from opensora.train.loop import Frozen, Job
-from opensora.train.masks import check_ratios
+from opensora.schedulers.rf.masks import check_ratios
 
 DEFAULT_CONFIG = "configs/post_training/base.py"
 

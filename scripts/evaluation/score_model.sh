@@ -3,7 +3,9 @@
 #    or: bash scripts/evaluation/score_model.sh --pred-root DIR [--pred-fps FPS] --split real
 # Scores any image-to-video model on PisaBench: generate (or import DIR's sample folders / <id>.mp4
 # files) → SAM 2 masks (points for real, ground-truth frame-0 masks for sim) → evaluation → report.
-# Reads data/pisabench/<split>_256 (--benchmark-dir); writes outputs/score/<model>-<split>/ (--run-dir).
+# Reads data/pisabench/<split>_256 (--benchmark-dir); writes $PISA_OUT_ROOT/score/<model>-<split>-<hash>/ (--run-dir).
+# A rerun skips what the same weights/videos and settings made, redoes what changed; --overwrite remakes
+# videos generated with other settings (refused by default, naming what differs).
 # Hardware: one GPU for generation and SAM 2 (bf16); each stage resumes and is skipped when done.
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}

@@ -11,7 +11,7 @@ from opensora.datasets.clips import ClipDataset, EpochBatches, resize_crop, resi
 from opensora.datasets.latents import LatentCache
 from opensora.datasets.manifest import ManifestError, read_manifest
 from opensora.models import vae_from_path_or_preset
-from opensora.train.masks import check_ratios, sample_masks
+from opensora.schedulers.rf.masks import check_ratios, sample_masks
 from tests.opensora.train_helpers import simulate
 
 

@@ -27,8 +27,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
-from opensora.registry import MODELS
-
 
 @dataclass
 class STDiT3Config:
@@ -400,7 +398,3 @@ class STDiT3(nn.Module):
 def build_stdit3(preset: str, **overrides) -> STDiT3:
     """A randomly initialised STDiT3 from a registered preset."""
     return STDiT3(STDiT3Config(**{**PRESETS[preset], **overrides}))
-
-
-for _name in PRESETS:
-    MODELS.register_module(name=_name, module=lambda _n=_name, **kw: build_stdit3(_n, **kw))

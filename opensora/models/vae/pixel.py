@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from opensora.registry import MODELS
-
 
 @dataclass(frozen=True)
 class PixelSpaceConfig:
@@ -46,6 +44,3 @@ class PixelSpace(nn.Module):
         """Latents → the first ``num_frames`` frames (or only ``frames`` of them)."""
         z = z[:, :, :num_frames]
         return z if frames is None else z[:, :, list(frames)]
-
-
-MODELS.register_module(name="PixelSpace", module=lambda **kw: PixelSpace(PixelSpaceConfig(**kw)))

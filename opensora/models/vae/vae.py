@@ -18,8 +18,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from opensora.registry import MODELS
-
 SPATIAL_SCALING = 0.18215  # Open-Sora's factor; the SDXL config's 0.13025 is ignored (Open-Sora's VideoAutoencoderKL)
 LOGVAR_RANGE = (-30.0, 20.0)
 
@@ -303,7 +301,3 @@ class VideoAutoencoder(nn.Module):
 def build_vae(preset: str, **overrides) -> VideoAutoencoder:
     """A randomly initialised VAE pipeline from a registered preset."""
     return VideoAutoencoder(VAEConfig(**{**PRESETS[preset], **overrides}))
-
-
-for _name in PRESETS:
-    MODELS.register_module(name=_name, module=lambda _n=_name, **kw: build_vae(_n, **kw))

@@ -4,10 +4,9 @@ Convention: ``x_t = (1 - τ) x0 + τ ε`` with ``τ = t / 1000``; the model pred
 ``x0 - ε`` in the first half of its output channels; the sampler integrates ``z += v̂ Δτ`` from
 τ = 1 (noise) to τ = 0 over ``t_i = (1 - i/N) T`` with the last step reaching 0 (Σ Δτ = 1).
 
-``sample(..., grad_steps=K)``: the first ``N - K`` denoiser calls run under ``torch.no_grad``
-and only the last ``K`` keep a graph (K = 0: inference; K = N: full backprop as PISA's ORO;
-K = 1: VADER's truncated backprop). ``checkpoint_model=True`` wraps each graph-keeping call in
-activation checkpointing.
+The sampling loop itself (classifier-free guidance, ``grad_steps=K``) is the one every backbone
+uses, :func:`opensora.backbones.sampling.sample_latents`; the Open-Sora backbone takes its
+timesteps, step sizes and noising from here.
 
 Documented quirks kept from the reference: for 2–16 frames ``⌊T/17⌋·5 = 0`` makes the timestep
 transform send every timestep to 0 (we raise instead of sampling nothing); the transform is
@@ -19,9 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch.utils.checkpoint import checkpoint
-
-from opensora.registry import SCHEDULERS
 
 BASE_RESOLUTION = 512 * 512  # SD3-style resolution shift is relative to 512² pixels
 FRAMES_PER_CHUNK, LATENT_FRAMES_PER_CHUNK = 17, 5  # the VAE's 17 pixel frames ↔ 5 latent frames
@@ -46,9 +42,6 @@ class RFlowArgs:
             raise ValueError(f"scheduler.sample_method must be uniform or logit-normal, got {self.sample_method!r}")
         if self.num_sampling_steps < 1:
             raise ValueError("scheduler.num_sampling_steps must be >= 1")
-
-
-SCHEDULERS.register_module(name="rflow", module=RFlowArgs)
 
 
 def add_noise(x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, num_timesteps: int = 1000) -> torch.Tensor:
@@ -143,80 +136,6 @@ def step_sizes(timesteps: list[torch.Tensor], num_timesteps: int) -> list[torch.
     """``Δτ_i = (t_i - t_{i+1}) / T``, last ``t_{N-1} / T``: they sum to ``t_0 / T`` (= 1 without transform)."""
     nxt = [*timesteps[1:], torch.zeros_like(timesteps[0])]
     return [(a - b) / num_timesteps for a, b in zip(timesteps, nxt, strict=True)]
-
-
-def sample(
-    model,
-    z: torch.Tensor,
-    y: torch.Tensor,
-    y_null: torch.Tensor,
-    args: RFlowArgs,
-    model_kwargs: dict | None = None,
-    cond_mask: torch.Tensor | None = None,
-    guidance_scale: float | None = None,
-    grad_steps: int = 0,
-    checkpoint_model: bool = False,
-    generator: torch.Generator | None = None,
-    progress: bool = False,
-) -> torch.Tensor:
-    """Integrate the flow from noise ``z [B, C, T, H, W]`` to data, with classifier-free guidance.
-
-    Args:
-        y, y_null: text features ``[B, 1, L, C]`` of the prompts and of the null caption.
-        model_kwargs: ``mask`` (text attention mask, tiled over the null rows inside the model),
-            ``height``, ``width``, ``num_frames``, ``fps``.
-        cond_mask: float ``[B, T]`` from the mask strategy: 0 = keep the latent frame in ``z`` (the
-            reference, re-inserted after every step and modulated with timestep 0), 1 = generate.
-        grad_steps: number of final denoiser calls that keep a graph (0 = none).
-    """
-    kwargs = dict(model_kwargs or {})
-    scale = args.cfg_scale if guidance_scale is None else guidance_scale
-    b = z.shape[0]
-    timesteps = sampling_timesteps(
-        args, b, z.device, kwargs.get("height"), kwargs.get("width"), kwargs.get("num_frames")
-    )
-    deltas = step_sizes(timesteps, args.num_timesteps)
-    n = len(timesteps)
-    if not 0 <= grad_steps <= n:
-        raise ValueError(f"grad_steps must be in [0, {n}], got {grad_steps}")
-    y_in = torch.cat([y, y_null], dim=0)
-    for key in ("height", "width", "num_frames", "fps"):
-        if key in kwargs and kwargs[key] is not None:
-            kwargs[key] = torch.cat([kwargs[key], kwargs[key]])
-    noise_added = (cond_mask == 1) if cond_mask is not None else None
-    iterator = range(n)
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(iterator, desc="sampling", unit="step", leave=False)
-    for i in iterator:
-        t = timesteps[i]
-        keep_graph = i >= n - grad_steps
-        with torch.set_grad_enabled(keep_graph and torch.is_grad_enabled()):
-            upper = None
-            if cond_mask is not None:
-                x0 = z.clone()
-                gen_device = generator.device if generator is not None else x0.device
-                eps = torch.randn(x0.shape, generator=generator, device=gen_device, dtype=x0.dtype).to(x0.device)
-                x_noise = add_noise(x0, eps, t, args.num_timesteps)
-                upper = cond_mask * args.num_timesteps >= t[:, None]  # (B, T) frames being generated
-                kwargs["x_mask"] = upper.repeat(2, 1)
-                z = torch.where((upper & ~noise_added)[:, None, :, None, None], x_noise, x0)
-                noise_added = upper
-            z_in, t_in = torch.cat([z, z]), torch.cat([t, t])
-
-            channels = z.shape[1]
-
-            def call(z_in=z_in, t_in=t_in, channels=channels):
-                return model(z_in, t_in, y=y_in, **kwargs)[:, :channels]
-
-            v = checkpoint(call, use_reentrant=False) if (checkpoint_model and keep_graph) else call()
-            v_cond, v_uncond = v.chunk(2, dim=0)
-            v_hat = v_uncond + scale * (v_cond - v_uncond)
-            z = z + v_hat * deltas[i].to(z.dtype).view(-1, 1, 1, 1, 1)
-            if upper is not None:
-                z = torch.where(upper[:, None, :, None, None], z, x0)
-    return z
 
 
 def i2v_mask(b: int, t_lat: int, device, num_cond: int = 1) -> torch.Tensor:
