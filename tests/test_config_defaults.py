@@ -22,10 +22,10 @@ from sim_data.selftest import SimSelftestArgs
 from sim_data.worker import RenderArgs
 
 torch = pytest.importorskip("torch")
+from evaluation.score import ScoreArgs  # noqa: E402
 from opensora.backbones import BackboneArgs  # noqa: E402
 from opensora.inference import InferenceArgs  # noqa: E402
 from opensora.schedulers.rf import RFlowArgs  # noqa: E402
-from opensora.score_model import ScoreArgs  # noqa: E402
 from opensora.train.args import TrainArgs  # noqa: E402
 from opensora.train.components import DataArgs, ModelArgs  # noqa: E402
 from opensora.train.oro import OROArgs  # noqa: E402

@@ -13,12 +13,12 @@ from evaluation.core.errors import ConfigError
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
+from evaluation.score import ScoreArgs
 from evaluation.selftest import SelftestArgs
 from opensora.backbones import BackboneArgs
 from opensora.inference import InferenceArgs
 from opensora.rewards import check_reward_configs
 from opensora.schedulers.rf import RFlowArgs
-from opensora.score_model import ScoreArgs
 from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
 from opensora.train.oro import OROArgs

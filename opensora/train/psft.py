@@ -25,10 +25,10 @@ import torch
 
 from evaluation.core.config import exit_now
 from opensora.schedulers.rf import RFlowArgs
+from opensora.schedulers.rf.masks import check_ratios
 from opensora.train.cli import train_main
 from opensora.train.components import DataArgs
 from opensora.train.loop import Frozen, Job
-from opensora.schedulers.rf.masks import check_ratios
 
 DEFAULT_CONFIG = "configs/post_training/base.py"
 

@@ -98,7 +98,13 @@ def test_generated_videos_of_another_seed_or_steps_are_refused_then_remade(tmp_p
     assert rc == 0 and "generated 0 of 2" in stdout and "(2 already there)" in stdout
 
     rc, _, err = run_cli(inference.main, [*argv, "--seed", "7"], capsys)
-    assert_user_error(rc, err, "0000 was made with other inputs or settings", "settings.seed: 1024 → 7", "--overwrite")
+    assert_user_error(
+        rc,
+        err,
+        "0000 (and 1 more like it) was made with other inputs or settings",
+        "settings.seed: 1024 → 7",
+        "--overwrite",
+    )
     rc, _, err = run_cli(inference.main, [*argv, "--scheduler.num_sampling_steps=2"], capsys)
     assert_user_error(rc, err, "num_sampling_steps")
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # nothing touched
