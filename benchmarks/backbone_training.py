@@ -23,16 +23,10 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
     """Seconds per step, peak memory (CUDA allocation, or CPU RSS growth over the steps), trainable parameters."""
     import torch
 
-    from evaluation.core.config import load_config, section
-    from opensora.schedulers.rf import RFlowArgs
-    from opensora.train.args import TrainArgs
-    from opensora.train.components import (
-        DataArgs,
-        ModelArgs,
-        build_backbone_for_training,
-        build_denoiser,
-        prompt_features,
-    )
+    from evaluation.core.config import load_config
+    from opensora.tiny import resolve_specs
+    from opensora.train.components import build_backbone_for_training, build_denoiser, prompt_features
+    from opensora.train.config import TrainingConfig
     from opensora.train.loop import Frozen
     from opensora.train.optim import make_optimizer
     from opensora.train.parallel import set_activation_checkpointing
@@ -40,9 +34,10 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
     dev = torch.device(device)
     dtype = torch.bfloat16 if dev.type == "cuda" else torch.float32
     tmp = Path(tempfile.mkdtemp())
-    cfg = load_config(config, {"model.text_cache_dir": str(tmp / "text"), **overrides})
-    margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
-    sched, targs = section(cfg, "scheduler", RFlowArgs), section(cfg, "train", TrainArgs)
+    cfg = resolve_specs(load_config(config, {"model.text_cache_dir": str(tmp / "text"), **overrides}))
+    rc = TrainingConfig.from_config(cfg)
+    margs, data = rc.model, rc.data
+    sched, targs = rc.scheduler, rc.train
     if kind == "psft":
         from opensora.train.psft import PSFT
 
@@ -53,7 +48,7 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
         job = ORO(cfg)
     job.validate(data, sched)
     torch.manual_seed(0)
-    backbone = build_backbone_for_training(margs, data, sched, dev, dtype)
+    backbone = build_backbone_for_training(rc.backbone, sched, dev, dtype)
     text = prompt_features(backbone, ["a video of an object dropping"], margs)
     job.setup(Frozen(backbone, text, dev, dtype), data, sched)
     model = job.prepare_model(build_denoiser(margs, backbone)).to(dev).train()

@@ -111,6 +111,7 @@ TRAIN_LAYERS = [
     {"parallel"},
     {"optim"},
     {"checkpoints", "runlog", "components", "validate"},
+    {"config"},
     {"loop", "cli"},  # cli calls loop.fit through a function-level import
     {"psft", "oro", "export"},
 ]

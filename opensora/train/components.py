@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from opensora.backbones import IMPLEMENTATIONS, BackboneArgs, build_backbone
+from opensora.backbones import BackboneArgs, build_backbone
 from opensora.backbones.prompts import PromptFeatures
 
 OPENSORA = "opensora_v1_2"
@@ -45,23 +45,13 @@ class ModelArgs:
     allow_random_weights: bool = False  # Open-Sora model_path / vae_path None: random STDiT3 / VAE
 
     def __post_init__(self):
-        if self.backbone not in IMPLEMENTATIONS:
-            raise ValueError(f"model.backbone must be one of {list(IMPLEMENTATIONS)}, got {self.backbone!r}")
+        # the backbone's name and weights are checked once, by BackboneArgs (opensora/train/config.py)
         if self.model_weights not in ("model", "ema"):
             raise ValueError(f"model.model_weights must be 'model' or 'ema', got {self.model_weights!r}")
         if self.canvas is not None and (len(self.canvas) != 2 or not all(isinstance(v, int) for v in self.canvas)):
             raise ValueError(f"model.canvas must be [height, width] or None, got {self.canvas!r}")
         if self.lora_rank < 0:
             raise ValueError("model.lora_rank must be >= 0")
-        if self.backbone != OPENSORA:
-            if self.model_path is None:
-                raise ValueError(f"model.model_path must name {self.backbone}'s pipeline (hub id or folder)")
-            return
-        needs_weights = self.model_path is None or (self.vae_path is None and self.vae != "PixelSpace")
-        if needs_weights and not self.allow_random_weights:
-            raise ValueError(
-                "model.model_path / model.vae_path is None: set model.allow_random_weights=True to train from random init"
-            )
 
     @property
     def lora_scaling(self) -> float:
@@ -107,9 +97,9 @@ def backbone_args(margs: ModelArgs, data: DataArgs) -> BackboneArgs:
     )
 
 
-def build_backbone_for_training(margs: ModelArgs, data: DataArgs, sched, device, dtype):
+def build_backbone_for_training(bargs: BackboneArgs, sched, device, dtype):
     """The backbone with its weights in fp32 on ``device`` (bf16 autocast where configured), frozen parts frozen."""
-    backbone = build_backbone(backbone_args(margs, data), device, torch.float32, sched)
+    backbone = build_backbone(bargs, device, torch.float32, sched)
     backbone.dtype = dtype
     backbone.freeze()
     return backbone

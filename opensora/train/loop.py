@@ -24,7 +24,6 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from evaluation.core.config import section
 from opensora.backbones import IDENTITY_FILE
 from opensora.backbones.base import Backbone
 from opensora.backbones.prompts import PromptFeatures
@@ -37,17 +36,17 @@ from opensora.train import checkpoints as C
 from opensora.train.args import TrainArgs
 from opensora.train.components import (
     DataArgs,
-    ModelArgs,
     build_backbone_for_training,
     build_denoiser,
     prompt_features,
     training_identity,
 )
+from opensora.train.config import TrainingConfig
 from opensora.train.distributed import Dist, init_distributed, seed_step, shutdown
 from opensora.train.optim import EMA, check_finite, clip_gradients, lr_at, make_optimizer, weights_for_export
 from opensora.train.parallel import autocast, compute_dtype, unwrap, wrap_model
 from opensora.train.runlog import RunLog, check_run_dir, prepare_run_dir
-from opensora.train.validate import ValArgs, Validator
+from opensora.train.validate import Validator
 
 
 @dataclass(frozen=True)
@@ -108,16 +107,14 @@ class Trainee:
 
 def fit(cfg, job: Job) -> int:
     """Train as configured; returns the exit status."""
-    targs = section(cfg, "train", TrainArgs)
-    margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
-    sched, vargs = section(cfg, "scheduler", RFlowArgs), section(cfg, "validation", ValArgs)
-    job.validate(data, sched)
-    d = init_distributed(targs.device)
+    rc = TrainingConfig.from_config(cfg)
+    job.validate(rc.data, rc.scheduler)
+    d = init_distributed(rc.train.device)
     try:
         if d.main:
-            check_run_dir(targs, cfg)  # before anything is written (rank 0: the others may find its new folder)
+            check_run_dir(rc.train, cfg)  # before anything is written (rank 0: the others may find its new folder)
         d.barrier()
-        return _fit(cfg, targs, margs, data, sched, vargs, job, d)
+        return _fit(cfg, rc, job, d)
     finally:
         # The sharded model, its optimizer and FSDP's last collectives sit in reference cycles; free
         # them while the process group and the interpreter are alive. Left to the interpreter's
@@ -127,40 +124,42 @@ def fit(cfg, job: Job) -> int:
         shutdown(d)
 
 
-def build_frozen(prompts: list[str], margs: ModelArgs, data: DataArgs, sched, targs: TrainArgs, d: Dist) -> Frozen:
+def build_frozen(prompts: list[str], rc: TrainingConfig, d: Dist) -> Frozen:
     """The backbone (with the denoiser's initial weights) and cached text features.
 
     Rank 0 writes the text cache first, the others read it. The seed is set first: a randomly
     initialised denoiser is identical on every rank (FSDP2 does not broadcast).
     """
-    torch.manual_seed(targs.seed)
-    backbone = build_backbone_for_training(margs, data, sched, d.device, compute_dtype(targs, d.device))
+    torch.manual_seed(rc.train.seed)
+    dtype = compute_dtype(rc.train, d.device)
+    backbone = build_backbone_for_training(rc.backbone, rc.scheduler, d.device, dtype)
     if d.main:
-        text = prompt_features(backbone, prompts, margs)
+        text = prompt_features(backbone, prompts, rc.model)
     d.barrier()
     if not d.main:
-        text = prompt_features(backbone, prompts, margs)
-    return Frozen(backbone, text, d.device, compute_dtype(targs, d.device))
+        text = prompt_features(backbone, prompts, rc.model)
+    return Frozen(backbone, text, d.device, dtype)
 
 
-def build_dataset(rows, data: DataArgs, margs: ModelArgs, targs: TrainArgs, job: Job, frozen: Frozen, d: Dist):
+def build_dataset(rows, rc: TrainingConfig, job: Job, frozen: Frozen, d: Dist):
     """Clips (with the files the job needs), on cached latents when configured."""
+    data = rc.data
     dataset = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)
     if not (data.latent_cache_dir and job.use_latent_cache):
         return dataset
     cache = LatentCache(data.latent_cache_dir, frozen.latent_space, data.num_frames, data.resolution)
-    with autocast(targs, d.device):
+    with autocast(rc.train, d.device):
         cache.fill(dataset, frozen.backbone, d.device, d.rank, d.world)
     d.barrier()
     return ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs, latents=cache)
 
 
-def build_trainee(margs: ModelArgs, targs: TrainArgs, job: Job, frozen: Frozen, d: Dist) -> Trainee:
+def build_trainee(rc: TrainingConfig, job: Job, frozen: Frozen, d: Dist) -> Trainee:
     """The denoiser (LoRA when configured, the job's changes), wrapped, with EMA and AdamW."""
-    model = job.prepare_model(build_denoiser(margs, frozen.backbone))
+    model = job.prepare_model(build_denoiser(rc.model, frozen.backbone))
     model.train()
-    model = wrap_model(model, targs, d)
-    return Trainee(model, EMA(model), make_optimizer(model, targs), margs.lora_scaling)
+    model = wrap_model(model, rc.train, d)
+    return Trainee(model, EMA(model), make_optimizer(model, rc.train), rc.model.lora_scaling)
 
 
 def resume(targs: TrainArgs, run: Path, trainee: Trainee, d: Dist) -> int:
@@ -261,7 +260,8 @@ def export(trainee: Trainee, frozen: Frozen, run: Path, identity: dict, d: Dist)
     return frozen.backbone.export_weights(unwrap(trainee.model), plain_weights(sd, trainee), lora, folder, identity)
 
 
-def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> int:
+def _fit(cfg, rc: TrainingConfig, job: Job, d: Dist) -> int:
+    targs, data, vargs = rc.train, rc.data, rc.validation
     rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs, split=data.split, limit=data.limit)
     rates = frame_rates(rows)
     other = {r: n for r, n in rates.items() if r != f"{data.fps:g}"}
@@ -273,10 +273,10 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
         )
     validator = Validator(vargs, None, data) if vargs.manifest else None
     prompts = [r.text for r in rows] + (validator.prompts if validator else [])
-    frozen = build_frozen(prompts, margs, data, sched, targs, d)
-    job.setup(frozen, data, sched)
-    dataset = build_dataset(rows, data, margs, targs, job, frozen, d)
-    trainee = build_trainee(margs, targs, job, frozen, d)
+    frozen = build_frozen(prompts, rc, d)
+    job.setup(frozen, data, rc.scheduler)
+    dataset = build_dataset(rows, rc, job, frozen, d)
+    trainee = build_trainee(rc, job, frozen, d)
     # the run folder is made only now: a config the model cannot take (a LoRA target it does not
     # have, weights of another backbone) fails above without leaving a folder a rerun would refuse
     run = prepare_run_dir(targs, cfg, d, {"clip_fps": rates, "data_fps": data.fps})
@@ -312,13 +312,13 @@ def _fit(cfg, targs, margs, data, sched, vargs: ValArgs, job: Job, d: Dist) -> i
             steps.write(done, grad_norm, trainee.optimizer.param_groups[0]["lr"], epoch, extra)
         if done % targs.ckpt_every == 0 or done == total:
             state = C.trainer_state_dict(done, *batches.position(done), targs)
-            files = {IDENTITY_FILE: training_identity(frozen.backbone, margs)}
+            files = {IDENTITY_FILE: training_identity(frozen.backbone, rc.model)}
             C.save_checkpoint(run, done, trainee.model, trainee.optimizer, trainee.ema, d, state, files)
             C.prune_checkpoints(run, targs.keep_checkpoints, d)
         if validator is not None and ((vargs.every and done % vargs.every == 0) or done == total):
             validate(validator, trainee, frozen, done, log, vargs.weights, d)
     bar.close()
-    folder = export(trainee, frozen, run, training_identity(frozen.backbone, margs), d)
+    folder = export(trainee, frozen, run, training_identity(frozen.backbone, rc.model), d)
     if d.main:
         print(f"done: {total} steps; run folder {run}; EMA weights exported to {folder}")
     log.close()

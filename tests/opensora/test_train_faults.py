@@ -278,3 +278,12 @@ def test_a_lora_target_typo_is_named_and_leaves_no_run_folder(sim, cache, tmp_pa
     assert not run.exists()  # the corrected rerun is not refused
     argv = tiny_argv(sim, run, cache, "--max-steps", "1", "--model.lora_rank=4")
     assert run_cli(psft_main, argv, capsys)[0] == 0
+
+
+def test_training_names_its_own_keys_when_the_backbone_refuses(tmp_path, capsys):
+    argv = ["configs/post_training/tiny.py", "--run-dir", tmp_path / "r", "--model.model_path=None"]
+    rc, _, err = run_cli(psft_main, [*argv, "--model.allow_random_weights=False"], capsys)
+    assert_user_error(rc, err, "section 'model'", "model.allow_random_weights=True")
+    rc, _, err = run_cli(psft_main, ["configs/post_training/tiny.py", "--model.backbone=nope"], capsys)
+    assert_user_error(rc, err, "model.backbone must be one of")
+    assert not (tmp_path / "r").exists()

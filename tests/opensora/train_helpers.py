@@ -71,29 +71,24 @@ def oro_setup(config: str, overrides: dict):
     """
     import torch
 
-    from evaluation.core.config import load_config, section
+    from evaluation.core.config import load_config
     from opensora.datasets.clips import ClipDataset
     from opensora.datasets.manifest import read_manifest
-    from opensora.schedulers.rf import RFlowArgs
     from opensora.tiny import resolve_specs
-    from opensora.train.components import (
-        DataArgs,
-        ModelArgs,
-        build_backbone_for_training,
-        build_denoiser,
-        prompt_features,
-    )
+    from opensora.train.components import build_backbone_for_training, build_denoiser, prompt_features
+    from opensora.train.config import TrainingConfig
     from opensora.train.loop import Frozen
     from opensora.train.oro import ORO
 
     cfg = resolve_specs(load_config(config, overrides))  # as the CLIs do at the config edge
     job = ORO(cfg)
-    margs, data = section(cfg, "model", ModelArgs), section(cfg, "data", DataArgs)
-    sched = section(cfg, "scheduler", RFlowArgs)
+    rc = TrainingConfig.from_config(cfg)
+    margs, data = rc.model, rc.data
+    sched = rc.scheduler
     rows = read_manifest(data.manifest, num_frames=data.num_frames, needs=job.needs)
     cpu = torch.device("cpu")
     torch.manual_seed(0)
-    backbone = build_backbone_for_training(margs, data, sched, cpu, torch.float32)
+    backbone = build_backbone_for_training(rc.backbone, sched, cpu, torch.float32)
     frozen = Frozen(backbone, prompt_features(backbone, [r.text for r in rows], margs), cpu, torch.float32)
     job.setup(frozen, data, sched)
     with torch.no_grad():
