@@ -49,6 +49,31 @@ def check_pipeline_folder(folder: Path) -> dict:
     return index
 
 
+def load_checked(model_class, folder: Path, dtype: torch.dtype):
+    """``model_class.from_pretrained(folder)`` whose ``config.json`` must describe exactly the weights there.
+
+    diffusers leaves parameters the weights lack on the meta device (a traceback much later) and
+    drops weights the config has no place for (silently another model).
+
+    Raises:
+        InputError: names ``config.json`` and the first parameters that differ.
+    """
+    from safetensors import safe_open
+
+    model = model_class.from_pretrained(str(folder), torch_dtype=dtype)
+    stored = set()
+    for f in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(f), framework="pt") as sf:
+            stored |= set(sf.keys())
+    wanted = set(model.state_dict())
+    missing, extra = sorted(wanted - stored), sorted(stored - wanted)
+    if stored and (missing or extra):
+        what = [f"{len(missing)} parameters the weights lack (e.g. {missing[:2]})"] if missing else []
+        what += [f"no place for {len(extra)} stored weights (e.g. {extra[:2]})"] if extra else []
+        raise InputError(folder / "config.json", "does not match the weights beside it: " + "; ".join(what))
+    return model
+
+
 def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **components):
     """``diffusers.<class_name>.from_pretrained``; a local folder's files are checked first, errors name it."""
     import diffusers
@@ -175,7 +200,7 @@ class DiffusersBackbone(Backbone):
         if not folder.is_dir():
             raise InputError(model_path, "pisa.json names a base model but there is no transformer/ folder")
         check_weights(folder)
-        base.transformer = type(base.transformer).from_pretrained(str(folder), torch_dtype=dtype)
+        base.transformer = load_checked(type(base.transformer), folder, dtype)
         return base
 
     def check_index(self, folder: Path, index: dict) -> None:

@@ -247,3 +247,24 @@ def test_validation_runs_through_a_padded_canvas_backbone(sim, cache, tmp_path):
     from PIL import Image
 
     assert Image.open(frame).size == (32, 32)
+
+
+def test_an_export_whose_config_disagrees_with_its_weights_is_named(sim, cache, tmp_path, capsys):
+    import shutil
+
+    from opensora import inference
+    from opensora.train.psft import main
+    from tests.conftest import run_cli
+    from tests.opensora.test_score_model import benchmark
+
+    run = tmp_path / "run"
+    assert main(psft_argv("ltx_video", sim, run, cache, "--max-steps", "1")) == 0
+    bad = tmp_path / "bad"
+    shutil.copytree(run / "export" / "ema", bad)
+    cfg = json.loads((bad / "transformer" / "config.json").read_text())
+    (bad / "transformer" / "config.json").write_text(json.dumps({**cfg, "num_layers": cfg["num_layers"] + 1}))
+    argv = ["configs/inference/ltx_video_tiny.py", "--benchmark-dir", benchmark(tmp_path / "b", "real")]
+    argv += ["--inference.device=cpu", "--model-path", bad, "--output-dir", tmp_path / "o"]
+    rc, _, err = run_cli(inference.main, argv, capsys)
+    assert rc == 2 and "transformer/config.json: does not match the weights beside it" in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
