@@ -409,18 +409,25 @@ def add_flags(p, *, backbone: bool) -> None:
 
 FLAG_KEYS = ("pred_root", "pred_fps", "split", "benchmark_dir", "run_dir", "seed", "sam2", "device", "overwrite")
 FLAG_KEYS += ("allow_failures",)
+GENERATION_KEYS = ("backbone", "inference_config", "model_path")
+
+
+def parse(argv, *, prog: str, description: str, backbone: bool):
+    """The config of a scoring CLI: ``configs/eval/score_model.py`` with the named flags copied in."""
+    ns, cfg = parse_cli(
+        argv,
+        prog=prog,
+        description=description,
+        default_config=DEFAULT_CONFIG,
+        add_flags=lambda p: add_flags(p, backbone=backbone),
+    )
+    copy_flags(cfg, "score", ns, (*GENERATION_KEYS, *FLAG_KEYS) if backbone else FLAG_KEYS)
+    return cfg
 
 
 def main(argv=None) -> int:
     """Parse the command line and score videos made elsewhere."""
-    ns, cfg = parse_cli(
-        argv,
-        prog="python -m evaluation.score",
-        description=__doc__,
-        default_config=DEFAULT_CONFIG,
-        add_flags=lambda p: add_flags(p, backbone=False),
-    )
-    copy_flags(cfg, "score", ns, FLAG_KEYS)
+    cfg = parse(argv, prog="python -m evaluation.score", description=__doc__, backbone=False)
     return run_reporting_errors(run, cfg)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 
 from evaluation import score
-from evaluation.core.config import copy_flags, load_config, parse_cli, run_reporting_errors
+from evaluation.core.config import load_config, run_reporting_errors
 from evaluation.core.errors import ConfigError
 from opensora.backbones import NAMES
 
@@ -69,14 +69,7 @@ def main(argv=None) -> int:
     """Parse the command line and score."""
     from opensora.tiny import resolve_specs
 
-    ns, cfg = parse_cli(
-        argv,
-        prog="python -m opensora.score_model",
-        description=__doc__,
-        default_config=DEFAULT_CONFIG,
-        add_flags=lambda p: score.add_flags(p, backbone=True),
-    )
-    copy_flags(cfg, "score", ns, ("backbone", "inference_config", "model_path", *score.FLAG_KEYS))
+    cfg = score.parse(argv, prog="python -m opensora.score_model", description=__doc__, backbone=True)
     return run_reporting_errors(lambda c: run(resolve_specs(c)), cfg)
 
 
