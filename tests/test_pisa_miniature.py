@@ -42,10 +42,9 @@ def test_every_stage_runs_resumes_and_reports(tmp_path):
 
 
 def test_switching_off_the_step0_validation_is_refused_before_any_work(tmp_path, capsys):
-    import pytest
-
-    from benchmarks import pisa_miniature
-
+    spec = importlib.util.spec_from_file_location("pisa_miniature", ROOT / "benchmarks" / "pisa_miniature.py")
+    pisa_miniature = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pisa_miniature)
     with pytest.raises(SystemExit) as e:
         pisa_miniature.main(["--out", str(tmp_path / "m"), "--validation.at_start=False"])
     assert e.value.code == 2 and "step-0 validation" in capsys.readouterr().err
