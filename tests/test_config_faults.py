@@ -141,3 +141,37 @@ def test_section_names_file_and_key():
     cfg.eval.seed = "zero"
     with pytest.raises(ConfigError, match=r"configs/eval/sim.py: eval.seed = 'zero' \(str\): expected int"):
         section(cfg, "eval", EvalArgs)
+
+
+@pytest.mark.parametrize("spelling", ["joined", "separate"])
+def test_override_values_with_spaces_work_in_both_spellings(spelling):
+    from evaluation.core.config import parse_cli
+
+    value = "worst quality, blurry"
+    flag = [f"--backbone.negative_prompt={value}"] if spelling == "joined" else ["--backbone.negative_prompt", value]
+    _, cfg = parse_cli(
+        ["configs/inference/ltx_video_tiny.py", *flag],
+        prog="x",
+        description="",
+        default_config="configs/inference/tiny.py",
+    )
+    assert cfg.backbone.negative_prompt == value
+
+
+def test_an_output_folder_that_cannot_be_written_is_named_before_models_load(tmp_path, capsys):
+    from tests.opensora.test_score_model import benchmark
+
+    bench = benchmark(tmp_path / "b", "real")
+    argv = ["configs/inference/tiny.py", "--benchmark-dir", bench, "--output-dir", "/sys/pisa-out"]
+    rc, _, err = run_cli(inference.main, argv, capsys)
+    assert_user_error(rc, err, "/sys: cannot write here")
+
+
+def test_a_negative_seed_is_named(tmp_path, capsys):
+    from sim_data import worker
+
+    rc, _, err = run_cli(worker.main, ["--seed", "-1", "--output-dir", tmp_path / "s"], capsys)
+    assert_user_error(rc, err, "--seed -1")
+    rc, _, err = run_cli(parallel.main, ["--start-seed", "-3", "--output-dir", tmp_path / "p"], capsys)
+    assert_user_error(rc, err, "batch.start_seed must be >= 0")
+    assert not (tmp_path / "s").exists() and not (tmp_path / "p").exists()

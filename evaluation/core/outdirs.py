@@ -116,14 +116,25 @@ def claim_output_dir(path: str | os.PathLike, job: str, *, create: bool = True) 
 def check_writable(path: str | os.PathLike) -> None:
     """Fail early (before models load) when ``path`` or its nearest existing parent cannot be written.
 
+    Tries to create (and at once removes) a temporary file there: permission bits say nothing for
+    root, nor for read-only or virtual file systems (``/sys``, ``/proc``).
+
     Raises:
         InputError: names the folder that is not writable.
     """
     p = Path(path).absolute()
     while not p.exists() and p != p.parent:
         p = p.parent
-    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
-        raise InputError(p, f"cannot write here (output folder {path}); choose another output folder")
+    probe = p / temp_name("write-probe")
+    try:
+        if not p.is_dir():
+            raise OSError("not a folder")
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        raise InputError(
+            p, f"cannot write here ({e.strerror or e}; output folder {path}); choose another output folder"
+        ) from e
 
 
 def output_owner(path: str | os.PathLike) -> str | None:
