@@ -28,6 +28,7 @@ run stops at the first that fails. Physics-IQ and the Newtonian split add stages
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -37,7 +38,7 @@ from pathlib import Path
 
 from evaluation.core.config import artifact_root, copy_flags, load_config, parse_cli, run_reporting_errors, section
 from evaluation.core.errors import ConfigError, InputError
-from evaluation.core.files import write_json
+from evaluation.core.files import write_json, write_text
 from evaluation.core.identity import (
     compare,
     differences,
@@ -248,10 +249,7 @@ def import_predictions(r: ScoreRun) -> int:
 # --- stages: masks --------------------------------------------------------------------------------
 def _segment(r: ScoreRun, manifest: Path, lines: list[dict]) -> int:
     """:func:`evaluation.generate_masks.run` on ``lines`` (written to ``manifest``) with the run's SAM 2."""
-    import json
-
     from evaluation import generate_masks
-    from evaluation.core.files import write_text
 
     a = r.args
     write_text(manifest, "".join(json.dumps(x) + "\n" for x in lines))
