@@ -86,6 +86,10 @@ class Backbone:
         """Which autoencoder (or pixel space) the latents belong to."""
         raise NotImplementedError
 
+    def latent_weights(self) -> str:
+        """The content fingerprint of the autoencoder's weights (latent caches key on it; "" for none)."""
+        return ""
+
     # --- the one preprocessing path -------------------------------------------------------
     def prepare_first_frame(self, image: np.ndarray) -> torch.Tensor:
         """``uint8 [H, W, 3]`` → ``[3, h, w]`` in [-1, 1] at the model's canvas size.

@@ -258,6 +258,13 @@ class DiffusersBackbone(Backbone):
         return f"{type(self.pipe.vae).__name__}:{self.model_id}"
 
     @override
+    def latent_weights(self) -> str:
+        from evaluation.core.identity import fingerprint
+
+        base = Path(read_base_model(self.model_id))
+        return fingerprint(base / "vae" if base.is_dir() else base)
+
+    @override
     def text_identity(self) -> str:
         """The text encoder's and tokenizer's content (not their path), its settings, the negative prompt."""
         from evaluation.core.identity import fingerprint

@@ -157,6 +157,13 @@ class OpenSoraV12(Backbone):
         return self.vae_id
 
     @override
+    def latent_weights(self) -> str:
+        from evaluation.core.identity import fingerprint
+
+        _, _, vae_path = self.vae_id.partition(":")
+        return "" if vae_path == "None" else fingerprint(vae_path)
+
+    @override
     def sampler_record(self) -> dict:
         from dataclasses import asdict
 

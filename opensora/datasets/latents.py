@@ -1,9 +1,10 @@
 """Cache of VAE latents per training clip: the VAE is frozen, so each clip is encoded once.
 
 File per clip: ``<cache_dir>/<sha>.safetensors`` where the hash covers the sample directory
-(resolved), the number of frames, the size, the VAE's identity and the frame preprocessing
-(:data:`PREPROCESSING`: latents made with an older resize are not reused); a changed setting never
-reads a stale latent. The cached latent is one posterior sample drawn with a generator seeded
+(resolved) and the content of the frames read from it, the number of frames, the size, the VAE's
+identity and the content fingerprint of its weights, and the frame preprocessing
+(:data:`PREPROCESSING`: latents made with an older resize are not reused); a changed setting, a
+regenerated clip or VAE weights replaced in place never read a stale latent. The cached latent is one posterior sample drawn with a generator seeded
 by the clip's hash (Open-Sora re-samples the posterior every step; the v1.2 VAE's posterior
 standard deviation is small, and a cache is optional: ``data.latent_cache_dir=None``).
 Files are written to a temporary name and renamed; ranks encode disjoint shares.
@@ -18,6 +19,8 @@ import torch
 from tqdm import tqdm
 
 from evaluation.core.errors import InputError
+from evaluation.core.identity import files_fingerprint
+from evaluation.schema import list_frames
 from opensora.datasets.manifest import ManifestRow
 
 PREPROCESSING = "resize_crop_to_fill/pil-bicubic"  # opensora.backbones.frames, the one path
@@ -26,13 +29,20 @@ PREPROCESSING = "resize_crop_to_fill/pil-bicubic"  # opensora.backbones.frames, 
 class LatentCache:
     """Read/write cached latents for one (VAE, frames, size) setting."""
 
-    def __init__(self, cache_dir: str | Path, vae_id: str, num_frames: int, size: int):
+    def __init__(self, cache_dir: str | Path, vae_id: str, num_frames: int, size: int, vae_weights: str = ""):
+        """``vae_weights``: the content fingerprint of the VAE's weights (``Backbone.latent_weights``)."""
         self.dir, self.vae_id, self.num_frames, self.size = Path(cache_dir), vae_id, num_frames, size
+        self.vae_weights = vae_weights
+        self._keys: dict[str, str] = {}  # per row path: the frames are fingerprinted once per process
 
     def key(self, row: ManifestRow) -> str:
         """Hash of everything the latent depends on."""
-        text = f"{Path(row.path).resolve()}\n{self.num_frames}\n{self.size}\n{self.vae_id}\n{PREPROCESSING}"
-        return hashlib.sha256(text.encode()).hexdigest()[:24]
+        if row.path not in self._keys:
+            sample = Path(row.path)
+            frames = files_fingerprint(sample, list_frames(sample)[: self.num_frames])
+            text = f"{sample.resolve()}\n{frames}\n{self.num_frames}\n{self.size}\n{self.vae_id}\n{self.vae_weights}"
+            self._keys[row.path] = hashlib.sha256(f"{text}\n{PREPROCESSING}".encode()).hexdigest()[:24]
+        return self._keys[row.path]
 
     def path(self, row: ManifestRow) -> Path:
         """The clip's cache file."""

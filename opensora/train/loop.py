@@ -147,7 +147,8 @@ def build_dataset(rows, rc: TrainingConfig, job: Job, frozen: Frozen, d: Dist):
     dataset = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)
     if not (data.latent_cache_dir and job.use_latent_cache):
         return dataset
-    cache = LatentCache(data.latent_cache_dir, frozen.latent_space, data.num_frames, data.resolution)
+    weights = frozen.backbone.latent_weights()
+    cache = LatentCache(data.latent_cache_dir, frozen.latent_space, data.num_frames, data.resolution, weights)
     with autocast(rc.train, d.device):
         cache.fill(dataset, frozen.backbone, d.device, d.rank, d.world)
     d.barrier()

@@ -103,3 +103,18 @@ def test_latent_cache_encodes_once(sim, tmp_path):
     with pytest.raises(ValueError, match="unreadable latent cache entry"):
         cache.load(rows[0])
     assert LatentCache(tmp_path, "other-vae", 4, 16).path(rows[0]) != cache.path(rows[0])
+
+
+def test_latent_cache_keys_on_the_clips_and_the_vaes_content(sim, tmp_path):
+    import shutil
+
+    from evaluation.schema import list_frames
+
+    clips = tmp_path / "sim"
+    shutil.copytree(sim, clips)
+    rows = read_manifest(clips / "psft.csv", num_frames=4)
+    before = LatentCache(tmp_path / "c", "tiny", 4, 16, "sha256:aaa").path(rows[0])
+    assert LatentCache(tmp_path / "c", "tiny", 4, 16, "sha256:bbb").path(rows[0]) != before  # VAE replaced in place
+    frame = list_frames(rows[0].path)[0]
+    frame.write_bytes(frame.read_bytes() + b"\0")  # the clip was made again at the same path
+    assert LatentCache(tmp_path / "c", "tiny", 4, 16, "sha256:aaa").path(rows[0]) != before
