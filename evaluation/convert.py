@@ -20,8 +20,10 @@ Non-square input is refused unless ``--crop center`` (central square) or ``--pad
 borders to a square) is given; points and masks go through the same crop or pad.
 
 Each converted sample is written in a temporary folder and renamed into place with a ``DONE``
-record (files, sizes, sha256) written last; a finished sample whose files still match its
-record is skipped on re-runs, a damaged one is converted again (and said so), and a folder at
+record (files, sizes, sha256) and a stage record (the source folder's content fingerprint, the
+resolution, crop / pad) written last; a finished sample whose files still match its record and
+that the same source and settings made is skipped on re-runs, a damaged one or one of another
+source or settings is converted again (and said so), and a folder at
 the destination that is not a sample written by this tool is an error (nothing is deleted).
 Every sample folder under ``--src-root`` (frames or ``clip_info.json``, symlinks followed) is a
 job: one without ``clip_info.json`` fails, it is not skipped. Failures are listed in
@@ -43,7 +45,8 @@ from PIL import Image
 from evaluation.core.batch import counts, finish, run_jobs, skipped
 from evaluation.core.config import config_to_dict, copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.core.errors import ConfigError
-from evaluation.core.outdirs import check_sample_target, claim_output_dir, remove_stale_temporaries, staged_folder
+from evaluation.core.identity import fingerprint, stage_identity
+from evaluation.core.outdirs import claim_output_dir, remove_stale_temporaries, sample_state, staged_folder
 from evaluation.schema import (
     CLIP_INFO_FILE,
     DEPTH_FILE,
@@ -187,6 +190,15 @@ def convert_points(points: list[dict], g: Geometry, where="clip_info.json") -> t
     return out, dropped
 
 
+CONVERT_VERSION = 1  # bump when a change of this module changes the samples it writes
+
+
+def conversion_identity(src: Path, args: ConvertArgs, resolution: int) -> dict:
+    """The stage record of one converted sample: the source folder's content and the geometry settings."""
+    settings = {"resolution": resolution, "crop": args.crop, "pad": args.pad, "write_movie": args.write_movie}
+    return stage_identity("convert", CONVERT_VERSION, inputs={"source": fingerprint(src)}, settings=settings)
+
+
 def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | None = None) -> str:
     """Convert one sample directory; returns ``"done"`` or ``"skipped"`` (already converted).
 
@@ -194,12 +206,15 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
         SchemaError: the source is unreadable or inconsistent, or ``dst`` exists and is not a
             sample this tool wrote (nothing is written at ``dst``, so a re-run retries it).
     """
-    state = check_sample_target(dst)
-    if state == "done" and not args.overwrite:
+    r = args.resolution if resolution is None else resolution
+    ident = conversion_identity(src, args, r)
+    state, diffs = sample_state(dst, ident)
+    if state == "same" and not args.overwrite:
         return "skipped"
     if state.startswith("broken"):
         print(f"{dst}: {state}; converting it again")
-    r = args.resolution if resolution is None else resolution
+    elif state == "changed":
+        print(f"{dst}: made from another source or with other settings ({'; '.join(diffs[:2])}); converting it again")
     frames = read_frames(src, require_square=False)
     t, h, w = frames.shape[:3]
     info_path = src / CLIP_INFO_FILE
@@ -232,7 +247,7 @@ def convert_sample(src: Path, dst: Path, args: ConvertArgs, resolution: int | No
         "dropped_negative_points": dropped,
     }
     prefix = SIM_FRAME_PREFIX if list_frames(src)[0].name.startswith(SIM_FRAME_PREFIX) else ""
-    with staged_folder(dst) as tmp:
+    with staged_folder(dst, ident) as tmp:
         write_sample(
             tmp,
             frames=convert_frames(frames, g),

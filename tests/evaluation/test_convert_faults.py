@@ -176,3 +176,18 @@ def test_source_root_without_samples(tmp_path, capsys):
     (tmp_path / "empty" / "sub").mkdir(parents=True)
     rc, _, err = convert_dirs(tmp_path / "empty", tmp_path / "dst", capsys)
     assert_user_error(rc, err, "no samples")
+
+
+def test_a_rerun_with_another_resolution_or_a_changed_source_converts_again(src, tmp_path, capsys):
+    dst = tmp_path / "dst"
+    assert convert_dirs(src, dst, capsys)[0] == 0
+    rc, out, _ = convert_dirs(src, dst, capsys)
+    assert rc == 0 and "converted 0, already done" in out  # the same source and settings
+    rc, out, _ = run_cli(C.main, [CFG, "--src-root", src, "--dst-root", dst, "--resolution", 32], capsys)
+    assert rc == 0 and "settings.resolution: 64 → 32" in out
+    first = sorted(p for p in src.iterdir() if p.is_dir())[0]
+    assert validate_sample(dst / first.name)["height"] == 32
+    frame = sorted(first.glob("*.jpg"))[0]
+    frame.write_bytes(frame.read_bytes() + b"\0")  # the source sample changed
+    rc, out, _ = run_cli(C.main, [CFG, "--src-root", src, "--dst-root", dst, "--resolution", 32], capsys)
+    assert rc == 0 and "converted 1," in out and "inputs.source" in out
