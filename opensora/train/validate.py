@@ -16,6 +16,7 @@ against the ground-truth masks with :mod:`evaluation.benchmark` — the same cod
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ import torch
 
 from evaluation.benchmark import EvalArgs, EvalItem, evaluate_item, summarize
 from evaluation.core.files import write_json
+from evaluation.core.identity import compare, fingerprint, stage_identity
+from evaluation.core.outdirs import has_done_record, staged_folder
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, points_from_mask, write_sample
 from opensora.datasets.clips import ClipDataset
 from opensora.datasets.manifest import read_manifest
@@ -118,16 +121,29 @@ class Validator:
         """The held-out clips' prompts (the loop adds them to the text-feature table)."""
         return [r.text for r in self.rows]
 
+    def gt_identity(self, row) -> dict:
+        """What a held-out ground-truth clip at the training size is made from (a resumed run may name other clips)."""
+        return stage_identity(
+            "validation_gt",
+            1,
+            inputs={"clip": fingerprint(row.path)},
+            settings={"num_frames": self.num_frames, "resolution": self.data_args.resolution, "fps": self.fps},
+        )
+
     def prepare_gt(self) -> None:
-        """Write the ground truth at the training size once (rank 0)."""
+        """Write the ground truth at the training size (rank 0); clips the same source and settings made are kept."""
         for i, row in enumerate(self.rows):
             d = self.root / "gt" / row.sample_id
-            if (d / CLIP_INFO_FILE).is_file():
+            ident = self.gt_identity(row)
+            if (d / CLIP_INFO_FILE).is_file() and compare(d, ident)[0] == "same":
                 continue
+            if d.is_dir() and not has_done_record(d):
+                shutil.rmtree(d)  # written by an earlier version inside this run folder (ours), without a record
             item = self.data[i]
             mask = item["mask"].numpy()
             info = {"text": row.text, "fps": self.fps, "source": row.path, "points": frame0_points(mask[0])}
-            write_sample(d, frames=frames_uint8(item["video"]), clip_info=info, mask=mask, movie=False)
+            with staged_folder(d, ident) as tmp:
+                write_sample(tmp, frames=frames_uint8(item["video"]), clip_info=info, mask=mask, movie=False)
 
     @torch.no_grad()
     def run(self, model, backbone, text_table, step: int) -> dict[str, float]:
