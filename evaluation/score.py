@@ -51,6 +51,7 @@ from evaluation.core.identity import (
     write_record,
 )
 from evaluation.core.outdirs import check_writable, claim_output_dir, has_done_record, sample_state, staged_folder
+from evaluation.core.weightfiles import check_weights
 from evaluation.schema import (
     CLIP_INFO_FILE,
     MASK_FILE,
@@ -345,6 +346,9 @@ def prepare(a: ScoreArgs) -> ScoreRun:
             bench,
             f"the {a.split} split is not there: download and convert it (README: Get PisaBench) or pass --benchmark-dir",
         )
+    if a.pred_root and not Path(a.pred_root).is_dir():
+        raise InputError(a.pred_root, "prediction root does not exist")
+    check_weights(a.sam2)  # a SAM 2 path that does not exist is named before any work
     samples = {s.relative_to(bench).as_posix(): s for s in find_samples(bench)}
     size = frame_size(bench)
     claim_output_dir(a.run_folder, "score_model", create=False)

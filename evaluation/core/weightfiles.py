@@ -90,16 +90,25 @@ def check_weight_file(path: str | os.PathLike) -> None:
         check_json(path)
 
 
-def check_weights(name_or_path: str | os.PathLike) -> None:
+def check_weights(name_or_path: str | os.PathLike, remedy: str = "") -> None:
     """Check a local weights file, or every weight/config file of a local folder (two levels).
 
-    A hub id (no such local path) passes: the hub client verifies its own downloads.
+    A hub id (``owner/name``, no such local path) passes: the hub client verifies its own
+    downloads. A name that can only be a path (``/…``, ``./…``, ``~…``, or more than one ``/``)
+    and does not exist is an error naming it (and ``remedy``), before any library turns it into a
+    hub lookup.
     """
     p = Path(name_or_path)
     if p.is_file():
         check_weight_file(p)
         return
     if not p.is_dir():
+        text = str(name_or_path)
+        if text.startswith(("/", ".", "~")) or text.count("/") > 1:
+            hint = f"; {remedy}" if remedy else ""
+            raise InputError(
+                name_or_path, f"does not exist (a local weights path; a hub id looks like owner/name){hint}"
+            )
         return
     for f in sorted([*p.glob("*"), *p.glob("*/*")]):
         if f.is_file() and f.suffix in _WEIGHT_SUFFIXES and not f.name.startswith("."):

@@ -24,7 +24,7 @@ def build_depth(name_or_path: str = DEFAULT_DEPTH, device: str = "auto"):
     from transformers import DepthAnythingForDepthEstimation
 
     dev = pick_device(device)
-    check_weights(name_or_path)
+    check_weights(name_or_path, "run models/download_depth_anything_v2.sh")
     try:
         model = DepthAnythingForDepthEstimation.from_pretrained(name_or_path)
     except OSError as e:

@@ -44,7 +44,7 @@ class Sam2Segmenter:
 
         self.device = pick_device(device)
         self.dtype = pick_dtype(dtype, self.device)
-        check_weights(name_or_path)
+        check_weights(name_or_path, "run models/download_sam2.sh")
         try:
             self.processor = Sam2VideoProcessor.from_pretrained(name_or_path)
             kwargs = {}

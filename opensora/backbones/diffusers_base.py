@@ -84,9 +84,7 @@ def load_pipeline(class_name: str, name_or_path: str, dtype: torch.dtype, **comp
         if not (local / "model_index.json").is_file():
             raise InputError(local, f"not a diffusers pipeline folder (no model_index.json); expected {class_name}")
         check_pipeline_folder(local)
-        check_weights(local)  # the folder and its component subfolders
-    elif str(name_or_path).startswith(("/", ".", "~")) or str(name_or_path).count("/") > 1:
-        raise InputError(name_or_path, "folder does not exist")  # not a hub id (owner/name) either
+    check_weights(local)  # the folder and its component subfolders; a path that does not exist is named
     cls = getattr(diffusers, class_name)
     try:
         return cls.from_pretrained(path, dtype=dtype, **components)

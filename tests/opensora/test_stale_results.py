@@ -128,3 +128,16 @@ def test_score_model_with_new_weights_in_the_same_run_dir_is_refused(tmp_path, c
     rc, _, err = score([*argv, "--model-path", ckpt], capsys)
     assert_user_error(rc, err, "was made with other inputs or settings", "model_path", "--overwrite")
     assert summary(run)["model"] == "opensora_v1_2"  # the earlier results are still there, untouched
+
+
+def test_a_missing_prediction_folder_or_sam2_path_is_named_before_any_folder(tmp_path, capsys, monkeypatch):
+    from evaluation import score
+
+    monkeypatch.setenv("PISA_OUT_ROOT", str(tmp_path / "out"))
+    bench = benchmark(tmp_path / "bench", "sim")
+    argv = ["--split", "sim_seen", "--benchmark-dir", bench]
+    rc, _, err = run_cli(score.main, [*argv, "--pred-root", tmp_path / "nope"], capsys)
+    assert_user_error(rc, err, "nope: prediction root does not exist")
+    rc, _, err = run_cli(score.main, [*argv, "--pred-root", bench, "--sam2", tmp_path / "no_sam"], capsys)
+    assert_user_error(rc, err, "no_sam: does not exist")
+    assert not (tmp_path / "out").exists()

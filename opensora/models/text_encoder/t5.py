@@ -27,7 +27,9 @@ class T5Encoder:
     def __init__(self, name_or_path: str = DEFAULT_T5, max_length: int = MAX_LENGTH, device="cpu", dtype=torch.float32):
         from transformers import AutoTokenizer, T5EncoderModel
 
-        check_weights(name_or_path)  # a truncated local file is named, not a library traceback
+        check_weights(
+            name_or_path, "download it with models/download_t5.sh"
+        )  # a truncated local file is named, not a library traceback
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             self.model = T5EncoderModel.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
