@@ -19,7 +19,8 @@ hashed whole (``sha256:…``, so a copy with a new mtime is still the same input
 rewriting it changes the fingerprint; only a same-size file written with its old mtime forged
 would not). A folder's fingerprint hashes its files' relative paths and fingerprints, leaving out
 our own bookkeeping files. A name that is not a local path (a hub id) is fingerprinted as
-itself: the hub client checks its downloads.
+itself and the commit its local cache holds, when it is cached: the hub client checks its
+downloads.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _file_fingerprint(path: str, size: int, mtime_ns: int, inode: int) -> str:
                 h.update(block)
             return f"sha256:{h.hexdigest()}"
         h.update(f.read(EDGE_BYTES))
-        f.seek(size - EDGE_BYTES)
+        f.seek(max(size - EDGE_BYTES, 0))
         h.update(f.read(EDGE_BYTES))
     return f"quick:{size}:{mtime_ns}:{h.hexdigest()}"
 
@@ -90,8 +91,25 @@ def folder_fingerprint(path: str | os.PathLike) -> str:
     return files_fingerprint(path, (p for p in Path(path).rglob("*") if p.is_file()))
 
 
+def hub_revision(repo_id: str) -> str | None:
+    """The commit of ``repo_id``'s ``main`` in the local Hugging Face cache (None when it is not cached).
+
+    Read from the cache's documented layout (``$HF_HUB_CACHE`` or ``$HF_HOME/hub``, else
+    ``~/.cache/huggingface/hub``: ``models--<owner>--<name>/refs/main``), so a new revision of a
+    hub model gives a new fingerprint without importing the hub client.
+    """
+    cache = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface")), "hub"
+    )
+    ref = Path(cache) / f"models--{repo_id.replace('/', '--')}" / "refs" / "main"
+    try:
+        return ref.read_text().strip() or None
+    except OSError:
+        return None
+
+
 def fingerprint(spec: str | os.PathLike | None) -> str | None:
-    """A file's or folder's content fingerprint; a name that is not a local path (hub id) as ``name:<it>``."""
+    """A file's or folder's content fingerprint; a hub id as ``name:<id>[@<cached commit>]``."""
     if spec is None:
         return None
     p = Path(spec)
@@ -99,7 +117,8 @@ def fingerprint(spec: str | os.PathLike | None) -> str | None:
         return file_fingerprint(p)
     if p.is_dir():
         return folder_fingerprint(p)
-    return f"name:{spec}"
+    revision = hub_revision(str(spec)) if str(spec).count("/") == 1 else None
+    return f"name:{spec}" + (f"@{revision}" if revision else "")
 
 
 def digest(obj: Any, length: int = 10) -> str:
