@@ -26,12 +26,13 @@ import numpy as np
 from tqdm import tqdm
 
 from evaluation.core.config import parse_cli, run_reporting_errors, section
+from evaluation.core.outdirs import sample_state
 from evaluation.selftest import evaluate_variants
 from sim_data.assets import AssetLibrary
 from sim_data.physics import Trajectory, simulate
-from sim_data.sample import is_done, write_simulated_sample
+from sim_data.sample import write_simulated_sample
 from sim_data.scene import DropScene, SimArgs, sample_scene
-from sim_data.worker import RenderArgs, render
+from sim_data.worker import RenderArgs, render, sample_identity
 
 DEFAULT_CONFIG = "configs/sim/selftest.py"
 VARIANTS = ("ground_truth", "gravity_x0.5", "gravity_x2", "frozen", "constant_velocity", "vanish")
@@ -79,21 +80,24 @@ def perturb(variant: str, scene: DropScene, traj: Trajectory, library: AssetLibr
 
 
 def build_benchmark(args: SimSelftestArgs, sim: SimArgs, rargs: RenderArgs, root: Path) -> None:
-    """Simulate, perturb, render and write every clip and variant (finished samples are kept)."""
+    """Simulate, perturb, render and write every clip and variant (samples the same settings made are kept)."""
     library = AssetLibrary(sim.asset_sources, sim.gso_dir)
     jobs = [(i, v) for i in range(args.num_clips) for v in args.variants]
     scenes: dict[int, tuple[DropScene, Trajectory]] = {}
     for i, variant in tqdm(jobs, desc="simulating clips", unit="clip", disable=None):
         sid = f"clip_{i:04d}"
         target = root / "gt" / sid if variant == "ground_truth" else root / "pred" / variant / sid
-        if is_done(target):
-            continue
+        ident = sample_identity(sim, rargs, args.seed + i)
+        ident["settings"]["variant"] = variant
+        if sample_state(target, ident)[0] == "same":
+            continue  # other settings (renderer, clip size, …) make it again: the folder is the self-test's own
         if i not in scenes:
             scene = sample_scene(sim, np.random.default_rng(args.seed + i), library, args.seed + i)
             scenes[i] = (scene, simulate(scene, library))
         scene, traj = scenes[i]
         pred = perturb(variant, scene, traj, library)
-        write_simulated_sample(target, scene, pred, render(scene, pred, library, rargs), movie=rargs.movie)
+        out = render(scene, pred, library, rargs)
+        write_simulated_sample(target, scene, pred, out, movie=rargs.movie, identity=ident)
     # the ground truth is also the perfect prediction
     if "ground_truth" in args.variants:
         for i in range(args.num_clips):

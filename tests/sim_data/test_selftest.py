@@ -29,6 +29,11 @@ def test_sim_selftest_tiny(tmp_path):
     assert "PASS" in (out / "report.md").read_text()
     s = json.loads((out / "eval" / "gravity_x0.5" / "summary.json").read_text())
     assert abs(s["metrics"]["accel_ratio"]["mean"] - 0.5) < 0.05  # perspective keeps the ratio
+    clip = out / "benchmark" / "gt" / "clip_0000" / "clip_info.json"
+    stamp = clip.stat().st_mtime_ns
+    assert selftest.main(argv) == 0 and clip.stat().st_mtime_ns == stamp  # the same settings: kept
+    assert selftest.main([*argv, "--sim.num_frames=20"]) == 0  # other settings: made again, not reused
+    assert json.loads(clip.read_text())["num_frames"] == 20
 
 
 def test_perturbations():
