@@ -62,10 +62,25 @@ def train(module: str, config: str, run: Path, steps: int, manifest: Path, heldo
     """A PSFT or ORO run to ``steps`` (resumed when its folder exists); returns its EMA export."""
     import importlib
 
+    from evaluation.core.identity import differences, fingerprint, refuse, stage_identity
+
     export = run / "export" / "ema"
     done = run / "miniature-done.json"
-    if done.is_file() and json.loads(done.read_text()).get("steps") == steps and export.is_dir():
-        return export
+    paths = {"config": config, "manifest": manifest, "heldout": heldout}
+    paths |= {x: x.split("=", 1)[1] for x in extra if "=" in x and Path(x.split("=", 1)[1]).exists()}
+    ident = stage_identity(
+        "miniature_stage",
+        1,
+        inputs={k: fingerprint(v) for k, v in paths.items()},
+        settings={"module": module, "steps": steps, "extra": extra},
+    )
+    if done.is_file():
+        old = json.loads(done.read_text()).get("identity")
+        if old == ident and export.is_dir():
+            return export
+        diffs = [d for d in differences(old, ident) if not d.startswith("settings.steps:")]
+        if diffs:  # more steps resume the run; anything else would mix two experiments in one folder
+            raise SystemExit(f"error: {refuse(run, diffs, 'pass another --out for these settings')}")
     argv = [config, "--run-dir", str(run), "--max-steps", str(steps), f"--data.manifest={manifest}"]
     argv += [f"--validation.manifest={heldout}", f"--model.text_cache_dir={run.parent / 'cache' / 'text'}"]
     if (run / "checkpoints").is_dir():
@@ -74,7 +89,7 @@ def train(module: str, config: str, run: Path, steps: int, manifest: Path, heldo
     rc = importlib.import_module(module).main([*argv, *extra])
     if rc != 0:
         raise SystemExit(f"{module} {run} failed (exit {rc})")
-    done.write_text(json.dumps({"steps": steps, "seconds": time.perf_counter() - t}))
+    done.write_text(json.dumps({"steps": steps, "seconds": time.perf_counter() - t, "identity": ident}))
     return export
 
 
