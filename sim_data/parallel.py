@@ -6,8 +6,9 @@ Usage::
         --output-dir data/sim/psft [--launcher local|ray] [--renderer cycles]
 
 Every seed ``start_seed .. start_seed + num_samples - 1`` becomes ``<output_dir>/samples/<seed:05d>``.
-Workers are idempotent: a finished sample (its ``DONE`` record matches its files) is skipped, a
-damaged one is made again, an unfinished one never appears (samples are renamed into place),
+Workers are idempotent: a finished sample (its ``DONE`` record matches its files, and its stage
+record says the same seed and settings made it) is skipped, a damaged one is made again, one made
+with other settings is refused before any work (naming the settings that differ), an unfinished one never appears (samples are renamed into place),
 and temporaries left by killed runs are removed; a killed batch rerun with the same arguments
 completes with no duplicates. ``--output-dir`` must be new, empty or an earlier batch.
 

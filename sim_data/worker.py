@@ -5,8 +5,8 @@ Usage::
     python -m sim_data.worker configs/sim/base.py --seed 7 --output-dir outputs/sim/00007 \
         [--renderer preview|cycles] [--gso-dir DIR] [--hdri-dir DIR] [--sim.num_dropped="(1, 2)"]
 
-Idempotent: a sample whose ``DONE`` record matches its files is skipped; a damaged one is made
-again; an existing folder that is not a sample of ours is an error (nothing is deleted). Same
+Idempotent: a sample whose ``DONE`` record matches its files and that the same seed and settings
+made (its stage record) is skipped; a damaged one is made again; one of other settings is refused; an existing folder that is not a sample of ours is an error (nothing is deleted). Same
 seed and config → the same scene, trajectories and masks.
 """
 
