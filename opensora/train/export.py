@@ -97,6 +97,9 @@ def save_diffusers(ckpt: Path, ident: dict, sd: dict, lora: dict | None, folder:
     model_path = (read_json_object(run_cfg).get("model") or {}).get("model_path")
     if not model_path:
         raise InputError(run_cfg, "no model.model_path: cannot tell which pipeline the weights belong to")
+    from opensora.tiny import resolve_weights
+
+    model_path = resolve_weights(model_path)  # the config edge of this CLI: runs before specs were resolved name tiny:…
     module, cls = IMPLEMENTATIONS[name]
     pipeline_class = getattr(importlib.import_module(module), cls).pipeline_class
     base = read_base_model(model_path)
