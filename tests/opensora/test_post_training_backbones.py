@@ -268,3 +268,21 @@ def test_an_export_whose_config_disagrees_with_its_weights_is_named(sim, cache, 
     rc, _, err = run_cli(inference.main, argv, capsys)
     assert rc == 2 and "transformer/config.json: does not match the weights beside it" in err
     assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
+def test_oro_lora_on_a_psft_export_names_the_export_its_adapters_sit_on(sim, cache, tmp_path):
+    from opensora.train.oro import main as oro_main
+    from opensora.train.psft import main as psft_main
+
+    name = "ltx_video"
+    psft = tmp_path / "psft"
+    assert psft_main(psft_argv(name, sim, psft, cache, "--max-steps", "1")) == 0
+    oro = tmp_path / "oro"
+    o = {"data.manifest": str(sim / "psft.csv"), "model.text_cache_dir": str(cache / "text")}
+    o["rewards"] = [dict(type="segmentation", model=TINY_SAM2, image_size=32)]
+    o |= {"model.model_path": str(psft / "export" / "ema"), "model.lora_rank": 4, "model.lora_init": False}
+    argv = [f"configs/post_training/{name}/tiny_oro.py", "--run-dir", str(oro), "--max-steps", "1", *flags(o)]
+    assert oro_main([*argv, "--train.batch_size=1"]) == 0
+    ident = json.loads((oro / "export" / "ema" / "pisa.json").read_text())
+    assert ident["base_model"] == resolve_weights(f"tiny:{name}")  # what transformer/ completes
+    assert ident["lora_base"] == str(psft / "export" / "ema")  # the adapters hold ORO's change to PSFT's weights
