@@ -267,9 +267,8 @@ def pending(jobs: list[Prompt], out_root: Path, settings: dict, overwrite: bool)
     return todo
 
 
-def generate(jobs: list[Prompt], gen: Generator):
-    """Generate every unfinished job in batches; returns the batch runner's outcomes."""
-    todo = pending(jobs, Path(gen.args.output_dir), gen.settings, gen.args.overwrite)
+def generate(jobs: list[Prompt], todo: list[Prompt], gen: Generator):
+    """Generate the jobs of ``todo`` (from :func:`pending`) in batches; returns the outcomes of every job."""
     size = gen.args.batch_size
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     outcomes = run_jobs(batches, gen.batch, key=_batch_key, desc="generating", unit="batch")
@@ -301,12 +300,12 @@ def run(cfg) -> int:
     claim_output_dir(args.output_dir, "inference", create=False)  # a folder not of ours: fail before loading models
     check_writable(args.output_dir)
     settings = run_settings(args, bargs, sched, dtype)
-    pending(jobs, Path(args.output_dir), settings, args.overwrite)  # refuse stale videos before loading models
+    todo = pending(jobs, Path(args.output_dir), settings, args.overwrite)  # stale videos refused before loading
     backbone = build_backbone(bargs, device, dtype, sched)
     out_root = claim_output_dir(args.output_dir, "inference")
     for p in remove_stale_temporaries(out_root):
         print(f"removed {p} (left by a killed run)")
-    outcomes = generate(jobs, Generator(backbone, args, sched, jobs, settings))
+    outcomes = generate(jobs, todo, Generator(backbone, args, sched, jobs, settings))
     made = sum(len(o.value) for o in outcomes if o.status == "done")
     already = sum(o.status == "skipped" for o in outcomes)
     shard = f" (shard {i}/{n})" if n > 1 else ""
