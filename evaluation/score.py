@@ -351,9 +351,10 @@ def prepare(a: ScoreArgs) -> ScoreRun:
     check_weights(a.sam2)  # a SAM 2 path that does not exist is named before any work
     samples = {s.relative_to(bench).as_posix(): s for s in find_samples(bench)}
     size = frame_size(bench)
-    claim_output_dir(a.run_folder, "score_model", create=False)
-    check_writable(a.run_folder)
-    return ScoreRun(a, a.run_folder, samples, size)
+    folder = a.run_folder  # fingerprints the weights: once
+    claim_output_dir(folder, "score_model", create=False)
+    check_writable(folder)
+    return ScoreRun(a, folder, samples, size)
 
 
 def run_stages(r: ScoreRun, stages: tuple[Stage, ...]) -> int:
