@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim_data.camera import Camera
+from sim_data.mesh import box, cylinder
 
 
 @dataclass
@@ -66,3 +67,40 @@ def rigid_flow(
             uv1, _ = camera.project(moved)
             flow[t, vv, uu] = (uv1 - uv).astype(np.float32)
     return flow
+
+
+def visual_mesh(scene, i: int, library) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices ``[V, 3]`` (metres, the object's frame) and faces ``[F, 3]`` both renderers draw for object ``i``.
+
+    The object's scaled mesh; a pendulum's bob also carries its rod (a thin cylinder from the
+    bob's centre to the hinge, fixed in the bob's frame), so the rod is in the bob's mask.
+    """
+    obj = scene.objects[i]
+    mesh = library.mesh(obj.asset_id)
+    verts, faces = mesh.vertices * obj.size_m, mesh.faces
+    pend = scene.pendulum
+    if pend is None or pend.index != i:
+        return verts, faces
+    to_pivot = quat_to_matrix(np.asarray(obj.quaternion_wxyz)).T @ (np.asarray(pend.pivot) - np.asarray(obj.position))
+    length = float(np.linalg.norm(to_pivot))
+    rod = cylinder(pend.rod_radius_m, length, segments=12)  # along z, centred
+    axis = to_pivot / length
+    rot = _rotation_from_z(axis)
+    rod_verts = rod.vertices @ rot.T + to_pivot / 2
+    return np.concatenate([verts, rod_verts]), np.concatenate([faces, rod.faces + len(verts)])
+
+
+def _rotation_from_z(axis: np.ndarray) -> np.ndarray:
+    """A rotation taking +z to the unit vector ``axis``."""
+    z = np.array([0.0, 0.0, 1.0])
+    v, c = np.cross(z, axis), float(z @ axis)
+    if np.linalg.norm(v) < 1e-12:
+        return np.eye(3) if c > 0 else np.diag([1.0, -1.0, -1.0])
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx / (1 + c)
+
+
+def fixture_mesh(f) -> tuple[np.ndarray, np.ndarray]:
+    """World vertices ``[8, 3]`` and faces of a static box fixture."""
+    m = box(2 * np.asarray(f.half_extents))
+    return m.vertices @ quat_to_matrix(np.asarray(f.quaternion_wxyz)).T + np.asarray(f.position), m.faces

@@ -32,7 +32,7 @@ import numpy as np
 from sim_data.assets import AssetLibrary
 from sim_data.environment import Environment, Floor
 from sim_data.physics import Trajectory
-from sim_data.render_common import RenderOutput
+from sim_data.render_common import RenderOutput, fixture_mesh, visual_mesh
 from sim_data.scene import DropScene, Material
 
 FLOOR_SIZE_M = 40.0
@@ -418,12 +418,21 @@ def build_scene(drop: DropScene, traj: Trajectory, library: AssetLibrary, args, 
         _walls(bpy, scene, env)
     _camera(bpy, scene, drop)
     _lights(bpy, scene, drop)
-    for i, obj in enumerate(drop.objects):
-        mesh = library.mesh(obj.asset_id)
-        me = bpy.data.meshes.new(f"mesh_{i}")
-        me.from_pydata((mesh.vertices * obj.size_m).tolist(), [], mesh.faces.tolist())
+    for k, f in enumerate(drop.fixtures):  # static boxes: background (pass index 0), in no mask
+        verts, faces = fixture_mesh(f)
+        me = bpy.data.meshes.new(f"fixture_{k}")
+        me.from_pydata(verts.tolist(), [], faces.tolist())
         me.validate()
-        if len(mesh.faces) > SMOOTH_FACE_COUNT:
+        me.materials.append(_material(bpy, f"fixture_mat_{k}", f.material))
+        ob = bpy.data.objects.new(f"fixture_{k}_{f.name}", me)
+        ob.pass_index = 0
+        scene.collection.objects.link(ob)
+    for i, obj in enumerate(drop.objects):
+        verts, faces = visual_mesh(drop, i, library)
+        me = bpy.data.meshes.new(f"mesh_{i}")
+        me.from_pydata(verts.tolist(), [], faces.tolist())
+        me.validate()
+        if len(library.mesh(obj.asset_id).faces) > SMOOTH_FACE_COUNT:
             me.shade_smooth()
         me.materials.append(_material(bpy, f"mat_{i}", obj.material))
         ob = bpy.data.objects.new(f"object_{i}", me)

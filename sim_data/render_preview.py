@@ -13,7 +13,7 @@ import numpy as np
 
 from sim_data.assets import AssetLibrary
 from sim_data.physics import Trajectory, _xyzw
-from sim_data.render_common import RenderOutput
+from sim_data.render_common import RenderOutput, fixture_mesh, visual_mesh
 from sim_data.scene import DropScene
 
 NEAR_M, FAR_M = 0.05, 30.0  # clip planes of the OpenGL projection
@@ -62,13 +62,23 @@ def render_preview(scene: DropScene, traj: Trajectory, library: AssetLibrary) ->
         if env is not None and env.walls.layout == "corner":
             side = p.createVisualShape(p.GEOM_BOX, halfExtents=[15, 0.01, 15], rgbaColor=back_rgba, physicsClientId=cid)
             p.createMultiBody(0, -1, side, basePosition=[0, env.walls.side_y_m, 0], physicsClientId=cid)
-        bodies = []
-        for obj in scene.objects:
-            mesh = library.mesh(obj.asset_id)
+        for f in scene.fixtures:  # static: drawn once, in no mask
+            verts, faces = fixture_mesh(f)
             vis = p.createVisualShape(
                 p.GEOM_MESH,
-                vertices=(mesh.vertices * obj.size_m).tolist(),
-                indices=mesh.faces.reshape(-1).tolist(),
+                vertices=verts.tolist(),
+                indices=faces.reshape(-1).tolist(),
+                rgbaColor=[*f.material.color, 1.0],
+                physicsClientId=cid,
+            )
+            p.createMultiBody(0, -1, vis, physicsClientId=cid)
+        bodies = []
+        for i, obj in enumerate(scene.objects):
+            verts, faces = visual_mesh(scene, i, library)
+            vis = p.createVisualShape(
+                p.GEOM_MESH,
+                vertices=verts.tolist(),
+                indices=faces.reshape(-1).tolist(),
                 rgbaColor=[*obj.material.color, 1.0],
                 physicsClientId=cid,
             )

@@ -61,12 +61,24 @@ def clip_info(scene: DropScene, traj: Trajectory, render: RenderOutput) -> dict:
             "positions": traj.positions[:, i].tolist(),
             "quaternions": traj.quaternions[:, i].tolist(),
             "final_speed": float(traj.final_speed[i]),
+            "shape": o.shape,
         }
+        if traj.linear_velocities is not None:
+            entry["linear_velocities"] = traj.linear_velocities[:, i].tolist()
+            entry["angular_velocities"] = traj.angular_velocities[:, i].tolist()
+            entry["contacts"] = traj.contacts[i]
         if o.dynamic:
             entry["first_contact_frame"] = int(traj.first_contact_frame[i])
         objects.append(entry)
     return {
-        "text": args.text,
+        "text": scene.caption,
+        "scenario": scene.scenario,
+        "constants": scene.constants or {"g": -args.gravity},
+        "motion_plane": scene.motion_plane,
+        "fixtures": [
+            {k: (v.__dict__ if k == "material" else v) for k, v in f.__dict__.items()} for f in scene.fixtures
+        ],
+        "pendulum": scene.pendulum.__dict__ if scene.pendulum is not None else None,
         "points": prompt_points(scene, render.masks[0]),
         "fps": args.fps,
         "num_frames": args.num_frames,
@@ -84,7 +96,15 @@ def clip_info(scene: DropScene, traj: Trajectory, render: RenderOutput) -> dict:
         "environment": scene.environment.to_json() if scene.environment is not None else None,
         "lights": [light.__dict__ for light in scene.lights],
         "renderer": {"name": render.renderer, **render.info},
-        "physics": {"engine": "pybullet", "hz": args.physics_hz, "settle_steps": args.settle_steps},
+        "physics": {
+            "engine": "pybullet",
+            "hz": scene.hz,
+            "settle_steps": args.settle_steps if scene.settle_steps is None else scene.settle_steps,
+            "parameters": scene.engine,
+            "exact_contacts": scene.exact_contacts,
+            "floor_friction": args.floor_friction if scene.floor_friction is None else scene.floor_friction,
+            "floor_restitution": args.floor_restitution if scene.floor_restitution is None else scene.floor_restitution,
+        },
         "sim_args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in args.__dict__.items()},
         "versions": {"git": git_state(), "packages": package_versions()},
     }

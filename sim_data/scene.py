@@ -1,4 +1,7 @@
-"""Declarative drop scenes: ``SimArgs`` (the ``sim`` config section) and ``sample_scene``.
+"""Declarative scenes: ``SimArgs`` (the ``sim`` config section) and ``sample_scene``; drops drawn here.
+
+The Newtonian scenarios (ramps, rolling, bounces, collisions, pendulums) are drawn in
+:mod:`sim_data.scenarios` into the same :class:`DropScene`.
 
 Imports neither pybullet nor bpy. One ``np.random.Generator`` per sample is passed in; nothing
 here draws from a global RNG. Parameters follow the PISA simulator (arXiv 2503.09595, simulated data, Kubric's
@@ -42,6 +45,8 @@ MAX_CAMERA_STEPS = 400
 BACKGROUNDS = ("procedural", "plain")
 LABELLED = ("bottle", "can", "cup")  # procedural shapes that get printed labels
 BOXY = ("book", "box", "brick", "cube")  # shapes that get two-tone covers
+SCENARIOS = ("drop", "ramp_slide", "roll", "bounce", "collide", "pendulum")  # sim.scenario ("mix": drawn per seed)
+SHAPES = ("sphere", "cylinder", "box")  # ObjectSpec.shape: a primitive collision shape instead of the mesh's hull
 
 
 @dataclass
@@ -81,8 +86,28 @@ class SimArgs:
     background: str = "procedural"  # procedural (sky, floor, walls) | plain (flat sky, checker floor)
     object_color: tuple[float, float, float] | None = None  # one plain colour (linear RGB) for every object
     text: str = "a video of an object dropping"
+    scenario: str = "drop"  # one of SCENARIOS, or "mix" (each seed draws one by scenario_weights)
+    scenario_weights: dict = field(
+        default_factory=lambda: {
+            "drop": 0.3, "ramp_slide": 0.15, "roll": 0.15, "bounce": 0.15, "collide": 0.1, "pendulum": 0.15,
+        }
+    )  # fmt: skip
+    newton: dict = field(default_factory=dict)  # ranges of the Newtonian scenarios (sim_data.scenarios.NewtonArgs)
 
     def __post_init__(self):
+        if self.scenario not in (*SCENARIOS, "mix"):
+            raise ValueError(f"sim.scenario must be one of {(*SCENARIOS, 'mix')}, got {self.scenario!r}")
+        unknown = sorted(set(self.scenario_weights) - set(SCENARIOS))
+        if unknown or any(w < 0 for w in self.scenario_weights.values()) or sum(self.scenario_weights.values()) <= 0:
+            raise ValueError(
+                f"sim.scenario_weights: non-negative weights of {SCENARIOS} with a positive sum, got {self.scenario_weights}"
+            )
+        from sim_data.scenarios import NewtonArgs  # checks the ranges (a typo in a key is an error)
+
+        try:
+            NewtonArgs(**self.newton)
+        except TypeError as e:
+            raise ValueError(f"sim.newton: {e}") from e
         if self.physics_hz % self.fps:
             raise ValueError(f"sim.physics_hz ({self.physics_hz}) must be an integer multiple of sim.fps ({self.fps})")
         lo, hi = self.num_dropped
@@ -136,6 +161,7 @@ class ObjectSpec:
     position: tuple[float, float, float]
     quaternion_wxyz: tuple[float, float, float, float]
     material: Material
+    shape: str | None = None  # sphere | cylinder (axis: local z) | box: exact primitive; None: the mesh's hull
 
 
 @dataclass(frozen=True)
@@ -152,8 +178,40 @@ class Light:
 
 
 @dataclass(frozen=True)
+class Fixture:
+    """A static box of the scene (a ramp's plank, a pendulum's stand): rendered, in no mask.
+
+    ``collide``: part of the physics (a ramp) or only seen (a stand's beam, kept clear of the motion).
+    """
+
+    name: str
+    half_extents: tuple[float, float, float]
+    position: tuple[float, float, float]
+    quaternion_wxyz: tuple[float, float, float, float]
+    material: Material
+    friction: float = 1.0
+    restitution: float = 0.0
+    collide: bool = True
+
+
+@dataclass(frozen=True)
+class Pendulum:
+    """A rigid pendulum: object ``index`` swings on a massless rod about a hinge at ``pivot`` (axis world x)."""
+
+    index: int
+    pivot: tuple[float, float, float]
+    angle_deg: float  # release angle from the downward vertical (sign: right-handed about +x)
+    rod_radius_m: float = 0.006
+
+
+@dataclass(frozen=True)
 class DropScene:
-    """Everything needed to simulate and render one clip."""
+    """Everything needed to simulate and render one clip (a drop, or a Newtonian scenario).
+
+    The Newtonian scenarios (:mod:`sim_data.scenarios`) add static ``fixtures``, a ``pendulum``,
+    per-scene floor physics and engine settings, the ``constants`` their physics implies and the
+    ``motion_plane`` their motion runs in; a drop leaves them at their defaults.
+    """
 
     seed: int
     objects: tuple[ObjectSpec, ...]  # towers first, dropped objects last (main dropped object last)
@@ -162,12 +220,34 @@ class DropScene:
     hdri: str | None
     args: SimArgs
     environment: Environment | None = None  # None: the plain background
+    scenario: str = "drop"
+    fixtures: tuple[Fixture, ...] = ()
+    pendulum: Pendulum | None = None
+    floor_friction: float | None = None  # None: sim.floor_friction
+    floor_restitution: float | None = None  # None: sim.floor_restitution
+    physics_hz: int | None = None  # None: sim.physics_hz
+    engine: dict = field(default_factory=dict)  # extra PyBullet engine parameters (setPhysicsEngineParameter)
+    exact_contacts: bool = False  # contactProcessingThreshold 0 on every body: no early (speculative) contacts
+    settle_steps: int | None = None  # None: sim.settle_steps
+    constants: dict = field(default_factory=dict)  # the physical constants the scenario implies (clip_info)
+    motion_plane: dict | None = None  # {"point": [x, y, z], "normal": [nx, ny, nz]}: where the motion runs
+    text: str | None = None  # the caption; None: sim.text
+
+    @property
+    def hz(self) -> int:
+        """The physics rate of this scene."""
+        return self.physics_hz or self.args.physics_hz
 
     @property
     def steps_per_frame(self) -> int:
         """Physics steps between two frames."""
-        assert self.args.physics_hz % self.args.fps == 0, "physics rate must be a multiple of the frame rate"
-        return self.args.physics_hz // self.args.fps
+        assert self.hz % self.args.fps == 0, "physics rate must be a multiple of the frame rate"
+        return self.hz // self.args.fps
+
+    @property
+    def caption(self) -> str:
+        """The clip's text prompt."""
+        return self.text or self.args.text
 
 
 def group_assets(ids: list[str]) -> dict[str, list[str]]:
@@ -258,12 +338,38 @@ def _fall_column_visible(camera: Camera, obj: ObjectSpec, radius: float) -> bool
     return bool((depth > 0.05).all() and (uv >= VIEW_MARGIN_PX).all() and (uv <= r - VIEW_MARGIN_PX).all())
 
 
+def scenario_of(args: SimArgs, seed: int) -> str:
+    """The scenario of ``seed``: ``sim.scenario``, or for ``mix`` a draw by ``sim.scenario_weights``.
+
+    The draw has its own generator (``default_rng([seed, MIX_SALT])``), so the scene of a mixed seed is
+    exactly the scene that seed makes in its scenario alone.
+    """
+    if args.scenario != "mix":
+        return args.scenario
+    names = [s for s in SCENARIOS if args.scenario_weights.get(s, 0) > 0]
+    w = np.array([args.scenario_weights[s] for s in names], dtype=np.float64)
+    return names[int(np.random.default_rng([seed, MIX_SALT]).choice(len(names), p=w / w.sum()))]
+
+
+MIX_SALT = 0x313C
+
+
 def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary, seed: int) -> DropScene:
-    """Draw one drop scene from ``rng``.
+    """Draw one scene of ``sim.scenario`` (per seed for ``mix``) from ``rng``.
 
     Raises:
         ValueError: the split has no assets, or objects cannot be placed without overlap.
     """
+    scenario = scenario_of(args, seed)
+    if scenario != "drop":
+        from sim_data.scenarios import sample_newton_scene
+
+        return sample_newton_scene(scenario, args, rng, library, seed)
+    return _sample_drop(args, rng, library, seed)
+
+
+def asset_groups(args: SimArgs, library: AssetLibrary) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """The asset groups a scene draws from (``sim.assets``, else the split's) and their weights."""
     if args.assets:
         for a in args.assets:
             library.get(a)  # KeyError naming the unknown id
@@ -274,6 +380,12 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
     else:
         groups = group_assets(library.ids(args.split))
         args_weights = args.group_weights
+    return groups, args_weights
+
+
+def asset_drawer(args: SimArgs, library: AssetLibrary, rng: np.random.Generator):
+    """A function drawing one usable asset id of the scene's groups from ``rng``."""
+    groups, args_weights = asset_groups(args, library)
     if not groups:
         raise ConfigError(f"sim.split: no assets in split {args.split!r} for sources {args.asset_sources}")
     names = sorted(groups)
@@ -288,6 +400,11 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
             if asset not in UNUSABLE:
                 return asset
 
+    return draw_asset
+
+
+def _sample_drop(args: SimArgs, rng: np.random.Generator, library: AssetLibrary, seed: int) -> DropScene:
+    draw_asset = asset_drawer(args, library, rng)
     n_drop = int(rng.integers(args.num_dropped[0], args.num_dropped[1] + 1))
     towers: list[ObjectSpec] = []
     dropped: list[ObjectSpec] = []
@@ -335,6 +452,14 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
             camera.sensor_width_mm,
             camera.resolution,
         )
+    lights, hdri, env = backdrop(args, rng, camera)
+    return DropScene(seed, tuple(towers + dropped), camera, lights, hdri, args, env)
+
+
+def backdrop(
+    args: SimArgs, rng: np.random.Generator, camera: Camera
+) -> tuple[tuple[Light, ...], str | None, Environment | None]:
+    """The lights, HDRI and procedural environment of a scene (drawn in this order from ``rng``)."""
     lights = _lights(rng)
     hdris = hdri_files(args.hdri_dir, args.split)
     hdri = str(rng.choice(hdris)) if hdris else None
@@ -343,7 +468,7 @@ def sample_scene(args: SimArgs, rng: np.random.Generator, library: AssetLibrary,
         env = sample_environment(rng, args.split)
         if hdri is None:  # the HDRI dome keeps the released lights; the sky gets matching ones
             lights = environment_lights(env, camera)
-    return DropScene(seed, tuple(towers + dropped), camera, lights, hdri, args, env)
+    return lights, hdri, env
 
 
 def environment_lights(env: Environment, camera: Camera) -> tuple[Light, ...]:

@@ -24,7 +24,7 @@ from evaluation.core.errors import ConfigError
 from evaluation.core.identity import refuse, stage_identity
 from evaluation.core.outdirs import sample_state
 from sim_data.assets import AssetLibrary
-from sim_data.physics import simulate
+from sim_data.physics import simulate_clip
 from sim_data.sample import write_simulated_sample
 from sim_data.scene import SimArgs, sample_scene
 
@@ -72,7 +72,9 @@ def render(scene, traj, library, args: RenderArgs):
     return render_preview(scene, traj, library)
 
 
-SIM_VERSION = 1  # bump when a change of the simulator changes the samples it writes
+SIM_VERSION = (
+    2  # bump when a change of the simulator changes the samples it writes (2: velocities, contacts, scenarios)
+)
 
 
 def sample_identity(sim: SimArgs, rargs: RenderArgs, seed: int) -> dict:
@@ -105,7 +107,7 @@ def generate_sample(
     library = library or AssetLibrary(sim.asset_sources, sim.gso_dir)
     t0 = time.perf_counter()
     scene = sample_scene(sim, np.random.default_rng(seed), library, seed)
-    traj = simulate(scene, library)
+    scene, traj = simulate_clip(scene, library)
     t1 = time.perf_counter()
     out = render(scene, traj, library, rargs)
     t2 = time.perf_counter()
