@@ -64,7 +64,7 @@ from sim_data.scene import (
 BOX_FAMILY = ("procedural/box", "procedural/book", "procedural/brick")  # lie flat: no tipping at μ ≤ 1.3
 ROUND_FAMILY = ("procedural/ball", "procedural/sphere")
 CYLINDER_FAMILY = ("procedural/cylinder", "procedural/can")
-TARGET_FAMILY = ("procedural/box", "procedural/cube")  # struck boxes: tall enough for a face-on hit
+TARGET_FAMILY = ("procedural/cube",)  # a cube as tall and deep as the ball: it hides none of the ball at impact
 INERTIA_RATIO = {"sphere": 2.0 / 5.0, "cylinder": 0.5}  # I / (m r²) of a solid sphere and cylinder
 PLANK_WIDTH_M = 0.4
 PLANK_THICKNESS_M = 0.03
@@ -245,7 +245,8 @@ def _ramp_slide(rng, args, n, library, x0):
         "g": g,
         "slides": slides,
         "accel": g * (math.sin(theta) - mu * math.cos(theta)) if slides else 0.0,
-        "ramp": {"foot": inc.foot.tolist(), "up": inc.up.tolist(), "length_m": length},
+        # the object is on the plank while its centre is at least half its length up from the foot
+        "ramp": {"foot": inc.foot.tolist(), "up": inc.up.tolist(), "length_m": length, "min_s_m": float(ext[1] / 2)},
     }
     shape = obj.asset_id.split("/")[-1]
     return [obj], (inc.plank(_wood(rng)),), constants, {}, f"a {shape} is released on a wooden ramp"
@@ -278,7 +279,7 @@ def _roll(rng, args, n, library, x0):
         "accel_ratio": 1.0 / (1.0 + k),
         "radius_m": radius,
         "g": -args.gravity,
-        "ramp": {"foot": inc.foot.tolist(), "up": inc.up.tolist(), "length_m": length},
+        "ramp": {"foot": inc.foot.tolist(), "up": inc.up.tolist(), "length_m": length, "min_s_m": radius},
     }
     word = "ball" if shape == "sphere" else "cylinder"
     return [obj], (inc.plank(_wood(rng)),), constants, {}, f"a {word} rolls down a wooden ramp"
