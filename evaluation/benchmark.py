@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation import metrics as M
+from evaluation import physical
 from evaluation.core.errors import ConfigError
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, find_samples, read_clip_info, read_mask
 
@@ -277,6 +278,16 @@ def is_short(num_pd: int, num_gt: int, gt_fps: float, pd_fps: float) -> bool:
 
 def load_pair(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int, bool]:
     """Read, check and align one pair: ``(pred bool [T', H, W], gt bool [T', H, W], object index, short)``."""
+    pd, gt, k, short, _ = load_pair_all(item, mode)
+    return pd, gt, k, short
+
+
+def load_pair_all(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int, bool, M.PhysicsInputs | None]:
+    """:func:`load_pair` plus what the physical-unit metrics read (None for clips without geometry).
+
+    The geometry comes from the ``clip_info.json`` beside the ground-truth mask; the prediction's
+    objects must be the ground truth's (same count) for a scenario that reads several objects.
+    """
     if not Path(item.gt_mask).is_file():
         raise SchemaError(item.gt_mask, "ground-truth mask does not exist (every ground-truth sample needs mask.npz)")
     gt = _read_checked_mask(item.gt_mask)
@@ -305,7 +316,16 @@ def load_pair(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, int, b
     if len(idx) == 0:
         raise SchemaError(item.pd_mask, "no predicted frame falls inside the ground-truth clip")
     short = is_short(pd.shape[0], gt.shape[0], item.gt_fps, item.pd_fps)
-    return pd[: len(idx), k_pd], gt[idx, k], k, short
+    physics = None
+    info_path = Path(item.gt_mask).parent / CLIP_INFO_FILE
+    if info_path.is_file():
+        geometry = physical.Geometry.from_clip_info(read_clip_info(info_path))
+        if geometry is not None:
+            pd_all = pd[: len(idx)] if pd.shape[1] == gt.shape[1] else np.zeros((len(idx), *gt.shape[1:]), bool)
+            if pd.shape[1] == 1:
+                pd_all[:, k] = pd[: len(idx), 0]
+            physics = M.PhysicsInputs(pd_all, gt[idx], geometry, k)
+    return pd[: len(idx), k_pd], gt[idx, k], k, short, physics
 
 
 def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
@@ -323,14 +343,14 @@ def evaluate_item(item: EvalItem, args: EvalArgs) -> dict:
     try:
         if not math.isfinite(item.pd_fps):
             raise SchemaError(Path(item.pd_mask).parent, "prediction sample directory is missing")
-        pred, gt, k, short = load_pair(item, args.object_selection)
+        pred, gt, k, short, physics = load_pair_all(item, args.object_selection)
         if short and not args.allow_short:
             raise SchemaError(
                 item.pd_mask,
                 f"short_prediction: {pred.shape[0]} frames at {item.pd_fps:g} fps end before the ground truth "
                 f"({item.gt_mask}) does; --allow-short scores the overlap and flags it",
             )
-        values = M.compute_all(pred, gt, item.pd_fps, args.metrics, centroids=True)
+        values = M.compute_all(pred, gt, item.pd_fps, args.metrics, centroids=True, physics=physics)
     except SchemaError as e:
         return {**record, "status": "failed", "error": str(e)}
     record.update(
@@ -369,9 +389,17 @@ def summarize(records: list[dict], args: EvalArgs) -> dict:
     metrics = {}
     for i, name in enumerate(names):
         spec = M.METRICS[name]
-        vals = np.array([r[name] for r in ok], dtype=np.float64)
+        have = [r for r in ok if name in r]  # physical-unit metrics: only the clips of their scenarios
+        if spec.physical and not have:
+            continue
+        vals = np.array([r[name] for r in have], dtype=np.float64)
         finite = vals[~np.isnan(vals)]
         lo, hi = bootstrap_ci(vals, args.bootstrap_samples, args.seed + i)
+        if spec.physical:
+            failed = [r for r in have if name in r["physics"]["failures"]]
+            extra = {"failed": len(failed), "failure_reasons": _reasons(r["physics"]["failures"][name] for r in failed)}
+        else:
+            extra = {}
         metrics[name] = {
             "mean": float(finite.mean()) if len(finite) else math.nan,
             "ci95": [lo, hi],
@@ -380,6 +408,7 @@ def summarize(records: list[dict], args: EvalArgs) -> dict:
             "target": spec.target,
             "paper": spec.paper,
             "description": spec.description,
+            **extra,
         }
     return {
         "benchmark_version": args.benchmark_version,
@@ -398,4 +427,39 @@ def summarize(records: list[dict], args: EvalArgs) -> dict:
             "videos_with_short_prediction": sum(bool(r.get("short_prediction")) for r in ok),
         },
         "failures": [{"index": r["index"], "pd_mask": r["pd_mask"], "error": r["error"]} for r in failed],
+        "physics": physics_summary(ok, args),
     }
+
+
+def _reasons(reasons) -> dict:
+    out: dict[str, int] = {}
+    for r in reasons:
+        out[r] = out.get(r, 0) + 1
+    return out
+
+
+def physics_summary(records: list[dict], args: EvalArgs) -> dict:
+    """Per scenario and constant: what the predictions imply (mean, bootstrap 95 %) beside the ground truth.
+
+    E.g. ``{"bounce": {"g": {"pred": 6.1, "pred_ci95": [5.4, 6.9], "gt": 9.78, "n": 40, "failed": 2}}}``.
+    """
+    out: dict = {}
+    by_scenario: dict[str, list[dict]] = {}
+    for r in records:
+        if r.get("physics"):
+            by_scenario.setdefault(r["physics"]["scenario"], []).append(r["physics"])
+    for j, (scenario, recs) in enumerate(sorted(by_scenario.items())):
+        out[scenario] = {}
+        for c in physical.SCENARIO_CONSTANTS.get(scenario, ()):
+            pd = np.array([x["pd"].get(c, math.nan) for x in recs], dtype=np.float64)
+            gt = np.array([x["gt"].get(c, math.nan) for x in recs], dtype=np.float64)
+            lo, hi = bootstrap_ci(pd, args.bootstrap_samples, args.seed + 100 + j)
+            out[scenario][c] = {
+                "pred": float(np.nanmean(pd)) if np.isfinite(pd).any() else math.nan,
+                "pred_ci95": [lo, hi],
+                "gt": float(np.nanmean(gt)) if np.isfinite(gt).any() else math.nan,
+                "unit": physical.UNITS[c],
+                "n": int(np.isfinite(pd).sum()),
+                "failed": int((~np.isfinite(pd)).sum()),
+            }
+    return out

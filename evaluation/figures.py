@@ -64,7 +64,11 @@ def filmstrip(path: Path, item: EvalItem, record: dict, object_selection: str, n
 def histograms(path: Path, records: list[dict], names: list[str]) -> Path:
     """One histogram per metric over the evaluated videos, as SVG."""
     ok = [r for r in records if r["status"] == "ok"]
-    columns = {f"{name} ({M.METRICS[name].direction})": np.array([r[name] for r in ok], dtype=float) for name in names}
+    columns = {
+        f"{name} ({M.METRICS[name].direction})": np.array([r[name] for r in ok if name in r], dtype=float)
+        for name in names
+        if any(name in r for r in ok)  # physical-unit metrics: only on the clips of their scenarios
+    }
     return write_text(path, svgplot.histograms_document(columns))
 
 

@@ -35,6 +35,13 @@ Three families:
    prediction scores :data:`VANISH_PENALTY`.
 3. **Physics**: apparent acceleration ratio and drop-time error from the vertical centroid
    trajectory before first contact (:func:`fall_phase`).
+4. **Physical units** (``g_est``, ``mu_est``, ``e_est``, ``momentum_ratio``,
+   ``rolling_accel_ratio``): for simulated clips that record their camera and motion plane, the
+   constant each video implies (:mod:`evaluation.physical`) — the relative error of the
+   prediction's estimate against the ground truth's through the same estimator, so segmentation
+   and geometry bias cancel. They read every object's masks and the ground truth's
+   ``clip_info.json`` (:func:`compute_all` with ``physics``), apply to the scenarios that have
+   the constant, and a video whose estimate cannot be made is flagged, never a silent NaN.
 
 Metrics are registered in :data:`METRICS` with their direction; :func:`video_diagnostics`
 returns the per-video flags (vanished frames, static object) that are not metrics.
@@ -49,6 +56,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from evaluation import physical
 
 # A frame where the ground-truth object is visible but the prediction has no object scores the
 # largest value the diagonal-normalised strict metrics can take in any frame (a centroid, or a
@@ -85,6 +94,12 @@ class MetricSpec:
     needs_fps: bool
     description: str
     target: float | None = None
+    constant: str | None = None  # physical-unit metrics: the constant of evaluation.physical they compare
+
+    @property
+    def physical(self) -> bool:
+        """A physical-unit metric (needs the clip's geometry; see :func:`compute_all`)."""
+        return self.constant is not None
 
     @property
     def direction(self) -> str:
@@ -102,6 +117,8 @@ class MetricSpec:
 
     def compute(self, pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
         """Evaluate on ``bool [T, H, W]`` masks (one pass of the geometry at most, shared by its pieces)."""
+        if self.physical:
+            raise TypeError(f"{self.name} reads every object's masks and the clip's geometry: use compute_all(physics=...)")
         with _sharing():
             if self.name in CHAMFER_METRICS and _kernel() is not None:
                 _piece("chamfer", pred, gt)  # the full pass first: the other pieces it reads come with it
@@ -118,6 +135,7 @@ def register_metric(
     paper: bool = False,
     needs_fps: bool = False,
     target: float | None = None,
+    constant: str | None = None,
 ):
     """Register a metric function under ``name`` with its direction (decorator)."""
 
@@ -125,7 +143,9 @@ def register_metric(
         if name in METRICS:
             raise KeyError(f"metric {name!r} registered twice")
         doc = (fn.__doc__ or "").strip().splitlines()
-        METRICS[name] = MetricSpec(name, fn, higher_is_better, paper, needs_fps, doc[0] if doc else "", target)
+        METRICS[name] = MetricSpec(
+            name, fn, higher_is_better, paper, needs_fps, doc[0] if doc else "", target, constant
+        )
         return fn
 
     return deco
@@ -663,18 +683,88 @@ def video_diagnostics(pred: np.ndarray, gt: np.ndarray) -> dict:
     }
 
 
+# --------------------------------------------------------------------------------------------
+# physical units (evaluation.physical): relative error of the prediction's constant
+# --------------------------------------------------------------------------------------------
+def _physical(constant: str, doc: str):
+    def fn(pd, gt):
+        return physical.relative_error(pd, gt, constant)
+
+    fn.__doc__ = doc
+    return fn
+
+
+for _name, _constant, _doc in (
+    ("g_est", "g", "|g_pred − g_gt| / g_gt: gravity from the fall, the bounce flights or the pendulum's period"),
+    ("mu_est", "mu", "|μ_pred − μ_gt| / μ_gt: friction from the slide's acceleration down the ramp"),
+    ("e_est", "e", "|e_pred − e_gt| / e_gt: restitution from the velocities at the first bounce"),
+    ("momentum_ratio", "momentum_ratio", "relative error of momentum after / before the collision"),
+    ("rolling_accel_ratio", "rolling_accel_ratio", "relative error of a_roll / (g sin θ) down the ramp"),
+):
+    register_metric(_name, higher_is_better=False, constant=_constant)(_physical(_constant, _doc))
+
+
+@dataclass(frozen=True)
+class PhysicsInputs:
+    """What the physical-unit metrics read beyond the scored object's masks.
+
+    ``pred_all`` / ``gt_all``: ``bool [T, N, H, W]`` every object (aligned like the scored masks),
+    ``geometry``: from the ground truth's ``clip_info.json``; ``main``: the scored object's index.
+    """
+
+    pred_all: np.ndarray
+    gt_all: np.ndarray
+    geometry: physical.Geometry
+    main: int
+
+
+def physical_record(inputs: PhysicsInputs, fps: float, names: list[str]) -> tuple[dict, dict]:
+    """The physical-unit metrics of one video that apply to its scenario, and the ``physics`` record.
+
+    A metric whose estimate cannot be made on either side is NaN *and* listed with its reason
+    in ``physics.failures`` (counted in the summary).
+    """
+    geom = inputs.geometry
+    gt = physical.estimate(inputs.gt_all, fps, geom, inputs.main)
+    pd = physical.estimate(inputs.pred_all, fps, geom, inputs.main)
+    have = set(physical.SCENARIO_CONSTANTS.get(geom.scenario, ()))
+    values, failures = {}, {}
+    for name in names:
+        spec = METRICS[name]
+        if not spec.physical or spec.constant not in have:
+            continue
+        err = spec.fn(pd, gt)
+        values[name] = math.nan if err is None else float(err)
+        if err is None:
+            failures[name] = f"ground truth: {gt.failure}" if gt.failure else (pd.failure or "no estimate")
+    record = {"scenario": geom.scenario, "gt": gt.to_json(), "pd": pd.to_json(), "failures": failures}
+    return values, record
+
+
 def compute_all(
-    pred: np.ndarray, gt: np.ndarray, fps: float, names: list[str] | None = None, centroids: bool = False
+    pred: np.ndarray,
+    gt: np.ndarray,
+    fps: float,
+    names: list[str] | None = None,
+    centroids: bool = False,
+    physics: PhysicsInputs | None = None,
 ) -> dict:
     """Every registered metric (or ``names``) on one video, plus its diagnostics (geometry computed once).
 
     ``centroids=True`` adds ``centroids``: ``{"gt": [[x, y], ...], "pd": ...}`` (pixels, None where empty).
+    ``physics`` adds the physical-unit metrics of the clip's scenario and a ``physics`` record
+    (both sides' estimates, failures); without it they are left out.
     """
     names = list(names or METRICS)
+    mask_names = [n for n in names if not METRICS[n].physical]
     with _sharing():
-        if _kernel() is not None and any(n in CHAMFER_METRICS for n in names):
+        if _kernel() is not None and any(n in CHAMFER_METRICS for n in mask_names):
             _piece("chamfer", pred, gt)  # the one full pass every other piece then reads
-        out = {name: METRICS[name].compute(pred, gt, fps) for name in names}
+        out = {name: METRICS[name].compute(pred, gt, fps) for name in mask_names}
+        if physics is not None:
+            values, record = physical_record(physics, fps, names)
+            out.update(values)
+            out["physics"] = record
         out.update(video_diagnostics(pred, gt))
         if centroids:
             c_pd, c_gt = _centroid_pair(pred, gt)

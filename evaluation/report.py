@@ -107,12 +107,44 @@ def markdown_report(runs: list[dict], title: str = "PisaBench evaluation") -> st
         "centroid trajectory before first contact.",
         "",
     ]
+    parts += physics_section(runs)
     for s in runs:
         if s["failures"]:
             parts += [f"## Failures of {s['model']} ({len(s['failures'])})", ""]
             parts += [f"- [{f['index']}] `{f['pd_mask']}`: {f['error']}" for f in s["failures"]]
             parts.append("")
     return "\n".join(parts)
+
+
+def physics_section(runs: list[dict]) -> list[str]:
+    """"Physical constants by scenario": what each run's videos imply beside the ground truth (empty without any)."""
+    if not any(s.get("physics") for s in runs):
+        return []
+    lines = [
+        "## Physical constants by scenario",
+        "",
+        "What the videos imply, read off their masks on the motion plane (`evaluation/physical.py`): mean over "
+        "the videos [bootstrap 95 % CI] beside the ground truth's estimate through the same estimator.",
+        "",
+        "| run | scenario | constant | implied | ground truth | videos | no estimate |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in runs:
+        for scenario, consts in (s.get("physics") or {}).items():
+            for c, v in consts.items():
+                lo, hi = v["pred_ci95"]
+                ci = f" [{_fmt(lo)}, {_fmt(hi)}]" if lo is not None and not math.isnan(lo) else ""
+                unit = f" {v['unit']}" if v["unit"] else ""
+                lines.append(
+                    f"| {s['model']} | {scenario} | {c} | {_fmt(v['pred'])}{unit}{ci} | {_fmt(v['gt'])}{unit} "
+                    f"| {v['n']} | {v['failed']} |"
+                )
+    reasons = []
+    for s in runs:
+        for name, m in s["metrics"].items():
+            for why, count in (m.get("failure_reasons") or {}).items():
+                reasons.append(f"- {s['model']}, {name}: {count} video(s) gave no estimate ({why})")
+    return [*lines, "", *reasons, *([""] if reasons else [])]
 
 
 def console_summary(summary: dict) -> str:

@@ -73,13 +73,22 @@ def run(cfg) -> int:
     if seeds["seen"][0] < seeds["unseen"][1] and seeds["unseen"][0] < seeds["seen"][1]:
         raise ConfigError(f"pisabench: the halves' seed ranges overlap ({seeds}) with batch.num_samples={n}")
     subs = {name: half_config(cfg, name, args) for name in HALVES}
-    root = Path(cfg.batch.output_dir)
-    for name in HALVES:  # the root may be shared (data/pisabench): only manifests of ours are replaced
+    return run_batches(subs, Path(cfg.batch.output_dir), MANIFEST_STAGE, "pisabench_sim")
+
+
+def run_batches(subs: dict, root: Path, stage: str, prog: str) -> int:
+    """Each named batch config in ``subs``, then its evaluation manifest ``<root>/<name>.jsonl``.
+
+    The root may be shared (``data/pisabench``): only manifests this stage wrote are replaced (checked
+    before any work). A batch that fails keeps no manifest (one from an earlier run is removed)
+    unless it allows failures. Returns the first non-zero status (all batches run).
+    """
+    for name in subs:
         manifest = root / f"{name}.jsonl"
-        if manifest.exists() and (read_record(manifest) or {}).get("stage") != MANIFEST_STAGE:
+        if manifest.exists() and (read_record(manifest) or {}).get("stage") != stage:
             raise InputError(
                 manifest,
-                "exists and was not written by pisabench_sim; nothing was written — move it away or pass another --output-dir",
+                f"exists and was not written by {prog}; nothing was written — move it away or pass another --output-dir",
             )
     status = 0
     for name, sub in subs.items():
@@ -91,9 +100,7 @@ def run(cfg) -> int:
             write_text(manifest, batch_manifest.read_text())
             write_record(
                 manifest,
-                stage_identity(
-                    MANIFEST_STAGE, 1, inputs={"batch": fingerprint(batch_manifest)}, settings={"half": name}
-                ),
+                stage_identity(stage, 1, inputs={"batch": fingerprint(batch_manifest)}, settings={"half": name}),
             )
             print(f"{name}: evaluation manifest {manifest}")
         elif manifest.is_file():
