@@ -33,7 +33,8 @@ from evaluation import physical
 from evaluation.core.errors import ConfigError
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, SchemaError, find_samples, read_clip_info, read_mask
 
-SPLITS = ("real", "sim_seen", "sim_unseen", "custom")
+NEWTON_SPLITS = ("newton", *(f"newton_{s}" for s in physical.SCENARIOS))
+SPLITS = ("real", "sim_seen", "sim_unseen", "custom", *NEWTON_SPLITS)
 # A worker process starts in about a second (imports, loading the compiled metric kernel): the time
 # one process takes to read and score ~120 videos. With fewer per worker the pool is slower.
 VIDEOS_PER_WORKER = 128

@@ -118,7 +118,9 @@ class MetricSpec:
     def compute(self, pred: np.ndarray, gt: np.ndarray, fps: float) -> float:
         """Evaluate on ``bool [T, H, W]`` masks (one pass of the geometry at most, shared by its pieces)."""
         if self.physical:
-            raise TypeError(f"{self.name} reads every object's masks and the clip's geometry: use compute_all(physics=...)")
+            raise TypeError(
+                f"{self.name} reads every object's masks and the clip's geometry: use compute_all(physics=...)"
+            )
         with _sharing():
             if self.name in CHAMFER_METRICS and _kernel() is not None:
                 _piece("chamfer", pred, gt)  # the full pass first: the other pieces it reads come with it

@@ -33,14 +33,15 @@ MIN_MOTION_M = 0.01  # less displacement than this (or 2 px, whichever is more) 
 MIN_MOTION_PX = 2.0
 BOUNCE_RISE_M = 0.01  # a bounce must lift the object at least this much
 COLLIDE_WINDOW = 3  # frames on each side of the impact (16 fps: the impact itself lasts milliseconds)
-SCENARIO_CONSTANTS = {
+SCENARIO_CONSTANTS = {  # the simulator's scenarios (sim.scenario) and the constants each implies
     "drop": ("g",),
-    "bounce": ("g", "e"),
     "ramp_slide": ("mu",),
     "roll": ("rolling_accel_ratio",),
+    "bounce": ("g", "e"),
     "collide": ("momentum_ratio",),
     "pendulum": ("period", "g"),
 }
+SCENARIOS = tuple(SCENARIO_CONSTANTS)
 UNITS = {"g": "m/s²", "e": "", "mu": "", "rolling_accel_ratio": "", "momentum_ratio": "", "period": "s"}
 
 
@@ -141,7 +142,7 @@ def _complete_elliptic_k(k: float) -> float:
 # estimators (one per scenario); all take world positions [T, 3] per object and the frame rate
 # --------------------------------------------------------------------------------------------
 def estimate_drop(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
-    """g from the free fall: frames from the release until the fall first slows (an impact)."""
+    """G from the free fall: frames from the release until the fall first slows (an impact)."""
     n = _visible_run(z)
     if n < MIN_POINTS:
         return Estimate(failure="object not visible in the first frames")
@@ -163,7 +164,7 @@ def estimate_drop(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
 
 
 def estimate_bounce(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
-    """g and e from the flights between bounces (parabolas sharing g; e at the first impact)."""
+    """G and e from the flights between bounces (parabolas sharing g; e at the first impact)."""
     n = _visible_run(z)
     z = z[:n]
     if n < MIN_POINTS or (z[0] - np.nanmin(z)) < _min_motion(geom):
@@ -198,7 +199,9 @@ def estimate_bounce(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
     if v_in >= 0 or v_out <= 0:
         return Estimate(failure="flights do not meet in an impact")
     e = float(-v_out / v_in)
-    return Estimate({"g": float(-2 * a), "e": e}, details={"impact_s": float(t_hit), "flight_frames": [len(f) for f in flights]})
+    return Estimate(
+        {"g": float(-2 * a), "e": e}, details={"impact_s": float(t_hit), "flight_frames": [len(f) for f in flights]}
+    )
 
 
 def _down_plank(pos: np.ndarray, geom: Geometry) -> tuple[np.ndarray, float, float]:
@@ -277,7 +280,12 @@ def estimate_collide(ball: np.ndarray, target: np.ndarray, fps: float, geom: Geo
     ratio = (masses["ball"] * vb_out + masses["target"] * vt_out) / (masses["ball"] * vb_in)
     return Estimate(
         {"momentum_ratio": float(ratio)},
-        details={"impact_frame": k, "v_ball_in": float(vb_in), "v_ball_out": float(vb_out), "v_target_out": float(vt_out)},
+        details={
+            "impact_frame": k,
+            "v_ball_in": float(vb_in),
+            "v_ball_out": float(vb_out),
+            "v_target_out": float(vt_out),
+        },
     )
 
 

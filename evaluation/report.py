@@ -117,7 +117,7 @@ def markdown_report(runs: list[dict], title: str = "PisaBench evaluation") -> st
 
 
 def physics_section(runs: list[dict]) -> list[str]:
-    """"Physical constants by scenario": what each run's videos imply beside the ground truth (empty without any)."""
+    """The "Physical constants by scenario" section: what the videos imply beside the ground truth (empty without any)."""
     if not any(s.get("physics") for s in runs):
         return []
     lines = [

@@ -52,6 +52,7 @@ from evaluation.core.identity import (
 )
 from evaluation.core.outdirs import check_writable, claim_output_dir, has_done_record, sample_state, staged_folder
 from evaluation.core.weightfiles import check_weights
+from evaluation.physical import SCENARIOS
 from evaluation.schema import (
     CLIP_INFO_FILE,
     MASK_FILE,
@@ -63,10 +64,18 @@ from evaluation.schema import (
 )
 
 DEFAULT_CONFIG = "configs/eval/score_model.py"
-SPLITS = ("real", "sim_seen", "sim_unseen")
+SPLITS = ("real", "sim_seen", "sim_unseen", "newton", *(f"newton_{s}" for s in SCENARIOS))
+NEWTON_ROOT = "data/newton/newton_256"  # python -m sim_data.newton's default ground truth
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm")
 MASK_CONFIG = "configs/data_processing/generate_mask.py"
-EVAL_CONFIGS = {"real": "configs/eval/real.py", "sim_seen": "configs/eval/sim.py", "sim_unseen": "configs/eval/sim.py"}
+EVAL_CONFIGS = {"real": "configs/eval/real.py"}  # every simulated split: configs/eval/sim.py
+
+
+def eval_config(split: str) -> str:
+    """The evaluation config of a split."""
+    return EVAL_CONFIGS.get(split, "configs/eval/sim.py")
+
+
 IMPORT_VERSION = 1  # bump when a change of the import stage changes what it writes
 EVAL_VERSION = 1  # bump when a change of the evaluation stage changes its results
 
@@ -87,6 +96,8 @@ class ScoreArgs:
             "real": "data/pisabench/real_256",
             "sim_seen": "data/pisabench/sim_seen_256",
             "sim_unseen": "data/pisabench/sim_unseen_256",
+            "newton": NEWTON_ROOT,
+            **{f"newton_{s}": f"{NEWTON_ROOT}/{s}" for s in SCENARIOS},
         }
     )
     run_dir: str | None = None
@@ -302,7 +313,7 @@ def prediction_masks(r: ScoreRun) -> int:
 # --- stage: evaluation ------------------------------------------------------------------------------
 def eval_identity(r: ScoreRun, overrides: dict) -> dict:
     """The evaluation's record: every mask and clip_info it reads (content), its config and settings."""
-    inputs = {"config": fingerprint(EVAL_CONFIGS[r.args.split])}
+    inputs = {"config": fingerprint(eval_config(r.args.split))}
     for sid in r.samples:
         for side, root in (("gt", r.gt_root), ("pred", r.preds)):
             for name in (MASK_FILE, CLIP_INFO_FILE):
@@ -326,7 +337,7 @@ def evaluate(r: ScoreRun) -> int:
     if state == "changed":
         print(f"evaluation: redone ({'; '.join(diffs[:3])}{' …' if len(diffs) > 3 else ''})")
     record_path(out).unlink(missing_ok=True)  # a failed rerun leaves no record claiming the old results
-    rc = eval_run.run(load_config(EVAL_CONFIGS[a.split], overrides))
+    rc = eval_run.run(load_config(eval_config(a.split), overrides))
     if rc == 0:
         write_record(out, ident)
     print(f"evaluation: {out}/summary.json, report.md (status {rc})")
@@ -387,7 +398,12 @@ def add_flags(p, *, backbone: bool) -> None:
         p.add_argument("--model-path", dest="model_path", help="weights: hub id or folder")
     p.add_argument("--pred-root", dest="pred_root", help="videos made elsewhere (sample folders or <id>.mp4)")
     p.add_argument("--pred-fps", dest="pred_fps", type=float, help="their frame rate (overrides what the files say)")
-    p.add_argument("--split", choices=SPLITS, help="real | sim_seen | sim_unseen")
+    p.add_argument(
+        "--split",
+        choices=SPLITS,
+        metavar="SPLIT",
+        help=f"{' | '.join(SPLITS[:4])} | newton_<scenario> ({', '.join(SCENARIOS)})",
+    )
     p.add_argument("--benchmark-dir", dest="benchmark_dir", help="the split's ground-truth samples")
     p.add_argument(
         "--run-dir", dest="run_dir", help="run folder (default $PISA_OUT_ROOT/score/<model>-<split>-<identity>)"

@@ -74,9 +74,7 @@ def batch_config(cfg, scenario: str, half: str, args: NewtonSplitArgs):
 def run(cfg) -> int:
     """Every scenario's halves, then their manifests; returns the exit status."""
     args = section(cfg, "newton_split", NewtonSplitArgs)
-    subs = {
-        f"newton_{s}_{h}": batch_config(cfg, s, h, args) for s in args.scenarios for h in HALVES
-    }
+    subs = {f"newton_{s}_{h}": batch_config(cfg, s, h, args) for s in args.scenarios for h in HALVES}
     rc = run_batches(subs, Path(cfg.batch.output_dir), MANIFEST_STAGE, "sim_data.newton")
     print(f"ground truth of score_model --split newton: {split_folder(cfg.batch.output_dir, cfg.sim.resolution)}")
     return rc
@@ -87,7 +85,9 @@ def main(argv=None) -> int:
 
     def flags(p):
         p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="root of the split and manifests")
-        p.add_argument("--num-samples", "--num_samples", dest="num_samples", type=int, help="clips per scenario and half")
+        p.add_argument(
+            "--num-samples", "--num_samples", dest="num_samples", type=int, help="clips per scenario and half"
+        )
         p.add_argument("--scenarios", help=f"comma-separated subset of {','.join(SCENARIOS)}")
         p.add_argument("--workers", type=int, help="parallel worker processes")
         p.add_argument(

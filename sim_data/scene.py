@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from evaluation.core.errors import ConfigError
+from evaluation.physical import SCENARIOS  # sim.scenario ("mix": drawn per seed)
 from sim_data.assets import UNUSABLE, AssetLibrary, hdri_files, unit_volume
 from sim_data.camera import Camera
 from sim_data.environment import Environment, hsv_to_linear, sample_environment
@@ -45,7 +46,6 @@ MAX_CAMERA_STEPS = 400
 BACKGROUNDS = ("procedural", "plain")
 LABELLED = ("bottle", "can", "cup")  # procedural shapes that get printed labels
 BOXY = ("book", "box", "brick", "cube")  # shapes that get two-tone covers
-SCENARIOS = ("drop", "ramp_slide", "roll", "bounce", "collide", "pendulum")  # sim.scenario ("mix": drawn per seed)
 SHAPES = ("sphere", "cylinder", "box")  # ObjectSpec.shape: a primitive collision shape instead of the mesh's hull
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: bash scripts/evaluation/score_model.sh --backbone NAME --split real|sim_seen|sim_unseen [--model-path HUB_ID_OR_FOLDER]
+# Usage: bash scripts/evaluation/score_model.sh --backbone NAME --split real|sim_seen|sim_unseen|newton|newton_<scenario> [--model-path HUB_ID_OR_FOLDER]
 #    or: bash scripts/evaluation/score_model.sh --pred-root DIR [--pred-fps FPS] --split real
 # Scores any image-to-video model on PisaBench: generate (or import DIR's sample folders / <id>.mp4
 # files) → SAM 2 masks (points for real, ground-truth frame-0 masks for sim) → evaluation → report.

@@ -25,9 +25,7 @@ G = 9.81
 
 
 def scene_of(scenario: str, seed: int, seconds: float, hz: int = 480, **newton):
-    args = SimArgs(
-        scenario=scenario, resolution=64, fps=hz, physics_hz=hz, num_frames=int(seconds * hz), newton=newton
-    )
+    args = SimArgs(scenario=scenario, resolution=64, fps=hz, physics_hz=hz, num_frames=int(seconds * hz), newton=newton)
     return sample_scene(args, np.random.default_rng(seed), LIB, seed)
 
 
