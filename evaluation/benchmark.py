@@ -397,8 +397,8 @@ def summarize(records: list[dict], args: EvalArgs) -> dict:
         finite = vals[~np.isnan(vals)]
         lo, hi = bootstrap_ci(vals, args.bootstrap_samples, args.seed + i)
         if spec.physical:
-            failed = [r for r in have if name in r["physics"]["failures"]]
-            extra = {"failed": len(failed), "failure_reasons": _reasons(r["physics"]["failures"][name] for r in failed)}
+            none = [r for r in have if name in r["physics"]["failures"]]
+            extra = {"failed": len(none), "failure_reasons": _reasons(r["physics"]["failures"][name] for r in none)}
         else:
             extra = {}
         metrics[name] = {
