@@ -33,7 +33,7 @@ import numpy as np
 
 from evaluation.core.config import load_config, section
 from sim_data.assets import AssetLibrary
-from sim_data.physics import simulate
+from sim_data.physics import simulate_clip
 from sim_data.scene import SimArgs, sample_scene
 from sim_data.worker import RenderArgs
 
@@ -55,10 +55,10 @@ def measure(seed: int, ours: RenderArgs, a) -> dict:
     from sim_data.render_preview import render_preview
 
     lib = AssetLibrary(SimArgs().asset_sources)
-    scene = sample_scene(SimArgs(), np.random.default_rng(seed), lib, seed)
+    scene = sample_scene(SimArgs(scenario=a.scenario), np.random.default_rng(seed), lib, seed)
     n = scene.args.num_frames
     t = time.perf_counter()
-    traj = simulate(scene, lib)
+    scene, traj = simulate_clip(scene, lib)
     row = {"seed": seed, "physics_s": time.perf_counter() - t}
     t = time.perf_counter()
     render_preview(scene, traj, lib)
@@ -91,6 +91,11 @@ def main(argv=None) -> None:
     p.add_argument("--factory-frames", type=int, default=2, help="frames rendered with the factory settings (>= 2)")
     p.add_argument("--skip-factory", action="store_true", help="skip the (slow) factory-settings baseline")
     p.add_argument("--config", default="configs/sim/cycles.py", help="whose render section is 'ours'")
+    p.add_argument(
+        "--scenario",
+        default="drop",
+        help="drop | ramp_slide | roll | bounce | collide | pendulum (sim_data/scenarios.py): the scenes measured",
+    )
     a = p.parse_args(argv)
     if a.factory_frames < 2 or a.ref_frames < 2:
         p.error("--factory-frames and --ref-frames must be at least 2 (a clip has at least 2 frames)")
@@ -103,7 +108,7 @@ def main(argv=None) -> None:
         print(f"  seed {seed} ({r['scene']}): ours {r['ours_s']:.1f} s/clip at {r['ours_samples']} spp, "
               f"PSNR {r['psnr']:.1f} dB" + (f"; factory {r['factory_s']:.0f} s/clip (extrapolated)"
               if "factory_s" in r else ""), flush=True)  # fmt: skip
-    print(f"\n{len(rows)} scenes, 256², 32 frames, {os.cpu_count()} cores; seconds per clip")
+    print(f"\n{len(rows)} {a.scenario} scenes, 256², 32 frames, {os.cpu_count()} cores; seconds per clip")
     head = f"{'seed':>5} {'scene':<44}{'physics':>8}{'preview':>8}{'ours':>8}{'spp':>5}{'PSNR':>7}"
     print(head + (f"{'factory*':>10}{'PSNR':>7}{'speed-up':>9}" if not a.skip_factory else ""))
     for r in rows:

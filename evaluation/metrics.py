@@ -738,7 +738,8 @@ def physical_record(inputs: PhysicsInputs, fps: float, names: list[str]) -> tupl
         err = spec.fn(pd, gt)
         values[name] = math.nan if err is None else float(err)
         if err is None:
-            failures[name] = f"ground truth: {gt.failure}" if gt.failure else (pd.failure or "no estimate")
+            c = spec.constant
+            failures[name] = f"ground truth: {gt.why_not(c)}" if c not in gt.values else pd.why_not(c)
     record = {"scenario": geom.scenario, "gt": gt.to_json(), "pd": pd.to_json(), "failures": failures}
     return values, record
 

@@ -47,15 +47,29 @@ UNITS = {"g": "m/s²", "e": "", "mu": "", "rolling_accel_ratio": "", "momentum_r
 
 @dataclass
 class Estimate:
-    """What one video implies: ``values`` (constant → number), ``failure`` when it implies nothing, details."""
+    """What one video implies: ``values`` (constant → number), ``failure`` when it implies nothing.
+
+    ``missing``: constants this video cannot give although others are there (a ball that never
+    bounces gives g from its fall but no e), with the reason.
+    """
 
     values: dict = field(default_factory=dict)
     failure: str | None = None
     details: dict = field(default_factory=dict)
+    missing: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The record in ``per_sample.jsonl``."""
-        return {**self.values, "failure": self.failure, **self.details}
+        return {
+            **self.values,
+            "failure": self.failure,
+            **({"missing": self.missing} if self.missing else {}),
+            **self.details,
+        }
+
+    def why_not(self, constant: str) -> str:
+        """Why ``constant`` has no value."""
+        return self.failure or self.missing.get(constant) or "no estimate"
 
 
 @dataclass(frozen=True)
@@ -171,8 +185,9 @@ def estimate_bounce(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
         return Estimate(failure="never moved" if n >= MIN_POINTS else "object not visible in the first frames")
     minima = [k for k in range(1, n - 1) if z[k] < z[k - 1] and z[k] <= z[k + 1]]
     minima = [k for k in minima if np.max(z[k:]) - z[k] >= BOUNCE_RISE_M]
-    if not minima:
-        return Estimate(failure="never bounced")
+    if not minima:  # it lands and stays: g from the fall, no e
+        fall = estimate_drop(z, fps, geom)
+        return Estimate(fall.values, fall.failure, fall.details, missing={"e": "never bounced"})
     # the first two flights (release → first bounce → second bounce or rest); a flight ends at the
     # next bounce or where the ball is back within one rise-threshold of its lowest height (at rest)
     floor = float(np.min(z)) + _min_motion(geom)
@@ -337,7 +352,7 @@ def estimate(masks: np.ndarray, fps: float, geom: Geometry, main: int) -> Estima
 
 def relative_error(pred: Estimate, gt: Estimate, name: str) -> float | None:
     """|pred − gt| / |gt| of constant ``name``; None when either side has no estimate of it."""
-    if pred.failure or gt.failure or name not in pred.values or name not in gt.values:
+    if name not in pred.values or name not in gt.values:
         return None
     ref = gt.values[name]
     if ref == 0:

@@ -3,6 +3,8 @@ r"""Contact sheet of simulated clips: preview vs Cycles, seen vs unseen environm
 Usage::
 
     python -m sim_data.contact_sheet [--seeds 0 1 2 3] [--output figures/sim_contact_sheet.png]
+    python -m sim_data.contact_sheet --scenarios ramp_slide roll bounce collide pendulum \
+        --seeds 0 --splits seen --output figures/newton_contact_sheet.png
 
 One row per (split, seed) with the default scene settings and Cycles settings
 (``configs/sim/cycles.py``'s ``sim`` and ``render`` sections): the preview renderer's first frame, Cycles' first, middle and last frames, and the last
@@ -24,7 +26,7 @@ import numpy as np
 
 from evaluation.core.config import load_config, section
 from sim_data.assets import AssetLibrary
-from sim_data.physics import simulate
+from sim_data.physics import simulate_clip
 from sim_data.scene import SimArgs, sample_scene
 from sim_data.worker import RenderArgs
 
@@ -41,14 +43,16 @@ def _outline(mask: np.ndarray) -> np.ndarray:
     return mask & ~inner
 
 
-def _row_images(split: str, seed: int, cycles: RenderArgs, resolution: int) -> tuple[list[np.ndarray], str]:
+def _row_images(
+    split: str, seed: int, cycles: RenderArgs, resolution: int, scenario: str = "drop"
+) -> tuple[list[np.ndarray], str]:
     from sim_data.render_cycles import render_cycles
     from sim_data.render_preview import render_preview
 
-    args = replace(section(load_config(CONFIG), "sim", SimArgs), split=split, resolution=resolution)
+    args = replace(section(load_config(CONFIG), "sim", SimArgs), split=split, resolution=resolution, scenario=scenario)
     lib = AssetLibrary(args.asset_sources)
     scene = sample_scene(args, np.random.default_rng(seed), lib, seed)
-    traj = simulate(scene, lib)
+    scene, traj = simulate_clip(scene, lib)
     preview = render_preview(scene, traj, lib)
     last = traj.positions.shape[0] - 1
     frames = [0, last // 2, last]
@@ -65,7 +69,7 @@ def _row_images(split: str, seed: int, cycles: RenderArgs, resolution: int) -> t
         if env
         else "plain"
     )
-    label = f"{split} seed {seed}: {where}; main {scene.objects[-1].asset_id} {100 * scene.objects[-1].size_m:.0f} cm"
+    label = f"{'' if scenario == 'drop' else scenario + ', '}{split} seed {seed}: {where}; main {scene.objects[-1].asset_id} {100 * scene.objects[-1].size_m:.0f} cm"
     return [preview.rgb[0], out.rgb[0], out.rgb[1], out.rgb[2], overlay], label
 
 
@@ -97,6 +101,7 @@ def main(argv=None) -> int:
     p.add_argument("--splits", nargs="+", default=["seen", "unseen"], choices=["seen", "unseen", "all"])
     p.add_argument("--samples", type=int, help="Cycles samples for every scene (default: the config's)")
     p.add_argument("--resolution", type=int, default=256)
+    p.add_argument("--scenarios", nargs="+", default=["drop"], help="one block of rows per scenario")
     p.add_argument("--output", default="figures/sim_contact_sheet.png")
     a = p.parse_args(argv)
     cycles = section(load_config(CONFIG), "render", RenderArgs)
@@ -104,9 +109,10 @@ def main(argv=None) -> int:
         cycles = replace(cycles, samples=a.samples, walls_samples=None)
     rows = []
     start = time.perf_counter()
-    for split in a.splits:
-        for seed in a.seeds:
-            rows.append(_row_images(split, seed, cycles, a.resolution))
+    for scenario in a.scenarios:
+        for split in a.splits:
+            for seed in a.seeds:
+                rows.append(_row_images(split, seed, cycles, a.resolution, scenario))
             print(f"{rows[-1][1]} ({time.perf_counter() - start:.0f} s)", flush=True)
     columns = ["preview, frame 0", "Cycles, frame 0", "Cycles, middle", "Cycles, last", "last + masks"]
     out = Path(a.output)

@@ -45,7 +45,14 @@ from evaluation.core.outdirs import claim_output_dir, remove_stale_temporaries, 
 from evaluation.schema import CLIP_INFO_FILE, MASK_FILE, TRAINING_CSV_COLUMNS, read_clip_info
 from sim_data.sample import is_done
 from sim_data.scene import SimArgs
-from sim_data.worker import RenderArgs, add_sim_flags, apply_sim_flags, generate_sample, sample_identity
+from sim_data.worker import (
+    RenderArgs,
+    add_scenario_flag,
+    add_sim_flags,
+    apply_sim_flags,
+    generate_sample,
+    sample_identity,
+)
 
 DEFAULT_CONFIG = "configs/sim/base.py"
 I2V_MASK_STRATEGY = "0"  # Open-Sora: the first frame is the condition
@@ -246,6 +253,7 @@ def main(argv=None) -> int:
             help="exit 0 despite failed samples",
         )
         add_sim_flags(p)
+        add_scenario_flag(p)
 
     args, cfg = parse_cli(
         argv, prog="python -m sim_data.parallel", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags

@@ -3,6 +3,7 @@
 Usage::
 
     python -m sim_data.selftest configs/sim/selftest.py [--selftest.num_clips=8] [--render.renderer=cycles]
+    python -m sim_data.selftest configs/sim/selftest_newton.py   # the Newtonian scenarios (sim_data/newton_selftest.py)
 
 Steps:
 
@@ -123,8 +124,12 @@ def run(cfg) -> int:
 
 
 def main(argv=None) -> int:
-    """Parse the command line and run."""
+    """Parse the command line and run (the Newtonian self-test when the config has a ``newton_selftest`` section)."""
     _, cfg = parse_cli(argv, prog="python -m sim_data.selftest", description=__doc__, default_config=DEFAULT_CONFIG)
+    if "newton_selftest" in cfg:
+        from sim_data import newton_selftest
+
+        return run_reporting_errors(newton_selftest.run, cfg)
     return run_reporting_errors(run, cfg)
 
 

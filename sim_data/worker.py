@@ -26,7 +26,7 @@ from evaluation.core.outdirs import sample_state
 from sim_data.assets import AssetLibrary
 from sim_data.physics import simulate_clip
 from sim_data.sample import write_simulated_sample
-from sim_data.scene import SimArgs, sample_scene
+from sim_data.scene import SCENARIOS, SimArgs, sample_scene
 
 DEFAULT_CONFIG = "configs/sim/base.py"
 RENDERERS = ("preview", "cycles")
@@ -132,10 +132,20 @@ def add_sim_flags(p) -> None:
     p.add_argument("--hdri-dir", "--hdri_dir", dest="hdri_dir", help="folder of .hdr/.exr environment maps (Cycles)")
 
 
+def add_scenario_flag(p) -> None:
+    """``--scenario``: what the clips show (``sim.scenario``)."""
+    p.add_argument(
+        "--scenario",
+        choices=(*SCENARIOS, "mix"),
+        help="drop (default) | ramp_slide | roll | bounce | collide | pendulum | mix (per seed, by sim.scenario_weights)",
+    )
+
+
 def apply_sim_flags(cfg, flags) -> None:
     """Copy the shared flags into the config."""
     set_if_given(cfg, "render.renderer", flags.renderer)
     set_if_given(cfg, "sim.hdri_dir", flags.hdri_dir)
+    set_if_given(cfg, "sim.scenario", getattr(flags, "scenario", None))
     if flags.gso_dir:
         set_if_given(cfg, "sim.gso_dir", flags.gso_dir)
         if "gso" not in cfg.sim.asset_sources:
@@ -151,6 +161,7 @@ def main(argv=None) -> int:
             "--output-dir", "--output_dir", dest="output_dir", required=True, help="the sample folder to write"
         )
         add_sim_flags(p)
+        add_scenario_flag(p)
 
     args, cfg = parse_cli(
         argv, prog="python -m sim_data.worker", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags

@@ -15,6 +15,8 @@ from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
 from evaluation.selftest import SelftestArgs
+from sim_data.newton import NewtonSplitArgs
+from sim_data.newton_selftest import NewtonSelftestArgs
 from sim_data.parallel import BatchArgs
 from sim_data.pisabench_sim import PisaBenchSimArgs
 from sim_data.scene import SimArgs
@@ -43,6 +45,8 @@ BASES = [
     ("configs/sim/base.py", "batch", BatchArgs),
     ("configs/sim/selftest.py", "selftest", SimSelftestArgs),
     ("configs/sim/pisabench_sim.py", "pisabench", PisaBenchSimArgs),
+    ("configs/sim/newton.py", "newton_split", NewtonSplitArgs),
+    ("configs/sim/selftest_newton.py", "newton_selftest", NewtonSelftestArgs),
     ("configs/inference/base.py", "inference", InferenceArgs),
     ("configs/inference/opensora_v1_2.py", "backbone", BackboneArgs),
     ("configs/eval/score_model.py", "score", ScoreArgs),

@@ -23,6 +23,8 @@ from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
 from opensora.train.oro import OROArgs
 from opensora.train.validate import ValArgs
+from sim_data.newton import NewtonSplitArgs
+from sim_data.newton_selftest import NewtonSelftestArgs
 from sim_data.parallel import BatchArgs
 from sim_data.pisabench_sim import PisaBenchSimArgs
 from sim_data.scene import SimArgs
@@ -49,6 +51,8 @@ SECTIONS = {
     "validation": ValArgs,
     "oro": OROArgs,
     "pisabench": PisaBenchSimArgs,
+    "newton_split": NewtonSplitArgs,
+    "newton_selftest": NewtonSelftestArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}
 CONFIGS = sorted(p for p in (ROOT / "configs").rglob("*.py"))

@@ -13,6 +13,14 @@ score = dict(
         real="{{$PISA_DATA_ROOT:./data}}/pisabench/real_256",
         sim_seen="{{$PISA_DATA_ROOT:./data}}/pisabench/sim_seen_256",
         sim_unseen="{{$PISA_DATA_ROOT:./data}}/pisabench/sim_unseen_256",
+        # the Newtonian split (python -m sim_data.newton): all scenarios, or one
+        newton="{{$PISA_DATA_ROOT:./data}}/newton/newton_256",
+        newton_drop="{{$PISA_DATA_ROOT:./data}}/newton/newton_256/drop",
+        newton_ramp_slide="{{$PISA_DATA_ROOT:./data}}/newton/newton_256/ramp_slide",
+        newton_roll="{{$PISA_DATA_ROOT:./data}}/newton/newton_256/roll",
+        newton_bounce="{{$PISA_DATA_ROOT:./data}}/newton/newton_256/bounce",
+        newton_collide="{{$PISA_DATA_ROOT:./data}}/newton/newton_256/collide",
+        newton_pendulum="{{$PISA_DATA_ROOT:./data}}/newton/newton_256/pendulum",
     ),
     run_dir=None,  # None = $PISA_OUT_ROOT/score/<model>-<split>-<hash of the weights / prediction folder>
     sam2="facebook/sam2.1-hiera-large",

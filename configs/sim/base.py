@@ -29,7 +29,11 @@ sim = dict(
     split="seen",  # seen | unseen | all: objects, procedural environments and HDRIs alike
     background="procedural",  # procedural (sky, floor material, walls; sim_data/environment.py) | plain
     object_color=None,  # (r, g, b) linear: one plain colour for every object (configs/sim/miniature.py)
-    text="a video of an object dropping",
+    text="a video of an object dropping",  # drops; the Newtonian scenarios name their motion
+    scenario="drop",  # drop | ramp_slide | roll | bounce | collide | pendulum | mix (sim_data/scenarios.py)
+    # mix: each seed draws its scenario with these weights (generate_parallel.sh --scenario mix)
+    scenario_weights=dict(drop=0.3, ramp_slide=0.15, roll=0.15, bounce=0.15, collide=0.1, pendulum=0.15),
+    newton=dict(),  # overrides of the Newtonian scenarios' ranges, e.g. dict(ramp_angle_deg=(20.0, 30.0))
 )
 render = dict(
     renderer="preview",

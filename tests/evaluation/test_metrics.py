@@ -296,7 +296,7 @@ def test_one_metric_call_pays_one_pass_and_iou_no_distance_transforms(monkeypatc
     monkeypatch.setattr(M, "_kernel", lambda: counting)
     rng = np.random.default_rng(0)
     pred, gt = rng.random((6, 32, 32)) > 0.6, rng.random((6, 32, 32)) > 0.6
-    for name, spec in M.METRICS.items():
+    for name, spec in ((n, s) for n, s in M.METRICS.items() if not s.physical):
         calls.clear()
         spec.compute(pred, gt, 16.0)
         assert len(calls) <= 1, (name, calls)  # one pass at most
