@@ -31,6 +31,7 @@ import numpy as np
 MIN_POINTS = 4  # positions a parabola is fitted through (three determine it; one more checks it)
 MIN_MOTION_M = 0.01  # less displacement than this (or 2 px, whichever is more) is "never moved"
 MIN_MOTION_PX = 2.0
+AREA_TOLERANCE = 0.1  # drop / bounce: a mask area this far from frame 0's is occluded
 BOUNCE_RISE_M = 0.01  # a bounce must lift the object at least this much
 COLLIDE_WINDOW = 3  # frames on each side of the impact (16 fps: the impact itself lasts milliseconds)
 SCENARIO_CONSTANTS = {  # the simulator's scenarios (sim.scenario) and the constants each implies
@@ -156,7 +157,12 @@ def _complete_elliptic_k(k: float) -> float:
 # estimators (one per scenario); all take world positions [T, 3] per object and the frame rate
 # --------------------------------------------------------------------------------------------
 def estimate_drop(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
-    """G from the free fall: frames from the release until the fall first slows (an impact)."""
+    """g from the free fall: frames from the release until the fall stops speeding up (an impact).
+
+    In free fall the drop per frame grows by g/fps² every frame; the fall ends before the first
+    frame whose growth is less than half the median growth so far (with a falling object's
+    discrete steps, an impact between two frames shows exactly there).
+    """
     n = _visible_run(z)
     if n < MIN_POINTS:
         return Estimate(failure="object not visible in the first frames")
@@ -167,8 +173,10 @@ def estimate_drop(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
     step = -np.diff(z)  # downward displacement per frame
     end = n
     for k in range(1, len(step)):
-        if step[k - 1] > 0 and step[k] < step[k - 1]:  # falls slower than the frame before: it hit something
-            end = k + 1
+        growth = step[k] - step[k - 1]
+        before = np.median(np.diff(step[:k])) if k >= 2 else 0.0
+        if growth < 0.5 * before or (k == 1 and growth <= 0):
+            end = k + 1  # frames 0..k: the impact falls between frame k and k + 1
             break
     if end < MIN_POINTS:
         return Estimate(failure=f"free fall only {end} frames long")
@@ -197,7 +205,11 @@ def estimate_bounce(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
     for a, b in zip(starts, [ends[0], ends[1] if len(ends) > 1 else n], strict=True):
         ks = np.arange(a, b)
         low = np.flatnonzero(z[ks] <= floor)
-        flights.append(ks[: low[0]] if len(low) else ks)
+        ks = ks[: low[0]] if len(low) else ks
+        # a flight is concave (gravity pulls down): where the height bends upwards, the ball has
+        # hit the floor again between this frame and the next (a hop too small to be a minimum)
+        bend = np.flatnonzero(z[ks[1:-1] + 1] - 2 * z[ks[1:-1]] + z[ks[1:-1] - 1] > 0) if len(ks) > 2 else []
+        flights.append(ks[: bend[0] + 2] if len(bend) else ks)
     if len(flights[0]) < 3 or len(flights[1]) < 2:
         return Estimate(failure="too few frames between bounces")
     rows, rhs = [], []
@@ -332,6 +344,13 @@ def estimate(masks: np.ndarray, fps: float, geom: Geometry, main: int) -> Estima
     if geom.scenario not in SCENARIO_CONSTANTS:
         return Estimate(failure=f"no estimator for scenario {geom.scenario!r}")
     pos = trajectory(masks[:, main], geom)
+    if geom.scenario in ("drop", "bounce"):
+        # a falling body translates in a plane facing the camera: its mask keeps its area; a frame
+        # where the area changes by more than AREA_TOLERANCE is occluded (or the body turned) and
+        # ends the visible run the fit may use
+        area = masks[:, main].sum(axis=(1, 2)).astype(np.float64)
+        if area[0] > 0:
+            pos[np.abs(area / area[0] - 1) > AREA_TOLERANCE] = np.nan
     if geom.scenario == "drop":
         return estimate_drop(pos[:, 2], fps, geom)
     if geom.scenario == "bounce":
