@@ -157,7 +157,7 @@ def _complete_elliptic_k(k: float) -> float:
 # estimators (one per scenario); all take world positions [T, 3] per object and the frame rate
 # --------------------------------------------------------------------------------------------
 def estimate_drop(z: np.ndarray, fps: float, geom: Geometry) -> Estimate:
-    """g from the free fall: frames from the release until the fall stops speeding up (an impact).
+    """G from the free fall: frames from the release until the fall stops speeding up (an impact).
 
     In free fall the drop per frame grows by g/fps² every frame; the fall ends before the first
     frame whose growth is less than half the median growth so far (with a falling object's
