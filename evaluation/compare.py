@@ -201,6 +201,30 @@ def metric_table_html(runs: list[Run]) -> str:
     return f'<table id="metrics" class="sortable"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def physics_table_html(runs: list[Run]) -> str:
+    """What each run's videos imply, by scenario and constant, beside the ground truth ("" without any)."""
+    rows = []
+    for r in runs:
+        for scenario, consts in (r.summary.get("physics") or {}).items():
+            for c, v in consts.items():
+                lo, hi = v["pred_ci95"]
+                ci = f' <span class="muted small">[{_f(lo)}, {_f(hi)}]</span>' if lo is not None else ""
+                unit = f" {html.escape(v['unit'])}" if v["unit"] else ""
+                rows.append(
+                    f"<tr><td>{html.escape(r.name)}</td><td>{html.escape(scenario)}</td><td>{html.escape(c)}</td>"
+                    f"<td>{_f(v['pred'])}{unit}{ci}</td><td>{_f(v['gt'])}{unit}</td><td>{v['n']}</td>"
+                    f"<td>{v['failed']}</td></tr>"
+                )
+    if not rows:
+        return ""
+    head = "<tr><th>run</th><th>scenario</th><th>constant</th><th>implied</th><th>ground truth</th><th>videos</th><th>no estimate</th></tr>"
+    return (
+        "<h2>Physical constants by scenario</h2><p class='muted small'>Read off the masks on the motion plane "
+        "(evaluation/physical.py): mean over the videos [bootstrap 95 % CI].</p>"
+        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _player(src: str, caption: str, extra: str = "") -> str:
     return f'<div class="player"><video src="{src}" autoplay loop muted playsinline></video><div>{caption}</div>{extra}</div>'
 
@@ -290,6 +314,7 @@ def render_page(runs: list[Run], videos: list[str], media: Path, out_dir: Path, 
 Each run fills the column group of its split.</p>
 <h2>All metrics (mean [bootstrap 95 % CI]); click a header to sort</h2>{metric_table_html(runs)}
 <p>{html.escape(PHYSICS_NOTE)}</p>
+{physics_table_html(runs)}
 <h2>Videos ({len(videos)} shown)</h2>
 <p class="muted small">Green: the ground-truth mask of the evaluated object; blue: the model's.
 Trajectories: the evaluated object's centroid in pixels.</p>

@@ -55,6 +55,12 @@ def test_ground_truth_scored_against_itself_gives_every_error_zero(split, tmp_pa
     assert set(summary["physics"]) == set(SCENARIOS)
     report = (tmp_path / "e" / "report.md").read_text()
     assert "## Physical constants by scenario" in report and "| bounce | e |" in report
+    from evaluation.compare import build
+
+    page = build([str(tmp_path / "e")], tmp_path / "page", videos=2)
+    assert (
+        "Physical constants by scenario" in page.read_text() and "<td>pendulum</td><td>period</td>" in page.read_text()
+    )
 
 
 def test_score_with_split_newton(split, tmp_path, capsys):
