@@ -63,3 +63,38 @@ def test_tone_curve():
     x = np.array([0.0, 0.5, 1.0, 100.0])
     out = srgb_encode(x)
     assert out[0] == 0 and out[-1] == 255 and np.all(np.diff(out.astype(int)) > 0)
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", ["ramp_slide", "pendulum"])
+def test_cycles_draws_fixtures_and_the_rod_like_the_preview(scenario):
+    """Planks, stands and the pendulum's rod (part of the bob's mask) in both renderers."""
+    from dataclasses import replace
+
+    from sim_data.physics import simulate_clip
+    from sim_data.scene import SimArgs, sample_scene
+
+    args = SimArgs(scenario=scenario, resolution=96, num_frames=3)
+    scene, traj = simulate_clip(sample_scene(args, np.random.default_rng(1), LIB, 1), LIB)
+    scene = replace(scene, objects=scene.objects[-1:], pendulum=scene.pendulum and replace(scene.pendulum, index=0))
+    traj = replace(traj, positions=traj.positions[:, -1:], quaternions=traj.quaternions[:, -1:])
+    cyc = render_cycles(
+        scene,
+        traj,
+        LIB,
+        RenderArgs(renderer="cycles", samples=2, walls_samples=None, denoise=False, adaptive_threshold=0.0),
+    )
+    pre = render_preview(scene, traj, LIB)
+    # small masks (a 1-px rod) differ at their edges; their areas and centroids agree
+    from evaluation.physical import mask_centroids
+
+    assert np.abs(mask_centroids(cyc.masks[:, 0]) - mask_centroids(pre.masks[:, 0])).max() < 1.0
+    area_c, area_p = cyc.masks[:, 0].sum(axis=(1, 2)), pre.masks[:, 0].sum(axis=(1, 2))
+    assert np.abs(area_c / area_p - 1).max() < 0.15
+    # the fixtures are drawn (nearer than the floor behind them) and belong to no mask
+    fixture_px = (pre.depth < cyc.depth.max()) & ~pre.masks[:, 0]
+    assert fixture_px.any()
+    if scenario == "pendulum":  # the rod is in the bob's mask: the mask reaches up to the hinge
+        rows = np.flatnonzero(cyc.masks[0, 0].any(axis=1))
+        assert rows.max() - rows.min() > 0.3 * args.resolution
