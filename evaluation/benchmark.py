@@ -320,7 +320,10 @@ def load_pair_all(item: EvalItem, mode: str) -> tuple[np.ndarray, np.ndarray, in
     physics = None
     info_path = Path(item.gt_mask).parent / CLIP_INFO_FILE
     if info_path.is_file():
-        geometry = physical.Geometry.from_clip_info(read_clip_info(info_path))
+        try:
+            geometry = physical.Geometry.from_clip_info(read_clip_info(info_path))
+        except ValueError as e:
+            raise SchemaError(info_path, str(e)) from e
         if geometry is not None:
             pd_all = pd[: len(idx)] if pd.shape[1] == gt.shape[1] else np.zeros((len(idx), *gt.shape[1:]), bool)
             if pd.shape[1] == 1:

@@ -43,6 +43,12 @@ SCENARIO_CONSTANTS = {  # the simulator's scenarios (sim.scenario) and the const
     "pendulum": ("period", "g"),
 }
 SCENARIOS = tuple(SCENARIO_CONSTANTS)
+REQUIRED_CONSTANTS = {  # what each estimator reads from the ground truth's constants
+    "ramp_slide": ("theta_deg", "ramp"),
+    "roll": ("theta_deg", "ramp"),
+    "collide": ("direction", "masses", "roles"),
+    "pendulum": ("pivot", "length_m", "length_eff_m"),
+}
 UNITS = {"g": "m/s²", "e": "", "mu": "", "rolling_accel_ratio": "", "momentum_ratio": "", "period": "s"}
 
 
@@ -86,11 +92,20 @@ class Geometry:
 
     @staticmethod
     def from_clip_info(info: dict) -> Geometry | None:
-        """The geometry of a simulated clip; None for clips that record none (real videos, older samples)."""
+        """The geometry of a simulated clip; None for clips that record none (real videos, older samples).
+
+        Raises:
+            ValueError: the clip names a scenario but lacks what its estimator reads (names the keys).
+        """
         cam, plane = info.get("camera"), info.get("motion_plane")
         scenario = info.get("scenario")
         if not cam or "K" not in cam or scenario is None:
             return None
+        if scenario not in SCENARIO_CONSTANTS:
+            raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIO_CONSTANTS)})")
+        missing = [k for k in REQUIRED_CONSTANTS.get(scenario, ()) if k not in (info.get("constants") or {})]
+        if missing or "world_to_camera" not in cam:
+            raise ValueError(f"scenario {scenario} needs constants {missing or []} and camera.world_to_camera")
         if plane is None:  # a drop: the vertical plane through the main object's start, facing the camera
             objects = info.get("objects") or []
             if not objects or "positions" not in objects[-1]:
@@ -340,7 +355,17 @@ def estimate_pendulum(pos: np.ndarray, fps: float, geom: Geometry) -> Estimate:
 
 
 def estimate(masks: np.ndarray, fps: float, geom: Geometry, main: int) -> Estimate:
-    """The constants one video implies: ``masks`` ``bool [T, N, H, W]`` (every object), ``main`` the scored object."""
+    """The constants one video implies: ``masks`` ``bool [T, N, H, W]`` (every object), ``main`` the scored object.
+
+    A fit that numpy cannot make (degenerate positions) is a failure with its reason, like any other.
+    """
+    try:
+        return _estimate(masks, fps, geom, main)
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as e:
+        return Estimate(failure=f"the fit failed ({type(e).__name__}: {e})")
+
+
+def _estimate(masks: np.ndarray, fps: float, geom: Geometry, main: int) -> Estimate:
     if geom.scenario not in SCENARIO_CONSTANTS:
         return Estimate(failure=f"no estimator for scenario {geom.scenario!r}")
     pos = trajectory(masks[:, main], geom)
