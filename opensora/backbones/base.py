@@ -189,6 +189,29 @@ class Backbone:
 
         return video_to_canvas(video, self.geometry)
 
+    # --- stochastic sampling (GRPO: opensora.backbones.stochastic) -----------------------------
+    sde = "flow"  # flow: Flow-GRPO's SDE on the flow's sigmas | ddpm: the DDPM posterior (ε / v schedules)
+
+    def flow_sigmas(self, traj: Trajectory, i: int) -> tuple[float, float]:
+        """``(σ_i, σ_{i+1})`` of step ``i`` in the flow-matching convention ``x_σ = (1 − σ) x₀ + σ ε``."""
+        raise NotImplementedError
+
+    def flow_velocity(self, traj: Trajectory, i: int, prediction: torch.Tensor) -> torch.Tensor:
+        """The guided prediction of step ``i`` as the velocity ``ε − x₀`` in the layout of ``traj.x``."""
+        raise NotImplementedError
+
+    def ddpm_alphas(self, traj: Trajectory, i: int) -> tuple[float, float]:
+        """``(ᾱ_t, ᾱ_prev)`` of step ``i`` (``sde == "ddpm"``)."""
+        raise NotImplementedError
+
+    def x0_prediction(self, traj: Trajectory, i: int, prediction: torch.Tensor) -> torch.Tensor:
+        """The clean latents the guided prediction of step ``i`` implies (``sde == "ddpm"``)."""
+        raise NotImplementedError
+
+    def generated(self, traj: Trajectory) -> torch.Tensor:
+        """1 where step ``i`` generates latents, 0 where a condition is kept (broadcastable to ``traj.x``)."""
+        return torch.ones((), device=traj.x.device)
+
     # --- training (post-training on any backbone) ----------------------------------------------
     default_lora_targets: tuple[str, ...] = ("to_q", "to_k", "to_v", "to_out.0")  # attention projections
 

@@ -126,6 +126,25 @@ class CogVideoXI2V(DiffusersBackbone):
             return cond, uncond
         return out, None
 
+    # stochastic sampling: the DDPM posterior on the scheduler's ᾱ (v-prediction)
+    sde = "ddpm"
+
+    @override
+    def ddpm_alphas(self, traj, i):
+        sched = traj.state["sched"]
+        a = sched.alphas_cumprod
+        t = int(traj.timesteps[i])
+        prev = a[int(traj.timesteps[i + 1])] if i + 1 < len(traj.timesteps) else sched.final_alpha_cumprod
+        return float(a[t]), float(prev)
+
+    @override
+    def x0_prediction(self, traj, i, prediction):
+        a_t, _ = self.ddpm_alphas(traj, i)
+        x, pred = traj.x.float(), prediction.float()
+        if traj.state["sched"].config.prediction_type == "v_prediction":
+            return a_t**0.5 * x - (1 - a_t) ** 0.5 * pred
+        return (x - (1 - a_t) ** 0.5 * pred) / a_t**0.5  # epsilon
+
     @override
     def step(self, traj, i, prediction):
         s, t = traj.state, traj.timesteps[i]

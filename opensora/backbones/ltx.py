@@ -151,6 +151,19 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         return p._pack_latents(x, p.transformer_spatial_patch_size, p.transformer_temporal_patch_size)
 
     @override
+    def flow_sigmas(self, traj, i):
+        sig = traj.state["sched"].sigmas
+        return float(sig[i]), float(sig[i + 1])
+
+    @override
+    def flow_velocity(self, traj, i, prediction):
+        return prediction
+
+    @override
+    def generated(self, traj):
+        return 1 - traj.cond["mask"][..., None].to(traj.x.dtype)  # frame 0's tokens are the image's
+
+    @override
     def step(self, traj, i, prediction):
         pred, lat = self._unpack(prediction), self._unpack(traj.x)
         moved = traj.state["sched"].step(pred[:, :, 1:], traj.timesteps[i], lat[:, :, 1:], return_dict=False)[0]

@@ -282,6 +282,24 @@ class OpenSoraV12(Backbone):
         z = traj.x + prediction * s["deltas"][i].to(traj.x.dtype).view(-1, 1, 1, 1, 1)
         return torch.where(s["upper"][:, None, :, None, None], z, s["x0"])
 
+    # stochastic sampling: σ = t / T; the release's velocity points from noise to data (x + v Δτ)
+    @override
+    def flow_sigmas(self, traj, i):
+        n, scale = len(traj.timesteps), traj.state["sched"].num_timesteps
+        t = traj.timesteps[i]
+        if not bool((t == t[0]).all()):
+            raise ValueError("stochastic sampling needs one timestep per step for the whole batch")
+        nxt = float(traj.timesteps[i + 1][0]) / scale if i + 1 < n else 0.0
+        return float(t[0]) / scale, nxt
+
+    @override
+    def flow_velocity(self, traj, i, prediction):
+        return -prediction
+
+    @override
+    def generated(self, traj):
+        return traj.state["upper"][:, None, :, None, None].to(traj.x.dtype)
+
     # training: the release's rectified-flow loss with Open-Sora's first-frame mask strategies
     default_lora_targets = ("qkv", "q_linear", "kv_linear")
 

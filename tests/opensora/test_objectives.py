@@ -1,4 +1,4 @@
-"""GRPO / Diffusion-DPO objectives against their closed forms (opensora/train/objectives.py)."""
+"""GRPO / Diffusion-DPO math against closed forms (opensora/schedulers/sde.py, opensora/train/objectives.py)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ import math
 import pytest
 import torch
 
-from opensora.train.objectives import (
-    clipped_policy_loss,
-    ddpm_posterior_step,
-    diffusion_dpo_loss,
-    flow_sde_step,
-    gaussian_log_prob,
-    group_advantages,
-    step_kl,
-)
+from opensora.schedulers.sde import ddpm_posterior_step, flow_sde_step, gaussian_log_prob, step_kl
+from opensora.train.objectives import clipped_policy_loss, diffusion_dpo_loss, group_advantages
 
 
 def test_noise_level_zero_is_the_euler_step():
