@@ -21,6 +21,7 @@ from opensora.rewards import check_reward_configs
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
+from opensora.train.grpo import GRPOArgs
 from opensora.train.oro import OROArgs
 from opensora.train.validate import ValArgs
 from sim_data.newton import NewtonSplitArgs
@@ -52,6 +53,7 @@ SECTIONS = {
     "oro": OROArgs,
     "pisabench": PisaBenchSimArgs,
     "newton_split": NewtonSplitArgs,
+    "grpo": GRPOArgs,
     "newton_selftest": NewtonSelftestArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}

@@ -127,11 +127,18 @@ def sample_with_log_probs(
         return Rollout(backbone.finish(traj), records, template)
 
 
-def step_log_prob(backbone, model, rollout: Rollout, record: StepRecord, guidance_scale: float, noise_level: float):
-    """Log-probability ``[B]`` of ``record``'s drawn latents under ``model`` (with gradients)."""
+def step_mean(backbone, model, rollout: Rollout, record: StepRecord, guidance_scale: float, noise_level: float):
+    """The mean of ``record``'s step under ``model`` (generated positions; with gradients when enabled)."""
     traj = copy.copy(rollout.template)
     traj.x, traj.state = record.x, dict(record.state)
     guided = _guided(backbone, model, traj, record.i, record.model_input, guidance_scale)
-    mean, std = _mean_and_std(backbone, traj, record.i, guided, noise_level, _sigma_max(backbone, traj))
-    gen_mask = backbone.generated(traj).float()
-    return gaussian_log_prob(gen_mask * record.x_next, gen_mask * mean, record.std)
+    mean, _ = _mean_and_std(backbone, traj, record.i, guided, noise_level, _sigma_max(backbone, traj))
+    return backbone.generated(traj).float() * mean
+
+
+def step_log_prob(backbone, model, rollout: Rollout, record: StepRecord, guidance_scale: float, noise_level: float):
+    """Log-probability ``[B]`` of ``record``'s drawn latents under ``model`` (with gradients)."""
+    mean = step_mean(backbone, model, rollout, record, guidance_scale, noise_level)
+    traj = copy.copy(rollout.template)
+    traj.state = dict(record.state)
+    return gaussian_log_prob(backbone.generated(traj).float() * record.x_next, mean, record.std)

@@ -11,6 +11,8 @@ needs no alpha.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 ADAPTER = "default"
@@ -67,3 +69,20 @@ def adapter_weights(sd: dict[str, torch.Tensor], scaling: float) -> dict[str, to
         elif f".lora_B.{ADAPTER}." in k:
             out[k.replace(f".lora_B.{ADAPTER}.", ".lora_B.")] = (v.float() * scaling).to(v.dtype).contiguous()
     return out
+
+
+@contextlib.contextmanager
+def adapters_off(model: torch.nn.Module):
+    """The network without its LoRA adapters inside the block (GRPO's reference policy; no second copy)."""
+    from peft.tuners.lora import LoraLayer
+
+    layers = [m for m in model.modules() if isinstance(m, LoraLayer)]
+    if not layers:
+        raise ValueError("adapters_off: the model has no LoRA adapters")
+    for m in layers:
+        m.enable_adapters(False)
+    try:
+        yield model
+    finally:
+        for m in layers:
+            m.enable_adapters(True)

@@ -1,0 +1,207 @@
+r"""GRPO with verifiable rewards: group-relative policy optimisation on the benchmark's own metrics.
+
+Usage::
+
+    python -m opensora.train.grpo configs/post_training/grpo_tiny.py          # CPU, random tiny models
+    python -m opensora.train.grpo configs/post_training/grpo_tiny.py --backbone wan2_2_ti2v_5b
+
+Per step, for each training clip (its first frame and caption): ``grpo.group_size`` videos are
+sampled with the stochastic sampler (:mod:`opensora.backbones.stochastic`: Flow-GRPO's SDE on the
+steps ``grpo.sde_steps``, noise level ``grpo.noise_level``), by default from the same initial
+noise (``grpo.same_initial_noise``: the group differs only in the SDE, as PhysRVG and DanceGRPO
+fix colour drift in image-to-video), decoded, and scored without gradients by the verifiable
+reward (:mod:`opensora.rewards.verifiable`: the benchmark's metrics ``grpo.metrics`` of each video
+against the simulator's masks, segmented from the ground truth's frame-0 masks; a video whose
+reward fails takes its group's lowest and is counted). Advantages are group-normalised
+(:func:`opensora.train.objectives.group_advantages`); the loss is PPO's clipped surrogate on the
+ratio of each stochastic step's log-probability under the current weights to the one it was
+sampled with, plus ``grpo.kl_coef`` × the KL to the reference policy — the same network with its
+LoRA adapters switched off (no second copy; ``kl_coef > 0`` needs ``model.lora_rank > 0``).
+Sampling and the recomputation run with the denoiser in eval mode, so the first ratio is exactly 1.
+
+Engine, LoRA, EMA, checkpoints, resume, validation: the same as PSFT and ORO
+(:mod:`opensora.train.loop`); any backbone through ``--backbone`` / ``model.backbone``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from evaluation.core.config import exit_now
+from evaluation.core.errors import ConfigError
+from opensora.backbones.stochastic import sample_with_log_probs, step_log_prob, step_mean
+from opensora.rewards.verifiable import check_metric_weights, fill_failures, score_video
+from opensora.schedulers.rf import RFlowArgs
+from opensora.schedulers.sde import step_kl
+from opensora.train.cli import train_main
+from opensora.train.components import DataArgs
+from opensora.train.loop import Frozen, Job
+from opensora.train.lora import adapters_off
+from opensora.train.objectives import clipped_policy_loss, group_advantages
+from opensora.train.parallel import unwrap
+
+DEFAULT_CONFIG = "configs/post_training/grpo_tiny.py"
+
+
+@dataclass
+class GRPOArgs:
+    """The ``grpo`` config section (defaults: Flow-GRPO's released settings where they apply)."""
+
+    group_size: int = 4  # videos per prompt
+    noise_level: float = 0.7  # Flow-GRPO's a
+    sde_steps: list[int] | None = None  # stochastic (and trained) steps; None = all; e.g. [0, 1]: MixGRPO-style window
+    same_initial_noise: bool = True
+    clip_range: float = 1e-4  # Flow-GRPO: the ratio of per-element mean log-probabilities moves little
+    adv_clip: float = 5.0
+    kl_coef: float = 0.0
+    metrics: dict = field(default_factory=lambda: {"iou": 1.0, "centroid_error_strict": 1.0})
+    segmenter: str = "colour"  # colour (plain scenes: the miniature) | a SAM 2 hub id or folder
+    tolerance: float = 60.0  # the colour segmenter's RGB distance
+
+    def __post_init__(self):
+        if self.group_size < 2:
+            raise ValueError("grpo.group_size must be >= 2 (advantages are relative to the group)")
+        if not self.noise_level > 0 or self.clip_range <= 0 or self.adv_clip <= 0 or self.kl_coef < 0:
+            raise ValueError("grpo.noise_level, clip_range, adv_clip must be > 0 and kl_coef >= 0")
+
+
+class GRPO(Job):
+    """Clipped policy-gradient loss of sampled groups, rewarded by the benchmark's metrics."""
+
+    name = "grpo"
+    needs = ("mask",)
+    use_latent_cache = False
+
+    def __init__(self, cfg):
+        from evaluation.core.config import section
+
+        self.args = section(cfg, "grpo", GRPOArgs)
+        try:
+            self.weights = check_metric_weights(dict(self.args.metrics))
+        except ConfigError as e:
+            raise ConfigError(f"grpo.metrics: {e}") from e
+        self.lora = int(cfg.get("model", {}).get("lora_rank", 0) or 0) > 0
+        if self.args.kl_coef > 0 and not self.lora:
+            raise ConfigError(
+                "grpo.kl_coef > 0 needs model.lora_rank > 0 (the reference is the network without adapters)"
+            )
+
+    def validate(self, data: DataArgs, sched: RFlowArgs) -> None:
+        """Check the SDE window against the sampling steps."""
+        n = sched.num_sampling_steps
+        steps = self.args.sde_steps
+        if steps is not None and (not steps or not all(0 <= i < n for i in steps)):
+            raise ConfigError(f"grpo.sde_steps must name steps in [0, {n}) (scheduler.num_sampling_steps), got {steps}")
+
+    def setup(self, frozen: Frozen, data: DataArgs, sched: RFlowArgs) -> None:
+        """Keep the frozen parts and build the segmenter of the reward."""
+        self.validate(data, sched)
+        self.frozen, self.data, self.sched = frozen, data, sched
+        if self.args.segmenter == "colour":
+            from evaluation.perception.colour import ColourSegmenter
+
+            self.segmenter = ColourSegmenter(self.args.tolerance)
+        else:
+            from evaluation.perception.sam2 import Sam2Segmenter
+
+            self.segmenter = Sam2Segmenter(self.args.segmenter, device=str(frozen.device))
+
+    def _rollouts(self, model, batch: dict, seed: int):
+        """``group_size`` rollouts per clip (batch 1 each: a group can share its initial noise)."""
+        a, frozen, backbone = self.args, self.frozen, self.frozen.backbone
+        device = frozen.device
+        video = batch["video"].to(device)
+        out = []
+        for b in range(video.shape[0]):
+            feats = frozen.text.batch([batch["text"][b]], device)
+            for g in range(a.group_size):
+                start = seed * 1009 + b * 101 + (0 if a.same_initial_noise else g + 1)
+                out.append(
+                    sample_with_log_probs(
+                        backbone,
+                        model,
+                        video[b : b + 1, :, 0],
+                        feats,
+                        steps=self.sched.num_sampling_steps,
+                        guidance_scale=self.sched.cfg_scale,
+                        generator=torch.Generator(device=device).manual_seed(start),
+                        sde_generator=torch.Generator(device=device).manual_seed(seed * 7919 + b * 131 + g),
+                        noise_level=a.noise_level,
+                        sde_steps=a.sde_steps,
+                    )
+                )
+        return out
+
+    def _rewards(self, rollouts, batch: dict) -> tuple[torch.Tensor, int, float]:
+        backbone, g_size = self.frozen.backbone, self.args.group_size
+        rewards, groups = [], []
+        for k, r in enumerate(rollouts):
+            b = k // g_size
+            with torch.no_grad():
+                pix = backbone.to_square(backbone.decode(r.latents).float(), self.data.resolution)
+            frames = ((pix[0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 3, 0).cpu().numpy()
+            gt = batch["mask"][b].cpu().numpy().astype(bool)
+            t = min(len(frames), len(gt))
+            reward, _, _ = score_video(frames[:t], gt[:t], float(backbone.geometry.fps), self.weights, self.segmenter)
+            rewards.append(reward)
+            groups.append(b)
+        filled, failed = fill_failures(rewards, groups)
+        return filled, failed, float(np.mean([r is None for r in rewards]))
+
+    def loss(self, model, batch: dict, seed: int):
+        """Clipped surrogate (+ KL) over every group's stochastic steps; per-clip values for the NaN guard."""
+        a, backbone = self.args, self.frozen.backbone
+        net = unwrap(model)
+        net.eval()  # the same function when sampling and when recomputing: the first ratio is 1
+        t0 = time.perf_counter()
+        rollouts = self._rollouts(model, batch, seed)
+        t1 = time.perf_counter()
+        rewards, failed, _ = self._rewards(rollouts, batch)
+        t2 = time.perf_counter()
+        groups = torch.arange(len(rollouts)) // a.group_size
+        adv = group_advantages(rewards, groups, clip=a.adv_clip).to(self.frozen.device)
+        per_clip = torch.zeros(int(groups.max()) + 1, device=self.frozen.device)
+        clipped, kls, terms = [], [], 0
+        for k, r in enumerate(rollouts):
+            for rec in r.steps:
+                lp = step_log_prob(backbone, model, r, rec, self.sched.cfg_scale, a.noise_level)
+                loss_k, frac = clipped_policy_loss(lp, rec.log_prob, adv[k : k + 1], a.clip_range)
+                if a.kl_coef > 0:
+                    mean = step_mean(backbone, model, r, rec, self.sched.cfg_scale, a.noise_level)
+                    with torch.no_grad(), adapters_off(net):
+                        ref = step_mean(backbone, model, r, rec, self.sched.cfg_scale, a.noise_level)
+                    kl = step_kl(mean, ref, rec.std).mean()
+                    loss_k = loss_k + a.kl_coef * kl
+                    kls.append(float(kl.detach()))
+                per_clip[int(groups[k])] = per_clip[int(groups[k])] + loss_k
+                clipped.append(float(frac))
+                terms += 1
+        net.train()
+        if terms == 0:
+            raise ConfigError("grpo: no stochastic step was sampled (grpo.sde_steps / grpo.noise_level)")
+        per_clip = per_clip / (terms / len(per_clip))
+        logs = {
+            "reward_mean": float(rewards.mean()),
+            "reward_std": float(rewards.std(unbiased=False)),
+            "reward_failed": failed,
+            "adv_std": float(adv.std(unbiased=False)),
+            "clip_fraction": float(np.mean(clipped)),
+            "sample_s": t1 - t0,
+            "reward_s": t2 - t1,
+        }
+        if kls:
+            logs["kl"] = float(np.mean(kls))
+        return per_clip.mean(), per_clip.detach(), logs
+
+
+def main(argv=None) -> int:
+    """Parse the command line and train."""
+    return train_main(argv, "python -m opensora.train.grpo", __doc__, DEFAULT_CONFIG, GRPO)
+
+
+if __name__ == "__main__":
+    exit_now(main())  # skips the interpreter's teardown (see opensora.train.loop.fit)
