@@ -119,7 +119,7 @@ class GRPO(Job):
         for b in range(video.shape[0]):
             feats = frozen.text.batch([batch["text"][b]], device)
             for g in range(a.group_size):
-                start = seed * 1009 + b * 101 + (0 if a.same_initial_noise else g + 1)
+                start = (seed * 1009 + b * 101 + (0 if a.same_initial_noise else g + 1)) % 2**63
                 out.append(
                     sample_with_log_probs(
                         backbone,
@@ -129,7 +129,7 @@ class GRPO(Job):
                         steps=self.sched.num_sampling_steps,
                         guidance_scale=self.sched.cfg_scale,
                         generator=torch.Generator(device=device).manual_seed(start),
-                        sde_generator=torch.Generator(device=device).manual_seed(seed * 7919 + b * 131 + g),
+                        sde_generator=torch.Generator(device=device).manual_seed((seed * 7919 + b * 131 + g) % 2**63),
                         noise_level=a.noise_level,
                         sde_steps=a.sde_steps,
                     )
