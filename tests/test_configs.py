@@ -21,6 +21,7 @@ from opensora.rewards import check_reward_configs
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
+from opensora.train.dpo import DPOArgs
 from opensora.train.grpo import GRPOArgs
 from opensora.train.oro import OROArgs
 from opensora.train.validate import ValArgs
@@ -54,6 +55,7 @@ SECTIONS = {
     "pisabench": PisaBenchSimArgs,
     "newton_split": NewtonSplitArgs,
     "grpo": GRPOArgs,
+    "dpo": DPOArgs,
     "newton_selftest": NewtonSelftestArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}

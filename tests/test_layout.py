@@ -113,7 +113,7 @@ TRAIN_LAYERS = [
     {"checkpoints", "runlog", "components", "validate"},
     {"config"},
     {"loop", "cli"},  # cli calls loop.fit through a function-level import
-    {"psft", "oro", "grpo", "export"},
+    {"psft", "oro", "grpo", "dpo", "export"},
 ]
 
 
