@@ -6,11 +6,10 @@ import json
 import math
 
 import pytest
-import torch
 
 from evaluation.core.errors import ConfigError
 from tests.conftest import run_cli
-from tests.opensora.train_helpers import simulate
+from tests.opensora.train_helpers import job_setup, simulate
 
 
 @pytest.fixture(scope="module")
@@ -19,31 +18,10 @@ def sim(tmp_path_factory):
 
 
 def setup(sim, cache, config, **extra):
-    from evaluation.core.config import load_config
-    from opensora.datasets.clips import ClipDataset
-    from opensora.datasets.manifest import read_manifest
-    from opensora.tiny import resolve_specs
-    from opensora.train.components import build_backbone_for_training, build_denoiser, prompt_features
-    from opensora.train.config import TrainingConfig
     from opensora.train.dpo import DPO
-    from opensora.train.loop import Frozen
 
     over = {"data.manifest": str(sim / "psft.csv"), "model.text_cache_dir": str(cache / "text"), **extra}
-    cfg = resolve_specs(load_config(config, over))
-    job = DPO(cfg)
-    rc = TrainingConfig.from_config(cfg)
-    rows = read_manifest(rc.data.manifest, num_frames=rc.data.num_frames, needs=job.needs)
-    cpu = torch.device("cpu")
-    torch.manual_seed(0)
-    backbone = build_backbone_for_training(rc.backbone, rc.scheduler, cpu, torch.float32)
-    frozen = Frozen(backbone, prompt_features(backbone, [r.text for r in rows], rc.model), cpu, torch.float32)
-    job.setup(frozen, rc.data, rc.scheduler)
-    with torch.no_grad():
-        for p in backbone.denoiser().parameters():
-            p.add_(0.02 * torch.randn_like(p))
-    model = job.prepare_model(build_denoiser(rc.model, backbone)).train()
-    it = ClipDataset(rows, rc.data.num_frames, rc.data.resolution, needs=job.needs)[0]
-    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    job, _, model, batch, _ = job_setup(config, over, DPO)
     return job, model, batch
 
 

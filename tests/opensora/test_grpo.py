@@ -9,7 +9,7 @@ import torch
 
 from evaluation.core.errors import ConfigError
 from tests.conftest import run_cli
-from tests.opensora.train_helpers import simulate
+from tests.opensora.train_helpers import job_setup, simulate
 
 CONFIG = "configs/post_training/grpo_tiny.py"
 
@@ -30,30 +30,9 @@ def overrides(sim, cache, **extra) -> dict:
 
 
 def setup(sim, cache, **extra):
-    from evaluation.core.config import load_config
-    from opensora.datasets.clips import ClipDataset
-    from opensora.datasets.manifest import read_manifest
-    from opensora.tiny import resolve_specs
-    from opensora.train.components import build_backbone_for_training, build_denoiser, prompt_features
-    from opensora.train.config import TrainingConfig
     from opensora.train.grpo import GRPO
-    from opensora.train.loop import Frozen
 
-    cfg = resolve_specs(load_config(CONFIG, overrides(sim, cache, **extra)))
-    job = GRPO(cfg)
-    rc = TrainingConfig.from_config(cfg)
-    rows = read_manifest(rc.data.manifest, num_frames=rc.data.num_frames, needs=job.needs)
-    cpu = torch.device("cpu")
-    torch.manual_seed(0)
-    backbone = build_backbone_for_training(rc.backbone, rc.scheduler, cpu, torch.float32)
-    frozen = Frozen(backbone, prompt_features(backbone, [r.text for r in rows], rc.model), cpu, torch.float32)
-    job.setup(frozen, rc.data, rc.scheduler)
-    with torch.no_grad():  # from-scratch inits zero some output layers; a trained model has none
-        for p in backbone.denoiser().parameters():
-            p.add_(0.02 * torch.randn_like(p))
-    model = job.prepare_model(build_denoiser(rc.model, backbone)).train()
-    it = ClipDataset(rows, rc.data.num_frames, rc.data.resolution, needs=job.needs)[0]
-    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    job, _, model, batch, _ = job_setup(CONFIG, overrides(sim, cache, **extra), GRPO)
     return job, model, batch
 
 

@@ -63,7 +63,14 @@ def torchrun_two(module: str, argv: list[str], timeout: int = 400) -> subprocess
 
 
 def oro_setup(config: str, overrides: dict):
-    """ORO's job, frozen parts, denoiser and a one-clip batch of ``config``, as ``opensora.train.loop`` sets them up.
+    """ORO's job, frozen parts, denoiser and a one-clip batch of ``config`` (:func:`job_setup` with ORO)."""
+    from opensora.train.oro import ORO
+
+    return job_setup(config, overrides, ORO)
+
+
+def job_setup(config: str, overrides: dict, make_job):
+    """A job's instance, frozen parts, denoiser and a one-clip batch of ``config``, as ``opensora.train.loop`` sets them up.
 
     Every denoiser weight is perturbed a little: from-scratch inits zero some output layers (STDiT3's
     temporal projections, the diffusers models' output projections), which blocks gradients to the
@@ -78,10 +85,9 @@ def oro_setup(config: str, overrides: dict):
     from opensora.train.components import build_backbone_for_training, build_denoiser, prompt_features
     from opensora.train.config import TrainingConfig
     from opensora.train.loop import Frozen
-    from opensora.train.oro import ORO
 
     cfg = resolve_specs(load_config(config, overrides))  # as the CLIs do at the config edge
-    job = ORO(cfg)
+    job = make_job(cfg)
     rc = TrainingConfig.from_config(cfg)
     margs, data = rc.model, rc.data
     sched = rc.scheduler
