@@ -27,9 +27,9 @@ from pathlib import Path
 
 from evaluation.core.config import copy_flags, parse_cli, run_reporting_errors, section
 from evaluation.core.errors import ConfigError
-from sim_data.pisabench_sim import run_batches
+from sim_data.pisabench_sim import SPLIT_FLAG_KEYS, add_split_flags, run_batches
 from sim_data.scene import SCENARIOS
-from sim_data.worker import add_sim_flags, apply_sim_flags
+from sim_data.worker import apply_sim_flags
 
 DEFAULT_CONFIG = "configs/sim/newton.py"
 MANIFEST_STAGE = "newton_manifest"
@@ -84,26 +84,14 @@ def main(argv=None) -> int:
     """Parse the command line and make the split."""
 
     def flags(p):
-        p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="root of the split and manifests")
-        p.add_argument(
-            "--num-samples", "--num_samples", dest="num_samples", type=int, help="clips per scenario and half"
-        )
+        add_split_flags(p, "scenario and half")
         p.add_argument("--scenarios", help=f"comma-separated subset of {','.join(SCENARIOS)}")
-        p.add_argument("--workers", type=int, help="parallel worker processes")
-        p.add_argument(
-            "--allow-failures",
-            dest="allow_failures",
-            action="store_true",
-            default=None,
-            help="write a batch's manifest despite failed clips",
-        )
-        add_sim_flags(p)
 
     ns, cfg = parse_cli(
         argv, prog="python -m sim_data.newton", description=__doc__, default_config=DEFAULT_CONFIG, add_flags=flags
     )
     apply_sim_flags(cfg, ns)
-    copy_flags(cfg, "batch", ns, ("output_dir", "num_samples", "workers", "allow_failures"))
+    copy_flags(cfg, "batch", ns, SPLIT_FLAG_KEYS)
     if ns.scenarios:
         cfg.newton_split.scenarios = [s.strip() for s in ns.scenarios.split(",") if s.strip()]
     return run_reporting_errors(run, cfg)

@@ -111,21 +111,29 @@ def run_batches(subs: dict, root: Path, stage: str, prog: str) -> int:
     return status
 
 
+SPLIT_FLAG_KEYS = ("output_dir", "num_samples", "workers", "allow_failures")  # copied into ``batch``
+
+
+def add_split_flags(p, per: str) -> None:
+    """The flags of the test-split generators (this one and :mod:`sim_data.newton`); ``per``: what a batch is."""
+    p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="root of the split and its manifests")
+    p.add_argument("--num-samples", "--num_samples", dest="num_samples", type=int, help=f"clips per {per}")
+    p.add_argument("--workers", type=int, help="parallel worker processes")
+    p.add_argument(
+        "--allow-failures",
+        dest="allow_failures",
+        action="store_true",
+        default=None,
+        help=f"write a {per}'s manifest despite failed clips",
+    )
+    add_sim_flags(p)
+
+
 def main(argv=None) -> int:
     """Parse the command line and make both halves."""
 
     def flags(p):
-        p.add_argument("--output-dir", "--output_dir", dest="output_dir", help="root of the halves and manifests")
-        p.add_argument("--num-samples", "--num_samples", dest="num_samples", type=int, help="clips per half")
-        p.add_argument("--workers", type=int, help="parallel worker processes")
-        p.add_argument(
-            "--allow-failures",
-            dest="allow_failures",
-            action="store_true",
-            default=None,
-            help="write a half's manifest despite failed clips",
-        )
-        add_sim_flags(p)
+        add_split_flags(p, "half")
 
     args, cfg = parse_cli(
         argv,
@@ -135,7 +143,7 @@ def main(argv=None) -> int:
         add_flags=flags,
     )
     apply_sim_flags(cfg, args)
-    copy_flags(cfg, "batch", args, ("output_dir", "num_samples", "workers", "allow_failures"))
+    copy_flags(cfg, "batch", args, SPLIT_FLAG_KEYS)
     return run_reporting_errors(run, cfg)
 
 
