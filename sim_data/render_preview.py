@@ -39,6 +39,18 @@ def zbuffer_to_depth(zbuf: np.ndarray, near: float = NEAR_M, far: float = FAR_M)
     return far * near / (far - (far - near) * zbuf)
 
 
+def _mesh_body(p, cid, verts: np.ndarray, faces: np.ndarray, color) -> int:
+    """A visual-only body of a triangle mesh in one colour (its segmentation id is the body id)."""
+    vis = p.createVisualShape(
+        p.GEOM_MESH,
+        vertices=verts.tolist(),
+        indices=faces.reshape(-1).tolist(),
+        rgbaColor=[*color, 1.0],
+        physicsClientId=cid,
+    )
+    return p.createMultiBody(0, -1, vis, physicsClientId=cid)
+
+
 def render_preview(scene: DropScene, traj: Trajectory, library: AssetLibrary) -> RenderOutput:
     """Render every frame of ``traj``.
 
@@ -63,26 +75,10 @@ def render_preview(scene: DropScene, traj: Trajectory, library: AssetLibrary) ->
             side = p.createVisualShape(p.GEOM_BOX, halfExtents=[15, 0.01, 15], rgbaColor=back_rgba, physicsClientId=cid)
             p.createMultiBody(0, -1, side, basePosition=[0, env.walls.side_y_m, 0], physicsClientId=cid)
         for f in scene.fixtures:  # static: drawn once, in no mask
-            verts, faces = fixture_mesh(f)
-            vis = p.createVisualShape(
-                p.GEOM_MESH,
-                vertices=verts.tolist(),
-                indices=faces.reshape(-1).tolist(),
-                rgbaColor=[*f.material.color, 1.0],
-                physicsClientId=cid,
-            )
-            p.createMultiBody(0, -1, vis, physicsClientId=cid)
-        bodies = []
-        for i, obj in enumerate(scene.objects):
-            verts, faces = visual_mesh(scene, i, library)
-            vis = p.createVisualShape(
-                p.GEOM_MESH,
-                vertices=verts.tolist(),
-                indices=faces.reshape(-1).tolist(),
-                rgbaColor=[*obj.material.color, 1.0],
-                physicsClientId=cid,
-            )
-            bodies.append(p.createMultiBody(0, -1, vis, physicsClientId=cid))
+            _mesh_body(p, cid, *fixture_mesh(f), f.material.color)
+        bodies = [
+            _mesh_body(p, cid, *visual_mesh(scene, i, library), o.material.color) for i, o in enumerate(scene.objects)
+        ]
         view, proj = _view_matrix(p, scene), _projection_matrix(p, scene)
         t_frames = traj.positions.shape[0]
         rgb = np.zeros((t_frames, r, r, 3), np.uint8)

@@ -366,3 +366,12 @@ class FlowMatching:
     def training_target(self, x0, noise, t):
         """The velocity ``ε - x0``."""
         return noise - x0
+
+    def flow_sigmas(self, traj, i):
+        """``(σ_i, σ_{i+1})`` from the scheduler's sigmas (stochastic sampling, ``opensora.backbones.stochastic``)."""
+        sig = traj.state["sched"].sigmas
+        return float(sig[i]), float(sig[i + 1])
+
+    def flow_velocity(self, traj, i, prediction):
+        """The prediction is already the velocity ``ε − x₀``."""
+        return prediction

@@ -151,15 +151,6 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         return p._pack_latents(x, p.transformer_spatial_patch_size, p.transformer_temporal_patch_size)
 
     @override
-    def flow_sigmas(self, traj, i):
-        sig = traj.state["sched"].sigmas
-        return float(sig[i]), float(sig[i + 1])
-
-    @override
-    def flow_velocity(self, traj, i, prediction):
-        return prediction
-
-    @override
     def generated(self, traj):
         return 1 - traj.cond["mask"][..., None].to(traj.x.dtype)  # frame 0's tokens are the image's
 

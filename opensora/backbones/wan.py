@@ -134,17 +134,8 @@ class WanI2V(FlowMatching, DiffusersBackbone):
     def step(self, traj, i, prediction):
         return traj.state["sched"].step(prediction, traj.timesteps[i], traj.x, return_dict=False)[0]
 
-    # stochastic sampling: Euler on the scheduler's flow sigmas (UniPC's multistep correction has no
-    # per-step density; Flow-GRPO samples with Euler too)
-    @override
-    def flow_sigmas(self, traj, i):
-        sig = traj.state["sched"].sigmas
-        return float(sig[i]), float(sig[i + 1])
-
-    @override
-    def flow_velocity(self, traj, i, prediction):
-        return prediction  # flow_prediction: ε − x₀
-
+    # stochastic sampling (FlowMatching's flow_sigmas / flow_velocity): Euler on the scheduler's flow
+    # sigmas — UniPC's multistep correction has no per-step density; Flow-GRPO samples with Euler too
     @override
     def generated(self, traj):
         if self.expand_timesteps:
