@@ -24,7 +24,7 @@ swings through the vertical, leaves the plank too soon — is an :class:`Estimat
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -119,6 +119,19 @@ class Geometry:
             np.asarray(plane["normal"], dtype=np.float64),
             dict(info.get("constants") or {}),
         )
+
+    def resized(self, scale_x: float, scale_y: float, left: float = 0.0, top: float = 0.0) -> Geometry:
+        """The geometry of the frames scaled by ``(scale_x, scale_y)`` then cropped at ``(left, top)``.
+
+        Pixel coordinates are continuous (pixel i spans [i, i+1), as :func:`mask_centroids`), so a
+        point at ``u`` lands at ``scale_x · u − left``: the intrinsics change, the pose does not.
+        """
+        k = self.K.copy()
+        k[0] = k[0] * scale_x
+        k[1] = k[1] * scale_y
+        k[0, 2] -= left
+        k[1, 2] -= top
+        return replace(self, K=k)
 
     def to_plane(self, uv: np.ndarray) -> np.ndarray:
         """Continuous pixels ``[T, 2]`` (x right, y down; NaN allowed) → world points ``[T, 3]`` on the motion plane."""

@@ -6,7 +6,8 @@
   with the same geometry (nearest / bilinear).
 - :class:`ClipDataset`: the first ``num_frames`` frames of each sample (PISA clips start at the
   drop and frame 0 is the image condition, so no random temporal crop), optionally its masks,
-  depth and flow at the training size, or its cached VAE latent (:mod:`opensora.datasets.latents`).
+  depth and flow at the training size (and its camera geometry, for physical-unit rewards), or
+  its cached VAE latent (:mod:`opensora.datasets.latents`).
 - :class:`EpochBatches`: a seeded permutation per epoch, cut into per-rank batches; a position
   ``(epoch, batch)`` is all a checkpoint needs to continue with exactly the same data order.
 """
@@ -21,17 +22,19 @@ import torch.nn.functional as F
 
 from evaluation.core.errors import ConfigError
 from evaluation.schema import (
+    CLIP_INFO_FILE,
     DEPTH_FILE,
     FLOW_FILE,
     MASK_FILE,
     list_frames,
+    read_clip_info,
     read_depth,
     read_flow,
     read_image,
     read_mask,
 )
 from opensora.backbones.frames import fill_geometry, resize_crop_to_fill, to_model_range
-from opensora.datasets.manifest import ManifestRow
+from opensora.datasets.manifest import GEOMETRY, ManifestRow
 
 
 def _cover_crop_geometry(h: int, w: int, size: int) -> tuple[int, int, int, int]:
@@ -65,6 +68,16 @@ def resize_crop_flow(flow: torch.Tensor, size: int) -> torch.Tensor:
     return x[..., top : top + size, left : left + size].permute(0, 2, 3, 1).contiguous()
 
 
+def clip_geometry(sample: str, size: int):
+    """The clip's :class:`evaluation.physical.Geometry` at the training size (its frames' cover-and-crop applied)."""
+    from evaluation.physical import Geometry
+
+    info = read_clip_info(f"{sample}/{CLIP_INFO_FILE}")
+    h, w = (int(x) for x in read_image(list_frames(sample)[0]).shape[:2])
+    nh, nw, top, left = _cover_crop_geometry(h, w, size)
+    return Geometry.from_clip_info(info).resized(nw / w, nh / h, left, top)
+
+
 class ClipDataset(torch.utils.data.Dataset):
     """Tensors for manifest rows: ``video`` (or ``latent``), and on request ``mask``/``depth``/``flow``."""
 
@@ -95,6 +108,8 @@ class ClipDataset(torch.utils.data.Dataset):
         if "flow" in self.needs:
             fl = torch.from_numpy(read_flow(f"{row.path}/{FLOW_FILE}")[: t - 1].astype(np.float32))
             out["flow"] = resize_crop_flow(fl, self.size)
+        if GEOMETRY in self.needs:
+            out[GEOMETRY] = clip_geometry(row.path, self.size)
         return out
 
 

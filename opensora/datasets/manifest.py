@@ -28,6 +28,7 @@ from evaluation.schema import (
 )
 
 EXTRA_FILES = {"mask": MASK_FILE, "depth": DEPTH_FILE, "flow": FLOW_FILE}
+GEOMETRY = "geometry"  # a need read from clip_info.json: the camera and motion plane of physical-unit metrics
 MAX_LISTED = 10
 
 
@@ -68,9 +69,18 @@ def _check_row(sample: Path, num_frames: int, needs: tuple[str, ...]) -> str | d
         info = read_clip_info(sample / CLIP_INFO_FILE)
     except SchemaError as e:
         return str(e)
-    missing = [EXTRA_FILES[k] for k in needs if not (sample / EXTRA_FILES[k]).is_file()]
+    missing = [EXTRA_FILES[k] for k in needs if k in EXTRA_FILES and not (sample / EXTRA_FILES[k]).is_file()]
     if missing:
         return f"missing {', '.join(missing)}"
+    if GEOMETRY in needs:
+        from evaluation.physical import Geometry
+
+        try:
+            geometry = Geometry.from_clip_info(info)
+        except ValueError as e:
+            return f"{CLIP_INFO_FILE}: {e}"
+        if geometry is None:
+            return f"{CLIP_INFO_FILE} records no camera / scenario: physical-unit metrics need a simulated clip"
     return info
 
 
@@ -91,9 +101,9 @@ def read_manifest(
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise InputError(csv_path, "manifest does not exist (write one with sim_data/generate_parallel.sh)")
-    unknown = set(needs) - set(EXTRA_FILES)
+    unknown = set(needs) - set(EXTRA_FILES) - {GEOMETRY}
     if unknown:
-        raise ConfigError(f"unknown sample files {sorted(unknown)}; known: {sorted(EXTRA_FILES)}")
+        raise ConfigError(f"unknown sample needs {sorted(unknown)}; known: {sorted([*EXTRA_FILES, GEOMETRY])}")
     with open(csv_path, newline="") as f:
         reader = csv.DictReader(f)
         missing_cols = [c for c in TRAINING_CSV_REQUIRED if c not in (reader.fieldnames or [])]

@@ -12,11 +12,19 @@ instead of a direction (``accel_ratio``) are refused — use their log-error for
 A video whose reward cannot be computed (the object is lost, an estimate cannot be made) is a
 failure with its reason; :func:`fill_failures` gives it its group's lowest reward and counts it,
 so a step never sees NaN.
+
+:class:`VideoScorer` is what GRPO and reward-ranked DPO call: it decodes a sampled latent, scores
+it as above and adds the ORO rewards of the config's ``rewards`` list evaluated without gradient
+(``− weight × loss``), on a worker thread so the next video is sampled while this one is scored.
+Its settings are the ``verifiable`` config section (:class:`VerifiableArgs`), one for both jobs.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -90,3 +98,121 @@ def fill_failures(rewards: list[float | None], groups: list[int]) -> tuple[torch
             r = min(ok) if ok else 0.0
         out.append(r)
     return torch.tensor(out, dtype=torch.float32), failed
+
+
+@dataclass
+class VerifiableArgs:
+    """The ``verifiable`` config section: the reward of GRPO and of reward-ranked DPO pairs."""
+
+    metrics: dict = field(default_factory=lambda: {"iou": 1.0, "centroid_error_strict": 1.0})  # {metric: weight}
+    segmenter: str = "colour"  # colour (plain scenes: the miniature) | a SAM 2 hub id or folder
+    tolerance: float = 60.0  # the colour segmenter's RGB distance
+    overlap: bool = True  # score on a worker thread while the next video is sampled
+
+    def __post_init__(self):
+        self.metrics = check_metric_weights(dict(self.metrics or {})) if self.metrics else {}
+
+    def needs(self) -> tuple[str, ...]:
+        """Ground truth the metrics read: masks, and the camera geometry for physical-unit metrics."""
+        if not self.metrics:
+            return ()
+        return ("mask", "geometry") if any(M.METRICS[m].physical for m in self.metrics) else ("mask",)
+
+
+def reward_terms_needs(args: VerifiableArgs, oro_rewards: list[dict], job: str) -> tuple[str, ...]:
+    """What a job's reward reads from each clip (checked before any model loads); its terms must not be empty."""
+    if not args.metrics and not oro_rewards:
+        raise ConfigError(f"{job}: verifiable.metrics and rewards are both empty; give the reward at least one term")
+    needs = set(args.needs())
+    if oro_rewards:
+        from opensora.rewards import reward_needs
+
+        needs |= set(reward_needs(oro_rewards))
+    return tuple(sorted(needs))
+
+
+@dataclass
+class Scored:
+    """One scored video: its reward (None = failed), the reason, and the per-term values."""
+
+    reward: float | None
+    failure: str | None
+    terms: dict
+    seconds: float
+
+
+class VideoScorer:
+    """Decode latents and score them without gradient: verifiable metrics + ORO rewards (``− weight × loss``).
+
+    ``submit(latents, batch, b)`` returns a future (or a done one with ``overlap=False``);
+    :meth:`gather` turns a group's futures into rewards with failures filled (:func:`fill_failures`).
+    """
+
+    def __init__(self, args: VerifiableArgs, oro_rewards: list[dict], backbone, resolution: int, device):
+        self.args, self.backbone, self.resolution = args, backbone, resolution
+        self.segmenter = None
+        if args.metrics:
+            if args.segmenter == "colour":
+                from evaluation.perception.colour import ColourSegmenter
+
+                self.segmenter = ColourSegmenter(args.tolerance)
+            else:
+                from evaluation.perception.sam2 import Sam2Segmenter
+
+                self.segmenter = Sam2Segmenter(args.segmenter, device=str(device))
+        self.oro = None
+        if oro_rewards:
+            from opensora.rewards import RewardSet
+
+            self.oro = RewardSet(list(oro_rewards), device)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reward") if args.overlap else None
+
+    def submit(self, latents: torch.Tensor, batch: dict, b: int) -> Future:
+        """Score clip ``b``'s generated ``latents`` (``[1, C, T, H, W]``)."""
+        if self.pool is not None:
+            return self.pool.submit(self._score, latents.detach(), batch, b)
+        done: Future = Future()
+        done.set_result(self._score(latents.detach(), batch, b))
+        return done
+
+    def _score(self, latents: torch.Tensor, batch: dict, b: int) -> Scored:
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            pix = self.backbone.to_square(self.backbone.decode(latents).float(), self.resolution)
+        frames = ((pix[0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)  # [3, T, H, W]
+        total, terms, failure = 0.0, {}, None
+        if self.args.metrics:
+            gt = batch["mask"][b].cpu().numpy().astype(bool)
+            t = min(frames.shape[1], len(gt))
+            geometry = batch["geometry"][b] if "geometry" in batch else None
+            video = frames.permute(1, 2, 3, 0).cpu().numpy()[:t]
+            fps = float(self.backbone.geometry.fps)
+            r, values, failure = score_video(video, gt[:t], fps, self.args.metrics, self.segmenter, geometry)
+            terms.update({k: values.get(k) for k in self.args.metrics})
+            total = None if r is None else total + r
+        if self.oro is not None and total is not None:
+            sub = {k: (v[b : b + 1] if isinstance(v, torch.Tensor) else v[b : b + 1]) for k, v in batch.items()}
+            video = frames.permute(1, 0, 2, 3)[None].float().to(latents.device)  # [1, T, 3, H, W] in [0, 255]
+            with torch.no_grad():
+                loss, logs = self.oro(video, sub, list(range(video.shape[1])))
+            total -= float(loss[0])
+            terms.update(logs)
+        return Scored(total, failure, terms, time.perf_counter() - t0)
+
+    @staticmethod
+    def gather(futures: list[Future], groups: list[int]) -> tuple[torch.Tensor, int, list[Scored]]:
+        """Rewards ``[N]`` (failures take their group's lowest), the number failed, and each video's record."""
+        scored = [f.result() for f in futures]
+        rewards, failed = fill_failures([s.reward for s in scored], groups)
+        return rewards, failed, scored
+
+    @staticmethod
+    def term_logs(scored: list[Scored]) -> dict:
+        """Mean and standard deviation of each reward term over the scored videos (failed ones left out)."""
+        out = {}
+        for name in sorted({k for s in scored for k in s.terms}):
+            vals = [s.terms[name] for s in scored if s.terms.get(name) is not None and math.isfinite(s.terms[name])]
+            if vals:
+                key = name if name.startswith("reward/") else f"reward/{name}"
+                out[f"{key}_mean"], out[f"{key}_std"] = float(np.mean(vals)), float(np.std(vals))
+        return out

@@ -10,9 +10,11 @@ sampled with the stochastic sampler (:mod:`opensora.backbones.stochastic`: Flow-
 steps ``grpo.sde_steps``, noise level ``grpo.noise_level``), by default from the same initial
 noise (``grpo.same_initial_noise``: the group differs only in the SDE, as PhysRVG and DanceGRPO
 fix colour drift in image-to-video), decoded, and scored without gradients by the verifiable
-reward (:mod:`opensora.rewards.verifiable`: the benchmark's metrics ``grpo.metrics`` of each video
-against the simulator's masks, segmented from the ground truth's frame-0 masks; a video whose
-reward fails takes its group's lowest and is counted). Advantages are group-normalised
+reward (:mod:`opensora.rewards.verifiable`: the benchmark's metrics ``verifiable.metrics`` of each
+video against the simulator's masks, segmented from the ground truth's frame-0 masks, physical-unit
+ones included, plus any ORO reward of the ``rewards`` list evaluated without gradient; scored on a
+worker thread while the next video is sampled; a video whose reward fails takes its group's
+lowest and is counted). Advantages are group-normalised
 (:func:`opensora.train.objectives.group_advantages`); the loss is PPO's clipped surrogate on the
 ratio of each stochastic step's log-probability under the current weights to the one it was
 sampled with, plus ``grpo.kl_coef`` × the KL to the reference policy — the same network with its
@@ -26,7 +28,7 @@ Engine, LoRA, EMA, checkpoints, resume, validation: the same as PSFT and ORO
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -34,7 +36,7 @@ import torch
 from evaluation.core.config import exit_now
 from evaluation.core.errors import ConfigError
 from opensora.backbones.stochastic import sample_with_log_probs, step_log_prob, step_mean
-from opensora.rewards.verifiable import check_metric_weights, fill_failures, score_video
+from opensora.rewards.verifiable import VerifiableArgs, VideoScorer, reward_terms_needs
 from opensora.schedulers.rf import RFlowArgs
 from opensora.schedulers.sde import step_kl
 from opensora.train.cli import train_main
@@ -58,9 +60,6 @@ class GRPOArgs:
     clip_range: float = 1e-4  # Flow-GRPO: the ratio of per-element mean log-probabilities moves little
     adv_clip: float = 5.0
     kl_coef: float = 0.0
-    metrics: dict = field(default_factory=lambda: {"iou": 1.0, "centroid_error_strict": 1.0})
-    segmenter: str = "colour"  # colour (plain scenes: the miniature) | a SAM 2 hub id or folder
-    tolerance: float = 60.0  # the colour segmenter's RGB distance
 
     def __post_init__(self):
         if self.group_size < 2:
@@ -73,17 +72,15 @@ class GRPO(Job):
     """Clipped policy-gradient loss of sampled groups, rewarded by the benchmark's metrics."""
 
     name = "grpo"
-    needs = ("mask",)
     use_latent_cache = False
 
     def __init__(self, cfg):
         from evaluation.core.config import section
 
         self.args = section(cfg, "grpo", GRPOArgs)
-        try:
-            self.weights = check_metric_weights(dict(self.args.metrics))
-        except ConfigError as e:
-            raise ConfigError(f"grpo.metrics: {e}") from e
+        self.verifiable = section(cfg, "verifiable", VerifiableArgs)
+        self.oro_rewards = list(cfg.get("rewards") or [])
+        self.needs = reward_terms_needs(self.verifiable, self.oro_rewards, "grpo")
         self.lora = int(cfg.get("model", {}).get("lora_rank", 0) or 0) > 0
         if self.args.kl_coef > 0 and not self.lora:
             raise ConfigError(
@@ -98,24 +95,21 @@ class GRPO(Job):
             raise ConfigError(f"grpo.sde_steps must name steps in [0, {n}) (scheduler.num_sampling_steps), got {steps}")
 
     def setup(self, frozen: Frozen, data: DataArgs, sched: RFlowArgs) -> None:
-        """Keep the frozen parts and build the segmenter of the reward."""
+        """Keep the frozen parts and build the reward's scorer (segmenter, ORO rewards)."""
         self.validate(data, sched)
         self.frozen, self.data, self.sched = frozen, data, sched
-        if self.args.segmenter == "colour":
-            from evaluation.perception.colour import ColourSegmenter
-
-            self.segmenter = ColourSegmenter(self.args.tolerance)
-        else:
-            from evaluation.perception.sam2 import Sam2Segmenter
-
-            self.segmenter = Sam2Segmenter(self.args.segmenter, device=str(frozen.device))
+        self.scorer = VideoScorer(self.verifiable, self.oro_rewards, frozen.backbone, data.resolution, frozen.device)
 
     def _rollouts(self, model, batch: dict, seed: int):
-        """``group_size`` rollouts per clip (batch 1 each: a group can share its initial noise)."""
+        """``group_size`` rollouts per clip (batch 1 each: a group can share its initial noise).
+
+        Each rollout is handed to the scorer as soon as it is sampled: with ``verifiable.overlap``
+        its reward is computed on a worker thread while the next one is sampled.
+        """
         a, frozen, backbone = self.args, self.frozen, self.frozen.backbone
         device = frozen.device
         video = batch["video"].to(device)
-        out = []
+        out, futures = [], []
         for b in range(video.shape[0]):
             feats = frozen.text.batch([batch["text"][b]], device)
             for g in range(a.group_size):
@@ -134,23 +128,8 @@ class GRPO(Job):
                         sde_steps=a.sde_steps,
                     )
                 )
-        return out
-
-    def _rewards(self, rollouts, batch: dict) -> tuple[torch.Tensor, int, float]:
-        backbone, g_size = self.frozen.backbone, self.args.group_size
-        rewards, groups = [], []
-        for k, r in enumerate(rollouts):
-            b = k // g_size
-            with torch.no_grad():
-                pix = backbone.to_square(backbone.decode(r.latents).float(), self.data.resolution)
-            frames = ((pix[0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 3, 0).cpu().numpy()
-            gt = batch["mask"][b].cpu().numpy().astype(bool)
-            t = min(len(frames), len(gt))
-            reward, _, _ = score_video(frames[:t], gt[:t], float(backbone.geometry.fps), self.weights, self.segmenter)
-            rewards.append(reward)
-            groups.append(b)
-        filled, failed = fill_failures(rewards, groups)
-        return filled, failed, float(np.mean([r is None for r in rewards]))
+                futures.append(self.scorer.submit(out[-1].latents, batch, b))
+        return out, futures
 
     def loss(self, model, batch: dict, seed: int):
         """Clipped surrogate (+ KL) over every group's stochastic steps; per-clip values for the NaN guard."""
@@ -158,11 +137,11 @@ class GRPO(Job):
         net = unwrap(model)
         net.eval()  # the same function when sampling and when recomputing: the first ratio is 1
         t0 = time.perf_counter()
-        rollouts = self._rollouts(model, batch, seed)
+        rollouts, futures = self._rollouts(model, batch, seed)
         t1 = time.perf_counter()
-        rewards, failed, _ = self._rewards(rollouts, batch)
-        t2 = time.perf_counter()
         groups = torch.arange(len(rollouts)) // a.group_size
+        rewards, failed, scored = VideoScorer.gather(futures, groups.tolist())
+        t2 = time.perf_counter()
         adv = group_advantages(rewards, groups, clip=a.adv_clip).to(self.frozen.device)
         per_clip = torch.zeros(int(groups.max()) + 1, device=self.frozen.device)
         clipped, kls, terms = [], [], 0
@@ -191,7 +170,10 @@ class GRPO(Job):
             "adv_std": float(adv.std(unbiased=False)),
             "clip_fraction": float(np.mean(clipped)),
             "sample_s": t1 - t0,
-            "reward_s": t2 - t1,
+            "reward_wait_s": t2 - t1,  # the reward stage's time not hidden behind sampling
+            "reward_s": float(sum(x.seconds for x in scored)),
+            "recompute_s": time.perf_counter() - t2,  # log-probabilities with gradients (the backward follows)
+            **VideoScorer.term_logs(scored),
         }
         if kls:
             logs["kl"] = float(np.mean(kls))

@@ -91,7 +91,8 @@ def _collate(items: list[dict]) -> dict:
     for k in items[0]:
         if k != "index":
             vals = [it[k] for it in items]
-            out[k] = torch.stack(vals) if all(v.shape == vals[0].shape for v in vals) else vals
+            same = all(isinstance(v, torch.Tensor) and v.shape == vals[0].shape for v in vals)
+            out[k] = torch.stack(vals) if same else vals  # ragged tensors and other objects stay lists
     return out
 
 

@@ -34,3 +34,19 @@ def test_an_empty_or_static_video_is_a_failure_with_a_reason(scenario):
     static[:, 0, 40:48, 28:36] = True
     est = estimate(static, 16.0, geom, 0)
     assert est.failure == "never moved" and not est.values
+
+
+def test_resized_geometry_maps_the_same_pixel_to_the_same_world_point():
+    """Scaling the frames by (sx, sy) then cropping at (left, top) moves pixel u to sx·u − left."""
+    look = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])  # camera looking along +x
+    w2c = np.eye(4)
+    w2c[:3, :3] = look
+    w2c[:3, 3] = -look @ np.array([-2.0, 0.1, 0.5])
+    k = np.array([[70.0, 0, 40], [0, 70.0, 30], [0, 0, 1]])
+    g = Geometry("drop", k, w2c, np.zeros(3), np.array([1.0, 0, 0]), {})
+    uv = np.array([[12.25, 7.5], [50.0, 44.0]])
+    small = g.resized(0.5, 0.25, left=3.0, top=1.0)
+    uv_small = uv * [0.5, 0.25] - [3.0, 1.0]
+    np.testing.assert_allclose(small.to_plane(uv_small), g.to_plane(uv), atol=1e-12)
+    assert small.metres_per_pixel() == pytest.approx(2 * g.metres_per_pixel())
+    assert g.K[0, 0] == 70.0  # the original is unchanged

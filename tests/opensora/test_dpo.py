@@ -49,7 +49,54 @@ def test_dpo_needs_lora_and_a_known_pairing(sim, tmp_path):
     with pytest.raises(ConfigError, match="lora_rank"):
         setup(sim, tmp_path, "configs/post_training/dpo_tiny.py", **{"model.lora_rank": 0})
     with pytest.raises(ConfigError, match="dpo.pairs"):
-        setup(sim, tmp_path, "configs/post_training/dpo_tiny.py", **{"dpo.pairs": "reward_ranked"})
+        setup(sim, tmp_path, "configs/post_training/dpo_tiny.py", **{"dpo.pairs": "best_vs_gt"})
+    with pytest.raises(ConfigError, match="both empty"):
+        setup(
+            sim,
+            tmp_path,
+            "configs/post_training/dpo_tiny.py",
+            **{"dpo.pairs": "reward_ranked", "verifiable.metrics": {}},
+        )
+
+
+class FakeScorer:
+    """A test fake of VideoScorer: the n-th submitted video gets ``rewards[n]`` (None = failed)."""
+
+    def __init__(self, rewards):
+        from opensora.rewards.verifiable import Scored
+
+        self.rewards, self.seen, self.scored = list(rewards), [], Scored
+
+    def submit(self, latents, batch, b):
+        from concurrent.futures import Future
+
+        f = Future()
+        f.set_result(self.scored(self.rewards[len(self.seen)], None, {"iou": 0.5}, 0.0))
+        self.seen.append(latents.clone())
+        return f
+
+
+def test_reward_ranked_pairs_prefer_the_best_candidate_and_weight_ties_zero(sim, tmp_path):
+    over = {"data.num_frames": 8, "data.resolution": 16, "dpo.pairs": "reward_ranked", "dpo.candidates": 3}
+    job, model, batch = setup(sim, tmp_path, "configs/post_training/dpo_tiny.py", **over)
+    assert job.needs == ("mask",)  # the default verifiable metrics (IoU, centroid error) read masks only
+    job.scorer = FakeScorer([0.2, None, 0.9])  # the failed candidate takes the group's lowest (0.2)
+    first = batch["video"][:, :, 0]
+    x_w, x_l, keep, logs = job._ranked_pairs(model, batch, first, seed=3)
+    assert (x_w == job.scorer.seen[2]).all() and (x_l == job.scorer.seen[0]).all()
+    assert keep.tolist() == [1.0] and logs["reward_failed"] == 1 and logs["reward_gap"] == pytest.approx(0.7)
+    assert not (job.scorer.seen[0] == job.scorer.seen[1]).all()  # the candidates differ
+    job.scorer = FakeScorer([0.5, 0.5, 0.5])
+    loss, _, logs = job.loss(model, batch, seed=3)
+    assert logs["dpo_ties"] == 1 and float(loss) == 0.0  # a tie prefers nothing
+
+
+def test_reward_ranked_dpo_step_with_the_real_scorer(sim, tmp_path):
+    over = {"data.num_frames": 8, "data.resolution": 16, "dpo.pairs": "reward_ranked", "dpo.candidates": 2}
+    job, model, batch = setup(sim, tmp_path, "configs/post_training/dpo_tiny.py", **over)
+    loss, _, logs = job.loss(model, batch, seed=4)
+    assert logs["reward_failed"] + logs["dpo_ties"] <= 2 and "reward/iou_mean" in logs
+    assert float(loss) == pytest.approx(math.log(2) * (1 - logs["dpo_ties"]), abs=1e-6)
 
 
 def test_dpo_cli_trains_and_logs_the_margin(sim, tmp_path, capsys):

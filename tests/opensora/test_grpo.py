@@ -55,6 +55,28 @@ def test_kl_to_the_reference_needs_lora_and_is_zero_at_the_start(sim, tmp_path):
     assert logs["kl"] == pytest.approx(0.0, abs=1e-12)  # LoRA B starts at zero: the policy is the reference
 
 
+def test_a_physical_reward_that_fails_is_counted_and_the_step_goes_on(sim, tmp_path):
+    """g_est needs the clip's camera (read as the 'geometry' need); a random model's blobs give no estimate."""
+    job, model, batch = setup(sim, tmp_path, **{"verifiable.metrics": {"g_est": 1.0, "iou": 0.1}})
+    assert job.needs == ("geometry", "mask") and len(batch["geometry"]) == 1
+    geometry = batch["geometry"][0]
+    assert geometry.scenario == "drop" and geometry.K[0, 2] < 16.5  # intrinsics brought to the 16 px training size
+    loss, _, logs = job.loss(model, batch, seed=5)
+    assert torch.isfinite(loss) and 0 <= logs["reward_failed"] <= job.args.group_size
+    assert all(k in logs for k in ("sample_s", "reward_s", "reward_wait_s", "recompute_s"))
+
+
+def test_oro_rewards_enter_without_gradient(sim, tmp_path):
+    over = {"verifiable.metrics": {}, "rewards": [{"type": "colour_segmentation", "weight": 2.0}]}
+    job, model, batch = setup(sim, tmp_path, **over)
+    assert job.needs == ("mask",)
+    loss, _, logs = job.loss(model, batch, seed=5)
+    assert torch.isfinite(loss) and logs["reward_failed"] == 0
+    assert logs["reward_mean"] == pytest.approx(-2.0 * logs["reward/colour_segmentation_mean"], rel=1e-5)
+    with pytest.raises(ConfigError, match="both empty"):
+        setup(sim, tmp_path, **{"verifiable.metrics": {}})
+
+
 def test_sde_window_outside_the_steps_is_named(sim, tmp_path):
     with pytest.raises(ConfigError, match="grpo.sde_steps"):
         setup(sim, tmp_path, **{"grpo.sde_steps": [0, 7]})

@@ -84,7 +84,7 @@ def job_setup(config: str, overrides: dict, make_job):
     from opensora.tiny import resolve_specs
     from opensora.train.components import build_backbone_for_training, build_denoiser, prompt_features
     from opensora.train.config import TrainingConfig
-    from opensora.train.loop import Frozen
+    from opensora.train.loop import Frozen, _collate
 
     cfg = resolve_specs(load_config(config, overrides))  # as the CLIs do at the config edge
     job = make_job(cfg)
@@ -102,5 +102,5 @@ def job_setup(config: str, overrides: dict, make_job):
             p.add_(0.02 * torch.randn_like(p))
     model = job.prepare_model(build_denoiser(margs, backbone)).train()
     it = ClipDataset(rows, data.num_frames, data.resolution, needs=job.needs)[0]
-    batch = {"index": [0], "text": [rows[0].text], **{k: v[None] for k, v in it.items() if k != "index"}}
+    batch = {**_collate([it]), "text": [rows[0].text]}  # as the training loop batches
     return job, frozen, model, batch, margs
