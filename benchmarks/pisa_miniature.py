@@ -4,7 +4,8 @@ Usage::
 
     python benchmarks/pisa_miniature.py [--out outputs/experiments/pisa_miniature] \
         [--pretrain-clips 300 --psft-clips 200 --heldout-clips 24] \
-        [--pretrain-steps 1000 --psft-steps 400 --oro-steps 120] [--section.key=value ...]
+        [--pretrain-steps 1000 --psft-steps 400 --oro-steps 120 --grpo-steps 30 --dpo-steps 40] \
+        [--seeds 42 43] [--stages oro grpo dpo grpo_physical] [--section.key=value ...]
 
 Any ``--section.key=value`` goes to every training run (e.g. ``--train.batch_size=4``).
 
@@ -17,16 +18,25 @@ is complete (rerunning the script resumes where it stopped; training resumes fro
 2. **Pretraining** (``configs/post_training/miniature.py``): STDiT3 in pixel space from scratch on
    the slow-gravity clips — a base model that believes objects fall slowly.
 3. **PSFT** from the pretrained export on the true-gravity clips (same config).
-4. **ORO** (``configs/post_training/oro_miniature.py``) from the PSFT export: the segmentation
-   loss with the weight-free colour segmenter against the simulator's masks.
-5. **Scores**: each run validates on the held-out clips at its start and end (generated from
-   the first frame, segmented by the colour segmenter seeded with the ground-truth frame-0 masks,
-   PisaBench metrics with 95 % bootstrap intervals), so the pretrained model is scored at the
-   start of PSFT and the PSFT model at the start of ORO; two references go through the same
-   segmenter: the ground-truth clips (the ceiling) and the first frame held still.
+4. **Post-training stages** from the same PSFT export, each once per training seed (``--seeds``,
+   ``train.seed``: data order and sampling noise), with about the same wall time on 2 cores:
 
-Budget on 2 cores (measured): a training step ~1.3 s, a validation of 24 clips ~20 s, simulation
-~0.25 s per clip — about 40 minutes with the defaults. Writes ``<out>/results.json``, ``<out>/results.md`` (the table) and ``<out>/pisa_miniature.png``
+   - ``oro`` (``configs/post_training/oro_miniature.py``): reward backprop of the segmentation
+     loss with the weight-free colour segmenter against the simulator's masks;
+   - ``grpo`` (``grpo_miniature.py``): GRPO, groups of 4, reward 10·L2 + IoU + accel_log_error
+     of the colour segmenter's masks against the simulator's;
+   - ``dpo`` (``dpo_miniature.py``): ground-truth-anchored Diffusion-DPO (LoRA) — the simulated
+     clip preferred over the model's own sample;
+   - ``grpo_physical`` (``grpo_physical_miniature.py``): GRPO rewarded only by ``g_est``, the
+     relative error of the gravity the generated fall implies, in m/s².
+5. **Scores**: each run validates on the held-out clips (generated from the first frame,
+   segmented by the colour segmenter seeded with the ground-truth frame-0 masks, PisaBench
+   metrics with 95 % bootstrap intervals); the pretrained model is scored at the start of PSFT,
+   the post-training stages at their end; two references go through the same segmenter: the
+   ground-truth clips (the ceiling) and the first frame held still.
+
+Budget on 2 cores (measured): a PSFT step ~1.3 s, a validation of 24 clips ~20 s, simulation
+~0.25 s per clip; pretraining + PSFT ~35 minutes, each post-training stage ~3 minutes. Writes ``<out>/results.json``, ``<out>/results.md`` (the table) and ``<out>/pisa_miniature.png``
 (per stage: ground truth vs generated filmstrip of held-out clip 0, and its centroid height y(t)
 against the ground truth's).
 """
@@ -43,7 +53,13 @@ import numpy as np
 METRICS = ("l2", "chamfer_distance", "iou", "centroid_error_strict", "accel_ratio", "drop_time_error")
 LOW_GRAVITY = -9.81 * 0.25
 SEEDS = {"pretrain": 0, "psft": 100000, "heldout": 200000}  # disjoint seed ranges per world
-STAGES = ("pretrained", "psft", "oro")
+# post-training stages: (training module, config flag, steps flag, table label)
+POST = {
+    "oro": ("opensora.train.oro", "oro_config", "oro_steps", "ORO (colour segmentation)"),
+    "grpo": ("opensora.train.grpo", "grpo_config", "grpo_steps", "GRPO (L2 + IoU + accel)"),
+    "dpo": ("opensora.train.dpo", "dpo_config", "dpo_steps", "DPO (ground truth vs own sample)"),
+    "grpo_physical": ("opensora.train.grpo", "grpo_physical_config", "grpo_steps", "GRPO (g_est only)"),
+}
 
 
 def simulate(out: Path, name: str, clips: int, extra: list[str]) -> Path:
@@ -113,9 +129,10 @@ def references(config: str, heldout: Path, run: Path) -> dict[str, dict]:
     return v.references()
 
 
-def table(rows: dict[str, dict]) -> str:
-    """Markdown: one row per stage, each metric as mean [95 % interval]."""
-    head = "| stage | " + " | ".join(METRICS) + " |\n|---|" + "---|" * len(METRICS) + "\n"
+def table(rows: dict[str, dict], seconds: dict[str, float] | None = None) -> str:
+    """Markdown: one row per stage, each metric as mean [95 % interval], and its training wall time."""
+    seconds = seconds or {}
+    head = "| stage | " + " | ".join(METRICS) + " | train s |\n|---|" + "---|" * (len(METRICS) + 1) + "\n"
     lines = []
     for name, s in rows.items():
         cells = []
@@ -126,7 +143,8 @@ def table(rows: dict[str, dict]) -> str:
             else:
                 ci = v.get("ci95")
                 cells.append(f"{v['mean']:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        wall = f"{seconds[name]:.0f}" if name in seconds else ""
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {wall} |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -182,9 +200,16 @@ def main(argv=None) -> int:
     p.add_argument("--pretrain-steps", type=int, default=1000, help="~1.3 s each on 2 cores (batch 8)")
     p.add_argument("--psft-steps", type=int, default=400)
     p.add_argument("--oro-steps", type=int, default=120, help="~1.2 s each (batch 1, 10 sampling steps, K = 1)")
+    p.add_argument("--grpo-steps", type=int, default=30, help="GRPO and GRPO-physical steps (~6 s each: 4 videos)")
+    p.add_argument("--dpo-steps", type=int, default=40, help="~4 s each (batch 2: sampling the rejected clips)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[42, 43], help="training seeds of the post-training stages")
+    p.add_argument("--stages", nargs="+", default=list(POST), choices=list(POST), help="post-training stages")
     p.add_argument("--workers", type=int, default=2, help="simulation worker processes")
     p.add_argument("--config", default="configs/post_training/miniature.py")
     p.add_argument("--oro-config", default="configs/post_training/oro_miniature.py")
+    p.add_argument("--grpo-config", default="configs/post_training/grpo_miniature.py")
+    p.add_argument("--dpo-config", default="configs/post_training/dpo_miniature.py")
+    p.add_argument("--grpo-physical-config", default="configs/post_training/grpo_physical_miniature.py")
     a, extra = p.parse_known_args(argv)
     bad = [x for x in extra if not (x.startswith("--") and "." in x.split("=")[0] and "=" in x)]
     if bad:
@@ -203,44 +228,56 @@ def main(argv=None) -> int:
     psft_csv = simulate(out, "psft", a.psft_clips, w)
     held_csv = simulate(out, "heldout", a.heldout_clips, w)
     clock["simulate_s"] = time.perf_counter() - t
-    runs = {"pretrain": out / "pretrain", "psft": out / "psft", "oro": out / "oro"}
     t = time.perf_counter()
-    pre = train("opensora.train.psft", a.config, runs["pretrain"], a.pretrain_steps, pre_csv, held_csv,
+    pre = train("opensora.train.psft", a.config, out / "pretrain", a.pretrain_steps, pre_csv, held_csv,
                 ["--validation.at_start=False", *a.extra])  # fmt: skip
     clock["pretrain_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    psft = train("opensora.train.psft", a.config, runs["psft"], a.psft_steps, psft_csv, held_csv,
+    psft = train("opensora.train.psft", a.config, out / "psft", a.psft_steps, psft_csv, held_csv,
                  [f"--model.model_path={pre}", *a.extra])  # fmt: skip
     clock["psft_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    train("opensora.train.oro", a.oro_config, runs["oro"], a.oro_steps, psft_csv, held_csv,
-          [f"--model.model_path={psft}", *a.extra])  # fmt: skip
-    clock["oro_s"] = time.perf_counter() - t
+    post = {}  # (stage, seed) -> run folder
+    for stage in a.stages:
+        module, config_flag, steps_flag, _ = POST[stage]
+        for seed in a.seeds:
+            run = out / f"{stage}-seed{seed}"
+            t = time.perf_counter()
+            train(module, getattr(a, config_flag), run, getattr(a, steps_flag), psft_csv, held_csv,
+                  [f"--model.model_path={psft}", f"--train.seed={seed}", "--validation.at_start=False", *a.extra])  # fmt: skip
+            clock[f"{stage}-seed{seed}_s"] = time.perf_counter() - t
+            post[stage, seed] = run
     t = time.perf_counter()
     refs = references(a.config, held_csv, out / "references")
     clock["references_s"] = time.perf_counter() - t
-    psft_val, oro_val = val_summaries(runs["psft"]), val_summaries(runs["oro"])
+    psft_val = val_summaries(out / "psft")
     rows = {
         "frozen first frame": refs["frozen_first_frame"],
         "pretrained (gravity x0.25)": psft_val[0],
         "PSFT": psft_val[max(psft_val)],
-        "ORO (colour segmentation)": oro_val[max(oro_val)],
-        "ground truth (ceiling)": refs["ground_truth"],
     }
-    md = table(rows)
+    seconds, finals = {}, {}
+    for (stage, seed), run in post.items():
+        vals = val_summaries(run)
+        label = f"{POST[stage][3]}, seed {seed}"
+        rows[label], finals[stage, seed] = vals[max(vals)], max(vals)
+        seconds[label] = json.loads((run / "miniature-done.json").read_text())["seconds"]
+    rows["ground truth (ceiling)"] = refs["ground_truth"]
+    md = table(rows, seconds)
     clock["total_s"] = sum(clock.values())
     (out / "results.md").write_text(
         md + "\nwall time (s): " + json.dumps({k: round(v) for k, v in clock.items()}) + "\n"
     )
     (out / "results.json").write_text(
-        json.dumps({"rows": rows, "clock": clock, "args": vars(a)}, indent=2, default=str)
+        json.dumps({"rows": rows, "train_seconds": seconds, "clock": clock, "args": vars(a)}, indent=2, default=str)
     )
     stage_dirs = {
-        "pretrained": runs["psft"] / "val" / "step-0000000",
-        "PSFT": runs["psft"] / "val" / f"step-{max(psft_val):07d}",
-        "ORO": runs["oro"] / "val" / f"step-{max(oro_val):07d}",
+        "pretrained": out / "psft" / "val" / "step-0000000",
+        "PSFT": out / "psft" / "val" / f"step-{max(psft_val):07d}",
     }
-    figure(out, stage_dirs, runs["psft"] / "val" / "gt", out / "pisa_miniature.png")
+    for stage in a.stages:  # the first seed of each stage
+        seed = a.seeds[0]
+        stage_dirs[f"{stage} (seed {seed})"] = post[stage, seed] / "val" / f"step-{finals[stage, seed]:07d}"
+    figure(out, stage_dirs, out / "psft" / "val" / "gt", out / "pisa_miniature.png")
     print(md)
     print(f"wall time: {json.dumps({k: round(v) for k, v in clock.items()})}; figure {out / 'pisa_miniature.png'}")
     return 0
