@@ -18,6 +18,7 @@ from evaluation.selftest import SelftestArgs
 from opensora.backbones import BackboneArgs
 from opensora.inference import InferenceArgs
 from opensora.rewards import check_reward_configs
+from opensora.rewards.verifiable import VerifiableArgs
 from opensora.schedulers.rf import RFlowArgs
 from opensora.train.args import TrainArgs
 from opensora.train.components import DataArgs, ModelArgs
@@ -56,6 +57,7 @@ SECTIONS = {
     "newton_split": NewtonSplitArgs,
     "grpo": GRPOArgs,
     "dpo": DPOArgs,
+    "verifiable": VerifiableArgs,
     "newton_selftest": NewtonSelftestArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}

@@ -21,6 +21,8 @@ STAGE_FILES = {
     "base.py": "psft.py",
     "tiny.py": "tiny_psft.py",
     "oro_tiny.py": "tiny_oro.py",
+    "grpo_base.py": "grpo.py",
+    "dpo_base.py": "dpo.py",
 }  # the rest keep their name
 
 

@@ -4,7 +4,9 @@
 # Ground-truth-anchored Diffusion-DPO (opensora/train/dpo.py): the simulated clip preferred over the
 # model's own sample, LoRA adapters trained against the adapters-off reference. Default config:
 # configs/post_training/dpo_tiny.py (CPU, random tiny models, the small simulated set).
-# --backbone NAME reads configs/post_training/NAME/dpo_tiny.py. Full-size configs are not written yet.
+# --backbone NAME reads configs/post_training/NAME/dpo_tiny.py; the full-size runs:
+#   CONFIG=configs/post_training/dpo_base.py bash scripts/post_training/dpo.sh [--backbone NAME] --model.model_path=PSFT_EXPORT
+# --dpo.pairs=reward_ranked: the best vs the worst of dpo.candidates samples by the verifiable reward.
 set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-train}
 source "$(dirname "${BASH_SOURCE[0]}")/../setup_env.sh"
