@@ -1,4 +1,4 @@
-"""Shared by ``psft_step.py --backbone`` and ``oro_memory.py --backbone``: one training step of any backbone.
+"""Shared by ``psft_step.py --backbone``, ``oro_memory.py --backbone`` and ``grpo_step.py``: one training step of any backbone.
 
 The job, frozen parts and denoiser are built by the trainer's own components from a post-training
 config (``configs/post_training/<name>/tiny_psft.py`` / ``tiny_oro.py`` on CPU, ``psft.py`` /
@@ -19,8 +19,24 @@ def rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def measure_step(kind: str, config: str, overrides: dict, device: str, steps: int) -> dict:
-    """Seconds per step, peak memory (CUDA allocation, or CPU RSS growth over the steps), trainable parameters."""
+def build_job(kind: str, cfg):
+    """The training job of ``kind`` (psft, oro, grpo, dpo) for a loaded config."""
+    if kind == "psft":
+        from opensora.train.psft import PSFT
+
+        return PSFT()
+    import importlib
+
+    module = importlib.import_module(f"opensora.train.{kind}")
+    return getattr(module, kind.upper())(cfg)
+
+
+def measure_step(kind: str, config: str, overrides: dict, device: str, steps: int, infer: bool = False) -> dict:
+    """Seconds per step, peak memory (CUDA allocation, or CPU RSS growth over the steps), trainable parameters.
+
+    Also the mean of every number the job logs per step (GRPO: sampling / reward / recomputation
+    seconds), and with ``infer`` the seconds of one sampling of the same clip (``sample_latents``).
+    """
     import torch
 
     from evaluation.core.config import load_config
@@ -38,14 +54,7 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
     rc = TrainingConfig.from_config(cfg)
     margs, data = rc.model, rc.data
     sched, targs = rc.scheduler, rc.train
-    if kind == "psft":
-        from opensora.train.psft import PSFT
-
-        job = PSFT()
-    else:
-        from opensora.train.oro import ORO
-
-        job = ORO(cfg)
+    job = build_job(kind, cfg)
     job.validate(data, sched)
     torch.manual_seed(0)
     backbone = build_backbone_for_training(rc.backbone, sched, dev, dtype)
@@ -59,17 +68,51 @@ def measure_step(kind: str, config: str, overrides: dict, device: str, steps: in
     mask = torch.zeros(1, t, 1, s, s, dtype=torch.bool)
     mask[..., s // 3 : s // 2, s // 3 : s // 2] = True
     batch = {"index": [0], "text": ["a video of an object dropping"], "video": video, "mask": mask}
+    logs = []
 
     def step(i):
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-            loss, _, _ = job.loss(model, batch, seed=i)
-        loss.backward()
+            loss, _, log = job.loss(model, batch, seed=i)
+        if not job.backward_in_loss:
+            loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
+        logs.append(log)
 
     seconds, peak = time_steps(step, steps, dev)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return {"seconds": seconds, "peak_gib": peak, "trainable_m": trainable / 1e6}
+    out = {"seconds": seconds, "peak_gib": peak, "trainable_m": trainable / 1e6}
+    keys = {k for log in logs[1:] for k, v in log.items() if isinstance(v, (int, float))}
+    out["logs"] = {k: sum(log[k] for log in logs[1:] if k in log) / max(len(logs) - 1, 1) for k in sorted(keys)}
+    if infer:
+        out["infer_seconds"] = time_inference(backbone, model, text, video, sched, dev, steps)
+    return out
+
+
+def time_inference(backbone, model, text, video, sched, dev, steps: int) -> float:
+    """Seconds of one sampling of ``video``'s first frame (``sample_latents``, no gradient) and its decode."""
+    import torch
+
+    from opensora.backbones.sampling import sample_latents
+
+    def once(i):
+        with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+            g = torch.Generator(device=dev).manual_seed(i)
+            z = sample_latents(backbone, model, video[:, :, 0].to(dev), text.batch(["a video of an object dropping"], dev),
+                               steps=sched.num_sampling_steps, guidance_scale=sched.cfg_scale, generator=g)  # fmt: skip
+            backbone.decode(z)
+
+    model.eval()
+    once(0)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for i in range(steps):
+        once(i + 1)
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    model.train()
+    return (time.perf_counter() - t0) / steps
 
 
 def time_steps(step, steps: int, dev) -> tuple[float, float]:

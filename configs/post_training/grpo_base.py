@@ -24,6 +24,7 @@ grpo = dict(
     clip_range=1e-4,
     adv_clip=5.0,
     kl_coef=0.01,
+    timestep_fraction=1.0,
 )
 verifiable = dict(
     metrics=dict(_delete_=True, l2=10.0, iou=1.0, accel_log_error=1.0),

@@ -15,4 +15,5 @@ grpo = dict(
     clip_range=1e-4,
     adv_clip=5.0,
     kl_coef=0.0,
+    timestep_fraction=1.0,
 )

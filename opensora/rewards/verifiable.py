@@ -15,7 +15,8 @@ so a step never sees NaN.
 
 :class:`VideoScorer` is what GRPO and reward-ranked DPO call: it decodes a sampled latent, scores
 it as above and adds the ORO rewards of the config's ``rewards`` list evaluated without gradient
-(``− weight × loss``), on a worker thread so the next video is sampled while this one is scored.
+(``− weight × loss``), on a worker thread so the next video is sampled while this one is scored
+(the decode stays in the sampling thread: a VAE may keep state while it decodes).
 Its settings are the ``verifiable`` config section (:class:`VerifiableArgs`), one for both jobs.
 """
 
@@ -168,18 +169,25 @@ class VideoScorer:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reward") if args.overlap else None
 
     def submit(self, latents: torch.Tensor, batch: dict, b: int) -> Future:
-        """Score clip ``b``'s generated ``latents`` (``[1, C, T, H, W]``)."""
-        if self.pool is not None:
-            return self.pool.submit(self._score, latents.detach(), batch, b)
-        done: Future = Future()
-        done.set_result(self._score(latents.detach(), batch, b))
-        return done
+        """Score clip ``b``'s generated ``latents`` (``[1, C, T, H, W]``).
 
-    def _score(self, latents: torch.Tensor, batch: dict, b: int) -> Scored:
+        The decode runs here, in the caller's thread (a VAE may keep state while it decodes — Wan's
+        causal cache — and the sampler uses it to encode conditions); segmentation, metrics and ORO
+        rewards run on the worker thread.
+        """
         t0 = time.perf_counter()
         with torch.no_grad():
-            pix = self.backbone.to_square(self.backbone.decode(latents).float(), self.resolution)
+            pix = self.backbone.to_square(self.backbone.decode(latents.detach()).float(), self.resolution)
         frames = ((pix[0].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)  # [3, T, H, W]
+        decode_s = time.perf_counter() - t0
+        if self.pool is not None:
+            return self.pool.submit(self._score, frames, batch, b, decode_s)
+        done: Future = Future()
+        done.set_result(self._score(frames, batch, b, decode_s))
+        return done
+
+    def _score(self, frames: torch.Tensor, batch: dict, b: int, decode_s: float) -> Scored:
+        t0 = time.perf_counter()
         total, terms, failure = 0.0, {}, None
         if self.args.metrics:
             gt = batch["mask"][b].cpu().numpy().astype(bool)
@@ -191,13 +199,13 @@ class VideoScorer:
             terms.update({k: values.get(k) for k in self.args.metrics})
             total = None if r is None else total + r
         if self.oro is not None and total is not None:
-            sub = {k: (v[b : b + 1] if isinstance(v, torch.Tensor) else v[b : b + 1]) for k, v in batch.items()}
-            video = frames.permute(1, 0, 2, 3)[None].float().to(latents.device)  # [1, T, 3, H, W] in [0, 255]
+            sub = {k: v[b : b + 1] for k, v in batch.items()}
+            video = frames.permute(1, 0, 2, 3)[None].float()  # [1, T, 3, H, W] in [0, 255]
             with torch.no_grad():
                 loss, logs = self.oro(video, sub, list(range(video.shape[1])))
             total -= float(loss[0])
             terms.update(logs)
-        return Scored(total, failure, terms, time.perf_counter() - t0)
+        return Scored(total, failure, terms, decode_s + time.perf_counter() - t0)
 
     @staticmethod
     def gather(futures: list[Future], groups: list[int]) -> tuple[torch.Tensor, int, list[Scored]]:

@@ -20,6 +20,9 @@ ratio of each stochastic step's log-probability under the current weights to the
 sampled with, plus ``grpo.kl_coef`` × the KL to the reference policy — the same network with its
 LoRA adapters switched off (no second copy; ``kl_coef > 0`` needs ``model.lora_rank > 0``).
 Sampling and the recomputation run with the denoiser in eval mode, so the first ratio is exactly 1.
+``grpo.timestep_fraction`` trains a random fraction of each rollout's stochastic steps (Flow-GRPO).
+Each rollout's recomputed steps are back-propagated at once (``backward_in_loss``): only one
+rollout's graph is alive at a time, so memory does not grow with the group size.
 
 Engine, LoRA, EMA, checkpoints, resume, validation: the same as PSFT and ORO
 (:mod:`opensora.train.loop`); any backbone through ``--backbone`` / ``model.backbone``.
@@ -60,12 +63,15 @@ class GRPOArgs:
     clip_range: float = 1e-4  # Flow-GRPO: the ratio of per-element mean log-probabilities moves little
     adv_clip: float = 5.0
     kl_coef: float = 0.0
+    timestep_fraction: float = 1.0  # Flow-GRPO: train a random fraction of each rollout's stochastic steps
 
     def __post_init__(self):
         if self.group_size < 2:
             raise ValueError("grpo.group_size must be >= 2 (advantages are relative to the group)")
         if not self.noise_level > 0 or self.clip_range <= 0 or self.adv_clip <= 0 or self.kl_coef < 0:
             raise ValueError("grpo.noise_level, clip_range, adv_clip must be > 0 and kl_coef >= 0")
+        if not 0 < self.timestep_fraction <= 1:
+            raise ValueError("grpo.timestep_fraction must be in (0, 1]")
 
 
 class GRPO(Job):
@@ -73,6 +79,7 @@ class GRPO(Job):
 
     name = "grpo"
     use_latent_cache = False
+    backward_in_loss = True  # each rollout's steps are back-propagated as soon as they are recomputed
 
     def __init__(self, cfg):
         from evaluation.core.config import section
@@ -143,10 +150,15 @@ class GRPO(Job):
         rewards, failed, scored = VideoScorer.gather(futures, groups.tolist())
         t2 = time.perf_counter()
         adv = group_advantages(rewards, groups, clip=a.adv_clip).to(self.frozen.device)
+        trained = self._trained_steps(rollouts, seed)
+        terms = sum(len(t) for t in trained)
+        if terms == 0:
+            raise ConfigError("grpo: no stochastic step was sampled (grpo.sde_steps / grpo.noise_level)")
         per_clip = torch.zeros(int(groups.max()) + 1, device=self.frozen.device)
-        clipped, kls, terms = [], [], 0
-        for k, r in enumerate(rollouts):
-            for rec in r.steps:
+        clipped, kls = [], []
+        for k, (r, steps) in enumerate(zip(rollouts, trained, strict=True)):
+            rollout_loss = 0.0
+            for rec in steps:
                 lp = step_log_prob(backbone, model, r, rec, self.sched.cfg_scale, a.noise_level)
                 loss_k, frac = clipped_policy_loss(lp, rec.log_prob, adv[k : k + 1], a.clip_range)
                 if a.kl_coef > 0:
@@ -156,13 +168,14 @@ class GRPO(Job):
                     kl = step_kl(mean, ref, rec.std).mean()
                     loss_k = loss_k + a.kl_coef * kl
                     kls.append(float(kl.detach()))
-                per_clip[int(groups[k])] = per_clip[int(groups[k])] + loss_k
+                rollout_loss = rollout_loss + loss_k / terms
                 clipped.append(float(frac))
-                terms += 1
+            if torch.is_tensor(rollout_loss) and rollout_loss.requires_grad:
+                rollout_loss.backward()  # one rollout's graph at a time (backward_in_loss)
+            per_clip[int(groups[k])] += float(
+                rollout_loss.detach() if torch.is_tensor(rollout_loss) else rollout_loss
+            ) * len(per_clip)
         net.train()
-        if terms == 0:
-            raise ConfigError("grpo: no stochastic step was sampled (grpo.sde_steps / grpo.noise_level)")
-        per_clip = per_clip / (terms / len(per_clip))
         logs = {
             "reward_mean": float(rewards.mean()),
             "reward_std": float(rewards.std(unbiased=False)),
@@ -172,12 +185,25 @@ class GRPO(Job):
             "sample_s": t1 - t0,
             "reward_wait_s": t2 - t1,  # the reward stage's time not hidden behind sampling
             "reward_s": float(sum(x.seconds for x in scored)),
-            "recompute_s": time.perf_counter() - t2,  # log-probabilities with gradients (the backward follows)
+            "update_s": time.perf_counter() - t2,  # log-probabilities with gradients and their backward
             **VideoScorer.term_logs(scored),
         }
         if kls:
             logs["kl"] = float(np.mean(kls))
-        return per_clip.mean(), per_clip.detach(), logs
+        return per_clip.mean(), per_clip, logs
+
+    def _trained_steps(self, rollouts, seed: int) -> list[list]:
+        """Per rollout the stochastic steps it trains: all, or a random ``grpo.timestep_fraction`` of them."""
+        f = self.args.timestep_fraction
+        if f >= 1.0:
+            return [list(r.steps) for r in rollouts]
+        gen = torch.Generator().manual_seed((seed * 613 + 17) % 2**63)
+        out = []
+        for r in rollouts:
+            n = max(1, round(f * len(r.steps))) if r.steps else 0
+            order = torch.randperm(len(r.steps), generator=gen).tolist()[:n]
+            out.append([r.steps[i] for i in sorted(order)])
+        return out
 
 
 def main(argv=None) -> int:

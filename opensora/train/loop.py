@@ -70,6 +70,7 @@ class Job:
     name = "job"
     needs: tuple[str, ...] = ()  # per-sample ground-truth files the loss reads (mask, depth, flow)
     use_latent_cache = True
+    backward_in_loss = False  # True: ``loss`` back-propagates itself in pieces (GRPO); the loop does not
 
     def validate(self, data: DataArgs, sched: RFlowArgs) -> None:
         """Check job settings against the other sections; runs before any folder or model is made."""
@@ -189,8 +190,9 @@ def train_step(trainee: Trainee, job: Job, batch: dict, step: int, pos: tuple[in
     with autocast(targs, d.device):
         loss, per_sample, extra = job.loss(trainee.model, batch, seed)
     global_loss = d.mean(loss.detach().float())
-    check_finite(global_loss, per_sample, step, *pos, batch["sample_id"])
-    loss.backward()
+    check_finite(global_loss, per_sample, step, *pos, batch["sample_id"])  # before the optimizer moves
+    if not job.backward_in_loss:
+        loss.backward()
     grad_norm = clip_gradients(trainee.model, targs.grad_clip, step)
     trainee.optimizer.step()
     trainee.optimizer.zero_grad(set_to_none=True)

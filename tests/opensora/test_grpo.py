@@ -42,7 +42,7 @@ def test_one_grpo_step_is_finite_and_reaches_the_weights(sim, tmp_path):
     assert torch.isfinite(loss) and per_clip.shape == (1,)
     assert logs["reward_failed"] == 0 and logs["adv_std"] > 0  # the SDE noise made the group's rewards differ
     assert logs["clip_fraction"] == 0.0  # sampled and recomputed with the same weights: every ratio is 1
-    loss.backward()
+    assert job.backward_in_loss and not loss.requires_grad  # each rollout was back-propagated inside loss()
     grads = [p.grad for p in model.parameters() if p.requires_grad]
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
 
@@ -63,7 +63,7 @@ def test_a_physical_reward_that_fails_is_counted_and_the_step_goes_on(sim, tmp_p
     assert geometry.scenario == "drop" and geometry.K[0, 2] < 16.5  # intrinsics brought to the 16 px training size
     loss, _, logs = job.loss(model, batch, seed=5)
     assert torch.isfinite(loss) and 0 <= logs["reward_failed"] <= job.args.group_size
-    assert all(k in logs for k in ("sample_s", "reward_s", "reward_wait_s", "recompute_s"))
+    assert all(k in logs for k in ("sample_s", "reward_s", "reward_wait_s", "update_s"))
 
 
 def test_oro_rewards_enter_without_gradient(sim, tmp_path):
@@ -75,6 +75,28 @@ def test_oro_rewards_enter_without_gradient(sim, tmp_path):
     assert logs["reward_mean"] == pytest.approx(-2.0 * logs["reward/colour_segmentation_mean"], rel=1e-5)
     with pytest.raises(ConfigError, match="both empty"):
         setup(sim, tmp_path, **{"verifiable.metrics": {}})
+
+
+def test_per_rollout_backward_equals_one_backward_of_the_sum(sim, tmp_path):
+    """backward_in_loss changes memory, not the gradient; timestep_fraction trains a subset of the steps."""
+    job, model, batch = setup(sim, tmp_path, **{"grpo.group_size": 3})
+    job.loss(model, batch, seed=5)
+    pieces = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad(set_to_none=True)
+    backward = torch.Tensor.backward
+    kept = []
+    try:  # collect the pieces instead, then back-propagate their sum once
+        torch.Tensor.backward = lambda self, *a, **k: kept.append(self)
+        job.loss(model, batch, seed=5)
+    finally:
+        torch.Tensor.backward = backward
+    torch.stack(kept).sum().backward()
+    for n, p in model.named_parameters():
+        if n in pieces:
+            torch.testing.assert_close(p.grad, pieces[n], rtol=1e-5, atol=1e-7)
+    assert len(kept) == 3  # one backward per rollout
+    job, model, batch = setup(sim, tmp_path, **{"grpo.timestep_fraction": 0.5})
+    assert [len(s) for s in job._trained_steps([type("R", (), {"steps": [1, 2]})()] * 3, seed=1)] == [1, 1, 1]
 
 
 def test_sde_window_outside_the_steps_is_named(sim, tmp_path):
@@ -106,8 +128,7 @@ def test_one_grpo_step_on_every_diffusers_backbone(sim, tmp_path, backbone):
     finally:
         CONFIG = saved
     loss, per_clip, logs = job.loss(model, batch, seed=3)
-    assert torch.isfinite(loss) and logs["clip_fraction"] == 0.0
-    loss.backward()
+    assert torch.isfinite(loss) and logs["clip_fraction"] == 0.0  # (back-propagated inside loss())
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters() if p.requires_grad)
 
 
