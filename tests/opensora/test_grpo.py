@@ -146,3 +146,19 @@ def test_full_size_configs_exist_for_every_backbone(stage):
         cfg = load_config(path)
         job = {"grpo": GRPO, "dpo": DPO}[stage](cfg)  # checks the sections without loading a model
         assert cfg.model.backbone == backbone and cfg.model.lora_rank > 0 and job.name == stage
+
+
+def test_two_process_fsdp_grpo_run(sim, tmp_path):
+    """Under FSDP2 each rank samples and scores its own groups; per-rollout backward passes stay in step."""
+    from tests.opensora.train_helpers import flags, torchrun_two
+
+    run = tmp_path / "run"
+    o = {**overrides(sim, tmp_path), "train.parallel": "fsdp", "train.ckpt_every": 2, "train.batch_size": 1}
+    res = torchrun_two("opensora.train.grpo", [CONFIG, "--run-dir", str(run), "--max-steps", "2", *flags(o)])
+    assert res.returncode == 0, res.stderr[-8000:]
+    assert sorted(p.name for p in (run / "checkpoints" / "step-0000002").glob("*.distcp")) == [
+        "__0_0.distcp",
+        "__1_0.distcp",
+    ]
+    recs = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in recs if "reward_mean" in r] == [1, 2]
