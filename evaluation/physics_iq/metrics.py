@@ -1,0 +1,213 @@
+"""Physics-IQ's four metrics of one view, and the two benchmark scores (pure functions).
+
+Computed as the release computes them (``code/calculate_and_write_metrics_to_csv.py`` and
+``code/calculate_iq_score.py`` of google-deepmind/physics-IQ-benchmark, Apache-2.0); what changes
+the numbers is reproduced and named here:
+
+- **working resolution**: every video and mask is resized with ``cv2.resize`` (bilinear) to a
+  quarter of the *real take 1's* width and height — a generated video of another aspect ratio is
+  stretched, after its masks were computed at its own size; masks are binarised ``> 127`` after
+  resizing;
+- **MSE** per frame on frames scaled to [0, 1] (float64), differenced in **float32**;
+- **spatiotemporal IoU** per frame (both empty → 1); **spatial IoU** of the masks' union over
+  time; **weighted spatial IoU** of the per-pixel fraction of moving frames (Σ min / Σ max over
+  pixels where either moves; none → 1);
+- **physical variance**: the same metrics between take 1 and take 2 of the real scene;
+- the release stores per-frame lists in a CSV and parses them back **rounded to 4 decimals**
+  (spatial variance's mean to 5, the others' to 4) — :func:`released_round` reproduces it;
+- the **Physics-IQ score**: ``((st_iou / var_st + spatial / var_sp + weighted / var_w) / 3 −
+  (mse − var_mse)) × 100``, clipped to [0, 100] and rounded to 2 decimals, where each term is a
+  mean over scenarios (per-frame metrics: the mean of the scenario's three views' frames).
+
+The release silently truncates to the shorter of two frame lists (``zip``); here a frame-count
+mismatch is an error naming the file (:class:`FrameMismatch`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+VIEWS = ("perspective-left", "perspective-center", "perspective-right")
+PER_FRAME = ("mse", "spatiotemporal_iou")
+SCALAR = ("spatial_iou", "weighted_spatial_iou")
+
+
+class FrameMismatch(ValueError):
+    """Two frame sequences that the metrics pair up have different lengths."""
+
+
+def working_size(width: int, height: int) -> tuple[int, int]:
+    """The release's working size ``(W // 4, H // 4)`` of the real take 1."""
+    return width // 4, height // 4
+
+
+def resize_all(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Every frame through ``cv2.resize(frame, size)`` (bilinear), as the release loads videos."""
+    import cv2
+
+    return np.stack([cv2.resize(f, size) for f in frames])
+
+
+def binarise(masks: np.ndarray) -> np.ndarray:
+    """Resized grey masks → 0/1 ``uint8`` (``> 127``)."""
+    return (masks > 127).astype(np.uint8)
+
+
+def mse_per_frame(a: np.ndarray, b: np.ndarray) -> list[float]:
+    """Per-frame MSE of frames in [0, 1] (uint8 in, divided by 255 in float64, differenced in float32)."""
+    if len(a) != len(b):
+        raise FrameMismatch(f"{len(a)} vs {len(b)} frames")
+    out = []
+    for fa, fb in zip(a, b, strict=True):
+        x = (fa / 255.0).astype(np.float32) - (fb / 255.0).astype(np.float32)
+        out.append(float(np.mean(x**2)))
+    return out
+
+
+def iou_per_frame(a: np.ndarray, b: np.ndarray) -> list[float]:
+    """Per-frame IoU of binary masks (both empty → 1)."""
+    if len(a) != len(b):
+        raise FrameMismatch(f"{len(a)} vs {len(b)} frames")
+    inter = np.logical_and(a, b).reshape(len(a), -1).sum(axis=1)
+    union = np.logical_or(a, b).reshape(len(a), -1).sum(axis=1)
+    return [1.0 if u == 0 else float(i / u) for i, u in zip(inter, union, strict=True)]
+
+
+def spatial_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of the two masks' unions over time."""
+    return iou_per_frame(a.max(axis=0)[None] > 0, b.max(axis=0)[None] > 0)[0]
+
+
+def weighted_mask(masks: np.ndarray) -> np.ndarray:
+    """Per pixel, the fraction of frames in which it moves."""
+    return np.sum(masks, axis=0, dtype=np.uint16) / len(masks)
+
+
+def weighted_spatial_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Σ min / Σ max of the weighted masks over pixels where either moves (none → 1)."""
+    wa, wb = weighted_mask(a), weighted_mask(b)
+    lo, hi = np.minimum(wa, wb), np.maximum(wa, wb)
+    valid = hi > 0
+    if not valid.any():
+        return 1.0
+    return float(np.sum(lo[valid]) / np.sum(hi[valid]))
+
+
+@dataclass
+class RealView:
+    """One view's real takes at the working size: frames (BGR uint8) and 0/1 masks of take 1 and take 2."""
+
+    take1: np.ndarray
+    take2: np.ndarray
+    mask1: np.ndarray
+    mask2: np.ndarray
+
+    def variance(self) -> dict:
+        """The physical variance: the metrics between the two takes."""
+        wa, wb = weighted_mask(self.mask1), weighted_mask(self.mask2)
+        union = np.maximum(wa, wb)
+        weighted = 1.0 if np.sum(union) == 0 else float(np.sum(np.minimum(wa, wb)) / np.sum(union))
+        return {
+            "variance_mse": mse_per_frame(self.take1, self.take2),
+            "variance_spatiotemporal_iou": iou_per_frame(self.mask1, self.mask2),
+            "variance_spatial": spatial_iou(self.mask1, self.mask2),
+            "variance_weighted_spatial": weighted,
+        }
+
+
+def view_metrics(real: RealView, pred: np.ndarray, pred_masks: np.ndarray) -> dict:
+    """The release's per-view record: metrics of the prediction against take 1 and take 2, and the variance."""
+    return {
+        "v1_mse": mse_per_frame(real.take1, pred),
+        "v2_mse": mse_per_frame(real.take2, pred),
+        "spatiotemporal_iou_v1": iou_per_frame(real.mask1, pred_masks),
+        "spatiotemporal_iou_v2": iou_per_frame(real.mask2, pred_masks),
+        "spatial_iou_v1": spatial_iou(real.mask1, pred_masks),
+        "spatial_iou_v2": spatial_iou(real.mask2, pred_masks),
+        "weighted_spatial_iou_v1": weighted_spatial_iou(real.mask1, pred_masks),
+        "weighted_spatial_iou_v2": weighted_spatial_iou(real.mask2, pred_masks),
+        **real.variance(),
+    }
+
+
+def released_round(values: list[float]) -> list[float]:
+    """A per-frame list as the release reads it back from its CSV: each value rounded to 4 decimals."""
+    bad = [v for v in values if not math.isfinite(v)]
+    if bad:  # the release's parsing regex drops nan / inf silently; they cannot arise from these metrics
+        raise ValueError(f"non-finite per-frame value {bad[0]}")
+    return [round(float(v), 4) for v in values]
+
+
+def _mean_of_views(records: list[dict], key: str) -> float:
+    """Mean over scenarios of the mean over the concatenation of the scenario's views' per-frame lists."""
+    return float(np.mean([np.mean(np.concatenate([released_round(r[v][key]) for v in VIEWS])) for r in records]))
+
+
+def _scalar_mean(records: list[dict], key: str) -> float:
+    """Mean over views of the mean over scenarios (the release's ``df[cols].mean().mean()``)."""
+    return float(np.mean([np.mean([r[v][key] for r in records]) for v in VIEWS]))
+
+
+def physical_variance(records: list[dict]) -> dict:
+    """The benchmark's physical variance of each metric (rounded as the release rounds them)."""
+
+    def frames_mean(key: str) -> float:  # per view: the mean over every frame of every scenario
+        return float(np.mean([np.mean(np.concatenate([released_round(r[v][key]) for r in records])) for v in VIEWS]))
+
+    return {
+        "mse": round(frames_mean("variance_mse"), 4),
+        "spatiotemporal_iou": round(frames_mean("variance_spatiotemporal_iou"), 4),
+        "spatial_iou": round(_scalar_mean(records, "variance_spatial"), 5),
+        "weighted_spatial_iou": round(_scalar_mean(records, "variance_weighted_spatial"), 4),
+    }
+
+
+def physics_iq_score(records: list[dict], variance: dict | None = None) -> dict:
+    """The released Physics-IQ score of scenario records ``{view: view_metrics(...)}`` (and its terms).
+
+    ``variance``: the physical variance to divide by (default: of these records' real takes).
+    """
+    var = physical_variance(records) if variance is None else variance
+    terms = {
+        "mse": _mean_of_views(records, "v1_mse"),
+        "spatiotemporal_iou": _mean_of_views(records, "spatiotemporal_iou_v1"),
+        "spatial_iou": _scalar_mean(records, "spatial_iou_v1"),
+        "weighted_spatial_iou": _scalar_mean(records, "weighted_spatial_iou_v1"),
+    }
+    ratio = (
+        terms["spatiotemporal_iou"] / var["spatiotemporal_iou"]
+        + terms["spatial_iou"] / var["spatial_iou"]
+        + terms["weighted_spatial_iou"] / var["weighted_spatial_iou"]
+    ) / 3
+    raw = (ratio - (terms["mse"] - var["mse"])) * 100
+    return {"score": round(max(min(raw, 100.0), 0.0), 2), "unclipped": raw, "terms": terms, "variance": var}
+
+
+def verified_sample_score(view: dict) -> float:
+    """One scenario view's score by Physics-IQ Verified's rule as this project reads it (0–1).
+
+    Physics-IQ Verified (arXiv 2606.18943) weights every sample and metric equally: per view, each
+    metric's ratio to the same view's physical variance — ``st_iou / var_st``, ``spatial /
+    var_spatial``, ``weighted / var_weighted`` and, lower being better, ``var_mse / mse`` — is
+    clipped to [0, 1], and the four are averaged (a zero variance with a zero metric counts as a
+    match, 1). Its released code was not available to check against (see the README).
+    """
+
+    def clipped(num: float, den: float) -> float:
+        if den <= 0:
+            return 1.0 if num <= 0 else 0.0
+        return min(max(num / den, 0.0), 1.0)
+
+    st = float(np.mean(view["spatiotemporal_iou_v1"]))
+    var_st = float(np.mean(view["variance_spatiotemporal_iou"]))
+    mse, var_mse = float(np.mean(view["v1_mse"])), float(np.mean(view["variance_mse"]))
+    parts = [
+        clipped(st, var_st),
+        clipped(view["spatial_iou_v1"], view["variance_spatial"]),
+        clipped(view["weighted_spatial_iou_v1"], view["variance_weighted_spatial"]),
+        clipped(var_mse, mse),
+    ]
+    return float(np.mean(parts))
