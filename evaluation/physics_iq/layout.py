@@ -116,8 +116,10 @@ def conditioning_video(root: Path, case: Case, fps: int) -> Path:
 
 
 def match_predictions(pred_root: Path, cases: list[Case]) -> tuple[dict[str, Path], list[str], list[Path]]:
-    """Generated videos by case id (any ``<id>_*.mp4``, or a sample folder ``<id>_*/`` of this project's
-    schema), the case ids without one, and files that match no case or match one twice."""
+    """Generated videos by case id, the case ids without one, and entries that match no case or one twice.
+
+    A generated video is any ``<id>_*.mp4`` or a sample folder ``<id>_*/`` of this project's schema.
+    """
     if not pred_root.is_dir():
         raise InputError(pred_root, "--pred-root is not a folder")
     ids = {c.case_id for c in cases}

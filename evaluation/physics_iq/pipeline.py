@@ -42,8 +42,11 @@ def _masks_of(frames: np.ndarray, fps: float, released: bool) -> np.ndarray:
 
 
 def _real_take(root: Path, case: layout.Case, take: int, s: Settings) -> tuple[np.ndarray, np.ndarray, Path]:
-    """Frames (BGR, native size) and grey masks of one real take at ``s.fps``: the released files, or
-    converted from 30 fps by the release's cross-fade when the download has no folder at that rate."""
+    """Frames (BGR, native size) and grey masks of one real take at ``s.fps``.
+
+    The released files, or converted from 30 fps by the release's cross-fade when the download has
+    no folder at that rate.
+    """
     video = layout.real_take(root, case, take, s.fps)
     need = frames_needed(s.fps)
     if video.is_file():
