@@ -211,3 +211,61 @@ def verified_sample_score(view: dict) -> float:
         clipped(var_mse, mse),
     ]
     return float(np.mean(parts))
+
+
+@dataclass
+class Aggregates:
+    """Per-scenario sums of the score's terms, so a resampled set of scenarios is scored without the lists."""
+
+    mse: np.ndarray  # [S] mean over the scenario's frames (all views) of the rounded per-frame MSE
+    st: np.ndarray  # [S] same for the spatiotemporal IoU
+    spatial: np.ndarray  # [S, 3]
+    weighted: np.ndarray  # [S, 3]
+    var_sums: np.ndarray  # [S, 3, 2] per view: Σ of the rounded variance MSE, Σ of the variance st-IoU
+    var_counts: np.ndarray  # [S, 3]
+    var_spatial: np.ndarray  # [S, 3]
+    var_weighted: np.ndarray  # [S, 3]
+
+    @staticmethod
+    def of(records: list[dict]) -> Aggregates:
+        """From scenario records ``{view: view_metrics(...)}``."""
+
+        def cat(r, key):
+            return np.concatenate([released_round(r[v][key]) for v in VIEWS])
+
+        return Aggregates(
+            np.array([np.mean(cat(r, "v1_mse")) for r in records]),
+            np.array([np.mean(cat(r, "spatiotemporal_iou_v1")) for r in records]),
+            np.array([[r[v]["spatial_iou_v1"] for v in VIEWS] for r in records]),
+            np.array([[r[v]["weighted_spatial_iou_v1"] for v in VIEWS] for r in records]),
+            np.array(
+                [
+                    [
+                        [sum(released_round(r[v][k])) for k in ("variance_mse", "variance_spatiotemporal_iou")]
+                        for v in VIEWS
+                    ]
+                    for r in records
+                ]
+            ),  # fmt: skip
+            np.array([[len(r[v]["variance_mse"]) for v in VIEWS] for r in records]),
+            np.array([[r[v]["variance_spatial"] for v in VIEWS] for r in records]),
+            np.array([[r[v]["variance_weighted_spatial"] for v in VIEWS] for r in records]),
+        )
+
+    def score(self, idx: np.ndarray) -> float:
+        """The unclipped Physics-IQ score of the scenarios ``idx`` (repeats allowed), as :func:`physics_iq_score`."""
+        counts = self.var_counts[idx].sum(axis=0)
+        var_frames = self.var_sums[idx].sum(axis=0) / counts[:, None]  # [3 views, 2]
+        var_mse, var_st = (round(float(np.mean(var_frames[:, k])), 4) for k in (0, 1))
+        var_sp = round(float(np.mean(self.var_spatial[idx].mean(axis=0))), 5)
+        var_w = round(float(np.mean(self.var_weighted[idx].mean(axis=0))), 4)
+        sp, w = float(np.mean(self.spatial[idx].mean(axis=0))), float(np.mean(self.weighted[idx].mean(axis=0)))
+        ratio = (float(np.mean(self.st[idx])) / var_st + sp / var_sp + w / var_w) / 3
+        return (ratio - (float(np.mean(self.mse[idx])) - var_mse)) * 100
+
+
+def bootstrap_scores(agg: Aggregates, samples: int, seed: int) -> np.ndarray:
+    """Unclipped scores of ``samples`` resamplings of the scenarios (with replacement)."""
+    rng = np.random.default_rng(seed)
+    n = len(agg.mse)
+    return np.array([agg.score(rng.integers(0, n, n)) for _ in range(samples)])

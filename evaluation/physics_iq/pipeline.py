@@ -73,16 +73,63 @@ def _real_take(root: Path, case: layout.Case, take: int, s: Settings) -> tuple[n
     return frames, masks, video
 
 
-def real_view(root: Path, case: layout.Case, s: Settings) -> RealView:
-    """Both real takes of a case at the working size (a quarter of take 1's width and height)."""
+def _sources(root: Path, case: layout.Case, s: Settings) -> list[Path]:
+    out = []
+    for take in (1, 2):
+        video = layout.real_take(root, case, take, s.fps)
+        out += (
+            [video, layout.real_mask(root, case, take, s.fps)]
+            if video.is_file()
+            else [layout.real_take(root, case, take, 30)]
+        )
+    return out
+
+
+def real_view(root: Path, case: layout.Case, s: Settings, cache_dir: Path | None = None) -> RealView:
+    """Both real takes of a case at the working size (a quarter of take 1's width and height).
+
+    With ``cache_dir``, the takes' masks at the working size come from (or go to) the content-keyed
+    cache (:mod:`evaluation.physics_iq.cache`); the frames are decoded every time (the MSE needs them).
+    """
+    from evaluation.physics_iq import cache
+
+    entry = (
+        cache.entry(cache_dir, _sources(root, case, s), {"fps": s.fps, "released_masks": s.released_masks})
+        if cache_dir
+        else None
+    )
+    hit = cache.load(entry) if entry else None
+    if hit is not None:
+        need = frames_needed(s.fps)
+        f1 = _real_frames(root, case, 1, s, need)
+        f2 = _real_frames(root, case, 2, s, need)
+        size = working_size(f1.shape[2], f1.shape[1])
+        if hit[0].shape == (need, size[1], size[0]):
+            return RealView(resize_all(f1, size), resize_all(f2, size), *hit)
     f1, m1, v1 = _real_take(root, case, 1, s)
     f2, m2, _ = _real_take(root, case, 2, s)
     size = working_size(f1.shape[2], f1.shape[1])
     if min(size) < 1:
         raise InputError(v1, f"is {f1.shape[2]}x{f1.shape[1]}: too small for the quarter-size working resolution")
-    return RealView(
+    view = RealView(
         resize_all(f1, size), resize_all(f2, size), binarise(resize_all(m1, size)), binarise(resize_all(m2, size))
     )
+    if entry is not None:
+        cache.save(entry, view.mask1, view.mask2)
+    return view
+
+
+def _real_frames(root: Path, case: layout.Case, take: int, s: Settings, need: int) -> np.ndarray:
+    """A real take's first ``need`` frames (converted from 30 fps when there is no folder at ``s.fps``)."""
+    video = layout.real_take(root, case, take, s.fps)
+    if video.is_file():
+        frames = read_frames(video, limit=need).frames
+    else:
+        v = read_frames(layout.real_take(root, case, take, 30))
+        frames = crossfade(v.frames, v.fps, s.fps)[:need]
+    if len(frames) < need:
+        raise InputError(video, f"has {len(frames)} frames; Physics-IQ scores {need} ({SECONDS} s at {s.fps} fps)")
+    return frames
 
 
 def prediction(path: Path, s: Settings, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
