@@ -79,21 +79,32 @@ def check_paths(a: PhysicsIQArgs) -> tuple[Path, list[Path], Path]:
     return real, preds, out
 
 
-def run_fps(a: PhysicsIQArgs, preds: dict[int, dict[str, Path]]) -> int:
-    """The one frame rate of every prediction (or ``a.fps``); a video at another rate is an error naming it."""
+def run_fps(a: PhysicsIQArgs, preds: dict[int, dict[str, Path]]) -> tuple[int, list[Outcome]]:
+    """The one frame rate of every prediction (or ``a.fps``); a video at another rate is an error naming it.
+
+    An unreadable prediction is returned as a failure and dropped from ``preds``.
+    """
     from evaluation.physics_iq.samples import sample_video
     from evaluation.physics_iq.video import probe
 
     rates: dict[float, list[Path]] = {}
+    bad = []
     for matched in preds.values():
-        for p in matched.values():
-            fps = sample_video(p).fps if p.is_dir() else probe(p)[0]
+        for i, p in list(matched.items()):
+            try:
+                fps = sample_video(p).fps if p.is_dir() else probe(p)[0]
+            except UserError as e:
+                bad.append(Outcome(str(p), FAILED, error=str(e)))
+                del matched[i]
+                continue
             rates.setdefault(round(fps, 3), []).append(p)
+    if not rates:
+        raise InputError(Path(a.pred_roots[0]), "no prediction could be read")
     if a.fps is not None:
         wrong = [p for r, ps in rates.items() if not math.isclose(r, a.fps, abs_tol=0.01) for p in ps]
         if wrong:
             raise InputError(wrong[0], f"is not {a.fps} fps (physics_iq.fps); {len(wrong)} video(s) differ")
-        return int(a.fps)
+        return int(a.fps), bad
     if len(rates) > 1:
         listing = "; ".join(
             f"{r:g} fps: {ps[0]}" + (f" (+{len(ps) - 1})" if len(ps) > 1 else "") for r, ps in rates.items()
@@ -104,7 +115,7 @@ def run_fps(a: PhysicsIQArgs, preds: dict[int, dict[str, Path]]) -> int:
         raise InputError(
             rates[rate][0], f"is {rate:g} fps; Physics-IQ scores whole frame rates (8, 16, 24, 30 are released)"
         )
-    return int(round(rate))
+    return int(round(rate)), bad
 
 
 def score_one_case(job: tuple, real_root: Path, settings: Settings, cache_dir: Path | None) -> dict:
@@ -213,7 +224,8 @@ def run(cfg) -> int:
         problems += [Outcome(str(p), FAILED, error=f"{p}: matches no Physics-IQ case (or a case twice)") for p in extra]
     if not any(matched.values()):
         raise InputError(pred_roots[0], "holds no generated video named <id>_*.mp4 for any case of descriptions.csv")
-    fps = run_fps(a, matched)
+    fps, unreadable = run_fps(a, matched)
+    problems += unreadable
     settings = Settings(fps=fps, released_masks=a.released_masks)
     cache_dir = Path(a.cache_dir) if a.cache_dir else None
     claim_output_dir(out_dir, JOB)
