@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/pisa_miniature.py [--out outputs/experiments/pisa_miniature] \
         [--pretrain-clips 300 --psft-clips 200 --heldout-clips 24] \
-        [--pretrain-steps 1000 --psft-steps 400 --oro-steps 120 --grpo-steps 30 --dpo-steps 40] \
+        [--pretrain-steps 1000 --psft-steps 400 --oro-steps 120 --grpo-steps 28 --dpo-steps 60] \
         [--seeds 42 43] [--stages oro grpo dpo grpo_physical] [--section.key=value ...]
 
 Any ``--section.key=value`` goes to every training run (e.g. ``--train.batch_size=4``).
