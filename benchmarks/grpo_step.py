@@ -7,8 +7,10 @@ Usage::
 Each row runs in its own process (benchmarks/isolated.py: peak memory belongs to it alone) and
 builds the trainer's own GRPO job (:class:`opensora.train.grpo.GRPO`) from the backbone's tiny
 config (``configs/post_training/grpo_tiny.py`` or ``<backbone>/grpo_tiny.py``) on one random
-clip: G = 4 and 8, full fine-tuning and LoRA, and G = 4 with the reward scored in the sampling
-thread (``verifiable.overlap=False``) to show what the overlap hides. The baseline, measured in
+clip: G = 4 and 8, full fine-tuning and LoRA (the reward scored in the sampling thread, the
+default on CPU), and G = 4 with the reward on a worker thread (``verifiable.overlap=True``, the
+default on a GPU), with the colour segmenter and with SAM 2 (tiny random weights: a reward that
+costs something), to show what the overlap hides or costs. The baseline, measured in
 the same run at the same size: one inference (``sample_latents`` + decode, batch 1) and one PSFT
 training step (batch 1) — the issue's goal is a GRPO step ≤ G × inference + one training step.
 

@@ -13,6 +13,7 @@ from evaluation.core.errors import ConfigError
 from evaluation.download import DownloadArgs
 from evaluation.figures import FigureArgs
 from evaluation.generate_masks import MaskArgs
+from evaluation.physics_iq.run import PhysicsIQArgs
 from evaluation.score import ScoreArgs
 from evaluation.selftest import SelftestArgs
 from opensora.backbones import BackboneArgs
@@ -58,6 +59,7 @@ SECTIONS = {
     "grpo": GRPOArgs,
     "dpo": DPOArgs,
     "verifiable": VerifiableArgs,
+    "physics_iq": PhysicsIQArgs,
     "newton_selftest": NewtonSelftestArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}

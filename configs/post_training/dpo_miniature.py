@@ -3,7 +3,9 @@
 # its adapters off), the simulated clip preferred over the model's own 10-step sample from the same first
 # frame, β = 500 on the flow-matching loss, plus Reg-DPO's SFT term on the preferred clip (weight 1).
 _base_ = ["./dpo_tiny.py", "../_base_/miniature.py"]
-train = dict(experiment="dpo-miniature", batch_size=2, lr=1e-3, log_every=5, ckpt_every=25, num_workers=0, max_steps=None)
+train = dict(
+    experiment="dpo-miniature", batch_size=2, lr=1e-3, log_every=5, ckpt_every=25, num_workers=0, max_steps=None
+)
 model = dict(lora_rank=16, lora_alpha=16.0)
 data = dict(
     manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",

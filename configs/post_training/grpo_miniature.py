@@ -4,7 +4,9 @@
 # and the verifiable reward of the colour segmenter against the simulator's masks: 10 x L2 (its values
 # are ~10x smaller than the others') + IoU + accel_log_error.
 _base_ = ["./grpo_tiny.py", "../_base_/miniature.py"]
-train = dict(experiment="grpo-miniature", batch_size=1, lr=5e-5, log_every=5, ckpt_every=10, num_workers=0, max_steps=None)
+train = dict(
+    experiment="grpo-miniature", batch_size=1, lr=5e-5, log_every=5, ckpt_every=10, num_workers=0, max_steps=None
+)
 data = dict(
     manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
     limit=None,

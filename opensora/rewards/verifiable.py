@@ -16,7 +16,8 @@ so a step never sees NaN.
 :class:`VideoScorer` is what GRPO and reward-ranked DPO call: it decodes a sampled latent, scores
 it as above and adds the ORO rewards of the config's ``rewards`` list evaluated without gradient
 (``− weight × loss``), on a worker thread so the next video is sampled while this one is scored
-(the decode stays in the sampling thread: a VAE may keep state while it decodes).
+(by default when sampling runs on a GPU; the decode stays in the sampling thread: a VAE may keep
+state while it decodes).
 Its settings are the ``verifiable`` config section (:class:`VerifiableArgs`), one for both jobs.
 """
 
@@ -108,7 +109,7 @@ class VerifiableArgs:
     metrics: dict = field(default_factory=lambda: {"iou": 1.0, "centroid_error_strict": 1.0})  # {metric: weight}
     segmenter: str = "colour"  # colour (plain scenes: the miniature) | a SAM 2 hub id or folder
     tolerance: float = 60.0  # the colour segmenter's RGB distance
-    overlap: bool = True  # score on a worker thread while the next video is sampled
+    overlap: bool | None = None  # score on a worker thread while the next video is sampled; None: on a GPU only
 
     def __post_init__(self):
         self.metrics = check_metric_weights(dict(self.metrics or {})) if self.metrics else {}
@@ -166,7 +167,9 @@ class VideoScorer:
             from opensora.rewards import RewardSet
 
             self.oro = RewardSet(list(oro_rewards), device)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reward") if args.overlap else None
+        overlap = args.overlap if args.overlap is not None else torch.device(device).type == "cuda"
+        # on CPU the sampler already uses every core: a second thread only competes (benchmarks/grpo_step.py)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reward") if overlap else None
 
     def submit(self, latents: torch.Tensor, batch: dict, b: int) -> Future:
         """Score clip ``b``'s generated ``latents`` (``[1, C, T, H, W]``).

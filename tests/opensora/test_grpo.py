@@ -124,7 +124,8 @@ def test_one_grpo_step_on_every_diffusers_backbone(sim, tmp_path, backbone):
     global CONFIG
     saved, CONFIG = CONFIG, f"configs/post_training/{backbone}/grpo_tiny.py"
     try:
-        job, model, batch = setup(sim, tmp_path, **{"data.resolution": 32, "data.num_frames": 9})
+        over = {"data.resolution": 32, "data.num_frames": 9, "verifiable.overlap": True}  # the worker-thread path
+        job, model, batch = setup(sim, tmp_path, **over)
     finally:
         CONFIG = saved
     loss, per_clip, logs = job.loss(model, batch, seed=3)
