@@ -49,10 +49,14 @@ def rows(backbone: str, model_path: str | None, cuda: bool) -> list[tuple[str, d
             for name, o in (("full FT", full_ft), ("LoRA r=16", lora)):
                 over = {**base, **o, "grpo.group_size": g}
                 out.append((f"{size}: G={g}, {name}", dict(kind="grpo", config=config, overrides=over, device=device)))
-        over = {**base, **full_ft, "grpo.group_size": 4, "verifiable.overlap": False}
-        out.append(
-            (f"{size}: G=4, full FT, no overlap", dict(kind="grpo", config=config, overrides=over, device=device))
-        )
+        segmenters = [("colour", {})]
+        if size == "tiny":  # a reward that costs something: SAM 2 (tiny random weights)
+            segmenters.append(("SAM 2", {"verifiable.segmenter": "tiny:sam2?image_size=256"}))
+        for seg, o in segmenters:
+            for overlap in (True, False):
+                over = {**base, **full_ft, **o, "grpo.group_size": 4, "verifiable.overlap": overlap}
+                label = f"{size}: G=4, {seg} reward, {'overlap' if overlap else 'no overlap'}"
+                out.append((label, dict(kind="grpo", config=config, overrides=over, device=device)))
     return out
 
 
