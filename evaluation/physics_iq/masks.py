@@ -10,7 +10,8 @@ previous frames by more than a threshold. Per frame (BGR as OpenCV decodes it):
    already holds 30 % of the current frame; ``absdiff(grey, convertScaleAbs(avg))``;
 4. ``> 10`` → 255; morphological opening then closing with a 5×5 square.
 
-:func:`motion_masks` is that computation on frames in memory; with ``--released-masks`` the
+:class:`MotionMasker` is that computation one frame at a time (:func:`motion_masks` on a whole
+video); with ``--released-masks`` the
 scorer also passes the masks through the release's lossy mp4 round trip
 (:func:`evaluation.physics_iq.video.mp4_round_trip`), which the leaderboard numbers include.
 """
@@ -24,21 +25,29 @@ THRESHOLD = 10  # grey levels
 KERNEL = 5  # blur and morphology
 
 
+class MotionMasker:
+    """The release's mask generator one frame at a time (its state: the running average)."""
+
+    def __init__(self, threshold: int = THRESHOLD):
+        self.threshold, self.avg = threshold, None
+        self.kernel = np.ones((KERNEL, KERNEL), np.uint8)
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """The ``uint8 [H, W]`` mask (0 / 255) of the next BGR frame; the first frame's is empty."""
+        import cv2
+
+        grey = cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), (KERNEL, KERNEL), 0)
+        if self.avg is None:
+            self.avg = grey.astype("float")
+            return np.zeros(grey.shape, np.uint8)
+        cv2.accumulateWeighted(grey, self.avg, ALPHA)
+        diff = cv2.absdiff(grey, cv2.convertScaleAbs(self.avg))
+        _, binary = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
+        binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, self.kernel)
+        return cv2.morphologyEx(binary, cv2.MORPH_CLOSE, self.kernel)
+
+
 def motion_masks(frames: np.ndarray, threshold: int = THRESHOLD) -> np.ndarray:
     """``uint8 [T, H, W]`` masks (0 / 255) of BGR ``uint8 [T, H, W, 3]`` frames; frame 0's is empty."""
-    import cv2
-
-    out = np.zeros(frames.shape[:3], np.uint8)
-    kernel = np.ones((KERNEL, KERNEL), np.uint8)
-    avg = None
-    for k, frame in enumerate(frames):
-        grey = cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), (KERNEL, KERNEL), 0)
-        if avg is None:
-            avg = grey.astype("float")
-            continue
-        cv2.accumulateWeighted(grey, avg, ALPHA)
-        diff = cv2.absdiff(grey, cv2.convertScaleAbs(avg))
-        _, binary = cv2.threshold(diff, threshold, 255, cv2.THRESH_BINARY)
-        binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
-        out[k] = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, kernel)
-    return out
+    masker = MotionMasker(threshold)
+    return np.stack([masker(f) for f in frames])

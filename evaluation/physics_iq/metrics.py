@@ -44,13 +44,6 @@ def working_size(width: int, height: int) -> tuple[int, int]:
     return width // 4, height // 4
 
 
-def resize_all(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Every frame through ``cv2.resize(frame, size)`` (bilinear), as the release loads videos."""
-    import cv2
-
-    return np.stack([cv2.resize(f, size) for f in frames])
-
-
 def binarise(masks: np.ndarray) -> np.ndarray:
     """Resized grey masks → 0/1 ``uint8`` (``> 127``)."""
     return (masks > 127).astype(np.uint8)

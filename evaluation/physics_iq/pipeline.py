@@ -1,14 +1,16 @@
 """One Physics-IQ case from files to metrics: the real takes at the working size, the generated video's masks.
 
-Each video is decoded once; masks are computed in the same pass (:mod:`evaluation.physics_iq.masks`)
-and, with ``released_masks`` (the default), passed through the release's mp4 round trip before
-being resized and binarised — the leaderboard's numbers include that loss. Real masks are the
+Each video is decoded once and streamed: every frame is brought to the working size as it is
+decoded (a 4K video is never held whole), and masks are computed in the same pass
+(:mod:`evaluation.physics_iq.masks`) and, with ``released_masks`` (the default), written to and
+read back from the release's mp4 as they are made before being resized and binarised — the leaderboard's numbers include that loss. Real masks are the
 release's own mask videos when the download has them at this frame rate, else computed the same way.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +18,9 @@ import numpy as np
 
 from evaluation.core.errors import InputError
 from evaluation.physics_iq import layout
-from evaluation.physics_iq.masks import motion_masks
-from evaluation.physics_iq.metrics import FrameMismatch, RealView, binarise, resize_all, view_metrics, working_size
-from evaluation.physics_iq.video import crossfade, mp4_round_trip, read_frames
+from evaluation.physics_iq.masks import MotionMasker
+from evaluation.physics_iq.metrics import FrameMismatch, RealView, binarise, view_metrics, working_size
+from evaluation.physics_iq.video import MaskWriter, crossfade, iter_frames, probe, read_frames
 
 SECONDS = 5  # the scored part: the first 5 s after the switch frame
 
@@ -36,52 +38,81 @@ def frames_needed(fps: int) -> int:
     return fps * SECONDS
 
 
-def _masks_of(frames: np.ndarray, fps: float, released: bool) -> np.ndarray:
-    m = motion_masks(frames)
-    return mp4_round_trip(m, round(fps)) if released else m
+def _small(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(frame, size)
 
 
-def _real_take(root: Path, case: layout.Case, take: int, s: Settings) -> tuple[np.ndarray, np.ndarray, Path]:
-    """Frames (BGR, native size) and grey masks of one real take at ``s.fps``.
+def _small_masks(masks, size: tuple[int, int]) -> np.ndarray:
+    """Grey masks → resized to the working size, then 0/1 (the release's order)."""
+    return np.stack([binarise(_small(m, size)) for m in masks])
 
-    The released files, or converted from 30 fps by the release's cross-fade when the download has
-    no folder at that rate.
+
+def _one_pass(frames, fps: float, need: int, size: tuple[int, int] | None, released: bool):
+    """Frames at the working size (the first ``need``) and 0/1 masks, from one pass over native frames.
+
+    The masks are computed over every frame (as the release writes a whole video's masks) and, with
+    ``released``, written to and read back from the release's mp4 as they are made. ``size`` None:
+    a quarter of the first frame's.
+    """
+    small, masker = [], MotionMasker()
+    with tempfile.TemporaryDirectory() as d:
+        writer, out = None, []
+        for k, f in enumerate(frames):
+            if size is None:
+                size = working_size(f.shape[1], f.shape[0])
+            if k < need:
+                small.append(_small(f, size))
+            m = masker(f)
+            if released:
+                writer = writer or MaskWriter(d, (f.shape[1], f.shape[0]), round(fps))
+                writer.write(m)
+            elif k < need:
+                out.append(m)
+        if writer is not None:
+            out = list(writer.read_back(need))
+        masks = _small_masks(out, size) if out else np.zeros((0, 1, 1), np.uint8)
+    return (np.stack(small) if small else np.zeros((0, 1, 1, 3), np.uint8)), masks, size
+
+
+def _real_take(root: Path, case: layout.Case, take: int, s: Settings, size: tuple[int, int] | None):
+    """One real take at ``s.fps``: frames at the working size and 0/1 masks, and the size.
+
+    The released files (the take's own mask video when the download has it, else masks computed as
+    the release computes them), or converted from 30 fps by the release's cross-fade when the download
+    has no folder at that rate.
     """
     video = layout.real_take(root, case, take, s.fps)
     need = frames_needed(s.fps)
     if video.is_file():
-        v = read_frames(video, limit=need)
         mask_file = layout.real_mask(root, case, take, s.fps)
         if mask_file.is_file():
-            masks = read_frames(mask_file, grey=True).frames[:need]
+            frames, size = _frames_only(root, case, take, s, need, size)
+            masks = _small_masks(list(iter_frames(mask_file, need, grey=True)), size)
+            if len(masks) < need:
+                raise InputError(mask_file, f"has {len(masks)} mask frames, needs {need}")
         else:  # the release computes them (and stores them as mp4) when the folder is absent
-            masks = _masks_of(read_frames(video).frames, v.fps, s.released_masks)[:need]
-        frames = v.frames
+            frames, masks, size = _one_pass(iter_frames(video), probe(video)[0], need, size, s.released_masks)
     else:
         src = layout.real_take(root, case, take, 30)
         if not src.is_file():
             raise InputError(video, f"missing (and no 30 fps take to convert from: {src})")
         v = read_frames(src)
-        frames = crossfade(v.frames, v.fps, s.fps)
-        masks = _masks_of(frames, s.fps, s.released_masks)
-        frames = frames[:need]
-        masks = masks[:need]
+        frames, masks, size = _one_pass(crossfade(v.frames, v.fps, s.fps), s.fps, need, size, s.released_masks)
     if len(frames) < need:
         raise InputError(video, f"has {len(frames)} frames; Physics-IQ scores {need} ({SECONDS} s at {s.fps} fps)")
-    if len(masks) < need:
-        raise InputError(layout.real_mask(root, case, take, s.fps), f"has {len(masks)} mask frames, needs {need}")
-    return frames, masks, video
+    return frames, masks, size
 
 
 def _sources(root: Path, case: layout.Case, s: Settings) -> list[Path]:
     out = []
     for take in (1, 2):
         video = layout.real_take(root, case, take, s.fps)
-        out += (
-            [video, layout.real_mask(root, case, take, s.fps)]
-            if video.is_file()
-            else [layout.real_take(root, case, take, 30)]
-        )
+        if video.is_file():
+            out += [video, layout.real_mask(root, case, take, s.fps)]
+        else:
+            out.append(layout.real_take(root, case, take, 30))
     return out
 
 
@@ -93,43 +124,41 @@ def real_view(root: Path, case: layout.Case, s: Settings, cache_dir: Path | None
     """
     from evaluation.physics_iq import cache
 
-    entry = (
-        cache.entry(cache_dir, _sources(root, case, s), {"fps": s.fps, "released_masks": s.released_masks})
-        if cache_dir
-        else None
-    )
+    settings = {"fps": s.fps, "released_masks": s.released_masks}
+    entry = cache.entry(cache_dir, _sources(root, case, s), settings) if cache_dir else None
     hit = cache.load(entry) if entry else None
+    need = frames_needed(s.fps)
     if hit is not None:
-        need = frames_needed(s.fps)
-        f1 = _real_frames(root, case, 1, s, need)
-        f2 = _real_frames(root, case, 2, s, need)
-        size = working_size(f1.shape[2], f1.shape[1])
+        f1, size = _frames_only(root, case, 1, s, need, None)
+        f2, _ = _frames_only(root, case, 2, s, need, size)
         if hit[0].shape == (need, size[1], size[0]):
-            return RealView(resize_all(f1, size), resize_all(f2, size), *hit)
-    f1, m1, v1 = _real_take(root, case, 1, s)
-    f2, m2, _ = _real_take(root, case, 2, s)
-    size = working_size(f1.shape[2], f1.shape[1])
+            return RealView(f1, f2, *hit)
+    f1, m1, size = _real_take(root, case, 1, s, None)
+    f2, m2, _ = _real_take(root, case, 2, s, size)
     if min(size) < 1:
-        raise InputError(v1, f"is {f1.shape[2]}x{f1.shape[1]}: too small for the quarter-size working resolution")
-    view = RealView(
-        resize_all(f1, size), resize_all(f2, size), binarise(resize_all(m1, size)), binarise(resize_all(m2, size))
-    )
+        raise InputError(layout.real_take(root, case, 1, s.fps), "is too small for the quarter-size working resolution")
+    view = RealView(f1, f2, m1, m2)
     if entry is not None:
         cache.save(entry, view.mask1, view.mask2)
     return view
 
 
-def _real_frames(root: Path, case: layout.Case, take: int, s: Settings, need: int) -> np.ndarray:
-    """A real take's first ``need`` frames (converted from 30 fps when there is no folder at ``s.fps``)."""
+def _frames_only(root: Path, case: layout.Case, take: int, s: Settings, need: int, size):
+    """A real take's first ``need`` frames at the working size (its masks come from the cache)."""
     video = layout.real_take(root, case, take, s.fps)
     if video.is_file():
-        frames = read_frames(video, limit=need).frames
+        frames = []
+        for f in iter_frames(video, need):
+            size = size or working_size(f.shape[1], f.shape[0])
+            frames.append(_small(f, size))
     else:
         v = read_frames(layout.real_take(root, case, take, 30))
-        frames = crossfade(v.frames, v.fps, s.fps)[:need]
+        conv = crossfade(v.frames, v.fps, s.fps)[:need]
+        size = size or working_size(conv.shape[2], conv.shape[1])
+        frames = [_small(f, size) for f in conv]
     if len(frames) < need:
         raise InputError(video, f"has {len(frames)} frames; Physics-IQ scores {need} ({SECONDS} s at {s.fps} fps)")
-    return frames
+    return np.stack(frames), size
 
 
 def prediction(path: Path, s: Settings, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -142,16 +171,17 @@ def prediction(path: Path, s: Settings, size: tuple[int, int]) -> tuple[np.ndarr
         from evaluation.physics_iq.samples import sample_video
 
         v = sample_video(path)
+        fps, frames = v.fps, iter(v.frames)
     else:
-        v = read_frames(path)
-    if not math.isclose(v.fps, s.fps, abs_tol=0.01):
-        raise InputError(path, f"is {v.fps:g} fps; this run scores {s.fps} fps videos (all predictions share one rate)")
+        fps, frames = probe(path)[0], iter_frames(path)
+    if not math.isclose(fps, s.fps, abs_tol=0.01):
+        raise InputError(path, f"is {fps:g} fps; this run scores {s.fps} fps videos (all predictions share one rate)")
     need = frames_needed(s.fps)
-    if len(v.frames) < need:
-        raise InputError(path, f"is {v.seconds:.3f} s ({len(v.frames)} frames at {v.fps:g} fps); Physics-IQ needs "
-                               f"{SECONDS} s after the switch frame")  # fmt: skip
-    masks = _masks_of(v.frames, v.fps, s.released_masks)[:need]
-    return resize_all(v.frames[:need], size), binarise(resize_all(masks, size))
+    small, masks, _ = _one_pass(frames, fps, need, size, s.released_masks)
+    if len(small) < need:
+        raise InputError(path, f"is {len(small) / fps:.3f} s ({len(small)} frames at {fps:g} fps); Physics-IQ "
+                               f"needs {SECONDS} s after the switch frame")  # fmt: skip
+    return small, masks
 
 
 def score_case(real: RealView, pred_path: Path, s: Settings) -> dict:

@@ -52,21 +52,51 @@ def probe(path: str | os.PathLike) -> tuple[float, int, int, int]:
     return out
 
 
-def read_frames(path: str | os.PathLike, limit: int | None = None, grey: bool = False) -> Video:
-    """The first ``limit`` (all) frames of ``path``; ``grey``: one channel (masks are stored as grey video)."""
+def iter_frames(path: str | os.PathLike, limit: int | None = None, grey: bool = False):
+    """Decoded frames one at a time (BGR, or one channel with ``grey``); an unopenable file is an error naming it."""
     import cv2
 
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise InputError(path, "cannot be opened as a video (missing, empty or not a video file)")
-    fps, declared = cap.get(cv2.CAP_PROP_FPS), int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    frames = []
-    while limit is None or len(frames) < limit:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame[..., 0] if grey else frame)  # a grey mp4 decodes as three equal channels
-    cap.release()
+    try:
+        n = 0
+        while limit is None or n < limit:
+            ok, frame = cap.read()
+            if not ok:
+                return
+            n += 1
+            yield frame[..., 0] if grey else frame  # a grey mp4 decodes as three equal channels
+    finally:
+        cap.release()
+
+
+class MaskWriter:
+    """The release's mask video writer (mp4v, grey, even size), written frame by frame; :meth:`read_back` decodes it."""
+
+    def __init__(self, folder: str | os.PathLike, size: tuple[int, int], fps: float):
+        import cv2
+
+        self.path = Path(folder) / "mask.mp4"
+        w, h = size
+        self.out = cv2.VideoWriter(
+            str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w - w % 2, h - h % 2), isColor=False
+        )
+
+    def write(self, mask: np.ndarray) -> None:
+        """One mask frame (an odd-sized frame does not match the writer's size: OpenCV drops it, as in the release)."""
+        self.out.write(mask)
+
+    def read_back(self, limit: int | None = None):
+        """Close the file and decode it again, frame by frame."""
+        self.out.release()
+        return iter_frames(self.path, limit, grey=True)
+
+
+def read_frames(path: str | os.PathLike, limit: int | None = None, grey: bool = False) -> Video:
+    """The first ``limit`` (all) frames of ``path``; ``grey``: one channel (masks are stored as grey video)."""
+    fps, declared, _, _ = probe(path)
+    frames = list(iter_frames(path, limit, grey))
     if not frames:
         raise InputError(path, "has no decodable frame")
     return Video(np.stack(frames), fps, declared)
@@ -74,17 +104,11 @@ def read_frames(path: str | os.PathLike, limit: int | None = None, grey: bool = 
 
 def mp4_round_trip(masks: np.ndarray, fps: float) -> np.ndarray:
     """``uint8 [T, H, W]`` masks after the release's write (mp4v, grey, even size) and read back."""
-    import cv2
-
-    t, h, w = masks.shape
-    ew, eh = w - w % 2, h - h % 2
     with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "mask.mp4"
-        out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (ew, eh), isColor=False)
+        writer = MaskWriter(d, (masks.shape[2], masks.shape[1]), fps)
         for m in masks:
-            out.write(m)  # an odd-sized frame does not match the writer's size: OpenCV drops it, as in the release
-        out.release()
-        return read_frames(path, grey=True).frames
+            writer.write(m)
+        return np.stack(list(writer.read_back()))
 
 
 def crossfade(frames: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
