@@ -84,10 +84,15 @@ def train(module: str, config: str, run: Path, steps: int, manifest: Path, heldo
     done = run / "miniature-done.json"
     paths = {"config": config, "manifest": manifest, "heldout": heldout}
     paths |= {x: x.split("=", 1)[1] for x in extra if "=" in x and Path(x.split("=", 1)[1]).exists()}
+    from evaluation.core.config import load_config
+    from evaluation.core.identity import digest
+
+    inputs = {k: fingerprint(v) for k, v in paths.items() if k != "config"}
+    inputs["config"] = digest(load_config(config).to_dict(), 16)  # resolved: its _base_ files count too
     ident = stage_identity(
         "miniature_stage",
-        1,
-        inputs={k: fingerprint(v) for k, v in paths.items()},
+        2,
+        inputs=inputs,
         settings={"module": module, "steps": steps, "extra": extra},
     )
     if done.is_file():

@@ -7,13 +7,7 @@ train = dict(
     experiment="dpo-miniature", batch_size=2, lr=1e-3, log_every=5, ckpt_every=25, num_workers=0, max_steps=None
 )
 model = dict(lora_rank=16, lora_alpha=16.0)
-data = dict(
-    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
-    limit=None,
-    num_frames=16,
-    resolution=32,
-    fps=16,
-)
+data = {{_base_._miniature_data}}
 scheduler = dict(use_timestep_transform=False, num_sampling_steps=10, cfg_scale=1.0)
 validation = {{_base_._miniature_validation}}
 dpo = dict(beta=500.0, sft_weight=1.0, pairs="gt_vs_sample")

@@ -7,13 +7,7 @@ _base_ = ["./grpo_tiny.py", "../_base_/miniature.py"]
 train = dict(
     experiment="grpo-miniature", batch_size=1, lr=5e-5, log_every=5, ckpt_every=10, num_workers=0, max_steps=None
 )
-data = dict(
-    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
-    limit=None,
-    num_frames=16,
-    resolution=32,
-    fps=16,
-)
+data = {{_base_._miniature_data}}
 scheduler = dict(use_timestep_transform=False, num_sampling_steps=10, cfg_scale=1.0)
 validation = {{_base_._miniature_validation}}
 grpo = dict(group_size=4, sde_steps=[0, 1, 2], noise_level=0.7, same_initial_noise=True, kl_coef=0.0)

@@ -7,10 +7,5 @@
 _base_ = ["./tiny.py", "../_base_/miniature.py"]
 train = dict(experiment="miniature", batch_size=8, lr=5e-4, log_every=10, ckpt_every=100, ema_decay=0.99)
 model = dict(model_overrides=dict(in_channels=3, depth=4, hidden_size=128, num_heads=4, patch_size=(1, 4, 4)))
-data = dict(
-    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
-    num_frames=16,
-    resolution=32,
-    fps=16,
-)
+data = {{_base_._miniature_data}}
 validation = {{_base_._miniature_validation}}

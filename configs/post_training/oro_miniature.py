@@ -4,13 +4,7 @@
 _base_ = ["./oro_seg.py", "../_base_/tiny_models.py", "../_base_/miniature.py"]
 train = dict(experiment="oro-miniature", batch_size=1, lr=5e-5, log_every=5, ckpt_every=50, num_workers=0)
 model = {{_base_._tiny_model}}
-data = dict(
-    manifest="{{$PISA_OUT_ROOT:./outputs}}/experiments/pisa_miniature/sim/psft/psft.csv",
-    limit=None,
-    num_frames=16,
-    resolution=32,
-    fps=16,
-)
+data = {{_base_._miniature_data}}
 scheduler = dict(use_timestep_transform=False, num_sampling_steps=10, cfg_scale=1.0)
 validation = {{_base_._miniature_validation}}
 oro = dict(grad_steps=1)

@@ -15,7 +15,13 @@ from opensora.train import checkpoints as C
 from opensora.train.args import TrainArgs
 from opensora.train.optim import NonFiniteLossError
 from opensora.train.psft import PSFT, main
-from tests.opensora.train_helpers import losses, max_abs_diff, tiny_argv, torchrun_two
+from tests.opensora.train_helpers import (
+    assert_resumed_run_equals_straight,
+    losses,
+    max_abs_diff,
+    tiny_argv,
+    torchrun_two,
+)
 
 
 def test_resume_continues_exactly(sim, cache, tmp_path):
@@ -23,16 +29,7 @@ def test_resume_continues_exactly(sim, cache, tmp_path):
     assert main(tiny_argv(sim, straight, cache, "--max-steps", "4", "--train.ckpt_every=2")) == 0
     assert main(tiny_argv(sim, split, cache, "--max-steps", "2", "--train.ckpt_every=2")) == 0
     assert main(tiny_argv(sim, split, cache, "--max-steps", "4", "--train.ckpt_every=2", "--resume", "auto")) == 0
-    a, b = losses(straight), losses(split)
-    assert len(a) == len(b) == 4
-    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
-    for weights in ("model", "ema"):
-        wa = read_training_checkpoint(straight / "checkpoints/step-0000004", weights)
-        wb = read_training_checkpoint(split / "checkpoints/step-0000004", weights)
-        assert max_abs_diff(wa, wb) < 1e-6
-    # and training changed the weights
-    w0 = read_training_checkpoint(straight / "checkpoints/step-0000002", "model")
-    assert max_abs_diff(wa, w0) > 0
+    assert_resumed_run_equals_straight(straight, split)
 
 
 def test_tiny_model_overfits_two_clips(sim, cache, tmp_path):

@@ -49,6 +49,21 @@ def max_abs_diff(a: dict, b: dict) -> float:
     return max(float(np.abs(a[k].float().numpy() - b[k].float().numpy()).max()) for k in a)
 
 
+def assert_resumed_run_equals_straight(straight: Path, split: Path, steps: int = 4, middle: int = 2) -> None:
+    """A run resumed at ``middle`` equals the straight run: per-step losses, and model and EMA weights at ``steps``."""
+    from opensora.models.checkpoint import read_training_checkpoint
+
+    a, b = losses(straight), losses(split)
+    assert len(a) == len(b) == steps
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    for weights in ("model", "ema"):
+        wa = read_training_checkpoint(straight / f"checkpoints/step-{steps:07d}", weights)
+        wb = read_training_checkpoint(split / f"checkpoints/step-{steps:07d}", weights)
+        assert max_abs_diff(wa, wb) < 1e-6
+    w0 = read_training_checkpoint(straight / f"checkpoints/step-{middle:07d}", "model")
+    assert max_abs_diff(wa, w0) > 0  # and training moved the weights
+
+
 def flags(overrides: dict) -> list[str]:
     """``--section.key=value`` arguments (strings and lists as Python literals)."""
     return [f"--{k}={v!r}" if isinstance(v, (str, list)) else f"--{k}={v}" for k, v in overrides.items()]
