@@ -6,4 +6,7 @@ set -euo pipefail
 PISA_REQUIREMENTS=${PISA_REQUIREMENTS:-dev}
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
 PYTEST_WORKERS=${PYTEST_WORKERS:-auto}
+# The first import of mmengine makes yapf write its grammar cache next to the package; two test
+# workers doing that at once in a fresh environment can read a half-written file (EOFError).
+python -c "import mmengine" >/dev/null
 python -m pytest -n "$PYTEST_WORKERS" tests "$@"
