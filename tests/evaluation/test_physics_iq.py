@@ -16,7 +16,7 @@ from evaluation.physics_iq.synthetic import write_tree, write_video
 from evaluation.physics_iq.video import crossfade, read_frames
 
 pytest.importorskip("cv2")
-FROZEN = Path(__file__).parent / "data" / "physics_iq_release_frozen.json"
+FROZEN = Path(__file__).parent / "fixtures" / "physics_iq_release_frozen.json"
 
 
 @pytest.fixture(scope="module")
