@@ -65,6 +65,11 @@ class Run:
         """The name shown for the run (its label; the model name before :func:`label_runs`)."""
         return self.label or self.summary["model"]
 
+    @property
+    def physics_iq(self) -> bool:
+        """A Physics-IQ run (``python -m evaluation.physics_iq``) rather than a PisaBench evaluation."""
+        return self.summary.get("benchmark") == "physics_iq"
+
 
 def label_runs(runs: list[Run]) -> list[Run]:
     """Give each run a unique label (``model (folder)`` when models repeat) and its own media key."""
@@ -93,7 +98,39 @@ def load_run(path: str | Path) -> Run:
         raise InputError(path, f"not a finished evaluation run ({Path(e.filename).name} is missing)") from e
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError(path, f"unreadable evaluation run ({e})") from e
+    if summary.get("benchmark") == "physics_iq":
+        return Run(path, summary, {})  # scores only: its cases have no PisaBench video pages
+    if any("sample_id" not in r for r in records) or "metrics" not in summary:
+        raise InputError(path, "is neither a PisaBench evaluation run nor a Physics-IQ run (no sample ids / metrics)")
     return Run(path, summary, {r["sample_id"]: r for r in records})
+
+
+def physics_iq_table_html(runs: list[Run]) -> str:
+    """Physics-IQ runs beside the published rows: both scores (mean ± sd over seeds; seed 0's 95 % CI)."""
+    from evaluation.physics_iq.published import PHYSICS_IQ, VERIFIED
+
+    if not runs:
+        return ""
+    verified = {(m, k): v for m, k, v in VERIFIED}
+    rows = [f"<tr><td>{html.escape(m)} <span class=muted>({k}, published)</span></td><td>{v:.1f}</td>"
+            f"<td>{_f(verified.get((m, k)), 1)}</td></tr>" for m, k, v in PHYSICS_IQ]  # fmt: skip
+    rows += [f"<tr><td>{html.escape(m)} <span class=muted>({k}, published)</span></td><td>—</td><td>{v:.1f}</td></tr>"
+             for m, k, v in VERIFIED if (m, k) not in {(a, b) for a, b, _ in PHYSICS_IQ}]  # fmt: skip
+    for r in runs:
+        cells = []
+        for name in ("physics_iq", "verified"):
+            agg, first = r.summary[name], r.summary["seeds"][0][name]
+            text = _f(agg["mean"], 2 if name == "physics_iq" else 1)
+            if agg.get("sd") is not None:
+                text += f" ± {_f(agg['sd'], 2)}"
+            if first.get("ci95"):
+                text += f' <span class="muted small">[{first["ci95"][0]:.1f}, {first["ci95"][1]:.1f}]</span>'
+            cells.append(f"<td><b>{text}</b></td>")
+        rows.append(f'<tr class="run"><td><b>{html.escape(r.name)}</b></td>{"".join(cells)}</tr>')
+    head = "<thead><tr><th>Model</th><th>Physics-IQ score</th><th>Physics-IQ Verified</th></tr></thead>"
+    return (f'<h2>Physics-IQ</h2><table id="physics-iq">{head}<tbody>{"".join(rows)}</tbody></table>'
+            '<p class="muted small">Scored by evaluation/physics_iq (values identical to the released code; README '
+            '"Physics-IQ"); published rows were made with other generation settings.</p>')  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,13 +338,18 @@ document.querySelectorAll('video').forEach(function(v){
 
 
 def render_page(runs: list[Run], videos: list[str], media: Path, out_dir: Path, title: str) -> str:
-    """The whole ``index.html``."""
+    """The whole ``index.html``: the PisaBench runs' sections, then the Physics-IQ runs' table."""
+    others = physics_iq_table_html([r for r in runs if r.physics_iq])
+    runs = [r for r in runs if not r.physics_iq]
+    sources = ", ".join(html.escape(str(r.path)) for r in runs)
+    head = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>{STYLE}</style></head><body>
+<h1>{html.escape(title)}</h1>"""
+    if not runs:
+        return f"{head}{others}<script>{SCRIPT}</script></body></html>"
     rows = "".join(video_row(sid, runs, media, out_dir) for sid in videos)
     version = html.escape(runs[0].summary.get("benchmark_version", ""))
-    sources = ", ".join(html.escape(str(r.path)) for r in runs)
-    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>{STYLE}</style></head><body>
-<h1>{html.escape(title)}</h1>
+    return f"""{head}
 <p class="muted">Benchmark {version}; {len(runs)} run(s): {sources}.</p>
 <h2>Paper metrics beside the published rows</h2>{paper_table_html(runs)}
 <p class="muted small">L2 and CD are the released definitions (lower is better), IoU higher is better.
@@ -319,6 +361,7 @@ Each run fills the column group of its split.</p>
 <p class="muted small">Green: the ground-truth mask of the evaluated object; blue: the model's.
 Trajectories: the evaluated object's centroid in pixels.</p>
 {rows}
+{others}
 <script>{SCRIPT}</script></body></html>"""
 
 
@@ -377,7 +420,16 @@ def build(run_dirs: list[str], out_dir: str | Path, videos: int = 12, title: str
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         claim_output_dir(tmp, "compare")
-        write_text(tmp / "leaderboard.md", markdown_report([{**r.summary, "model": r.name} for r in runs], title=title))
+        pisa = [{**r.summary, "model": r.name} for r in runs if not r.physics_iq]
+        text = markdown_report(pisa, title=title) if pisa else f"# {title}\n"
+        for r in runs:
+            if r.physics_iq:
+                from evaluation.physics_iq.report import markdown_report as physics_iq_report
+
+                text += "\n" + physics_iq_report({**r.summary, "model": r.name}).replace(
+                    "# Physics-IQ", "## Physics-IQ", 1
+                )
+        write_text(tmp / "leaderboard.md", text)
         write_text(tmp / "index.html", render_page(runs, common_videos(runs, videos), tmp / "media", tmp, title))
         if out_dir.is_dir():
             old = out_dir.absolute().parent / temp_name(out_dir.name + ".old")

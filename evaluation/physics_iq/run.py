@@ -170,7 +170,7 @@ def summarize(cases: list[layout.Case], results: list[dict], preds: list[Path], 
     for k in range(len(preds)):
         complete = {s: views for s, views in per_seed[k].items() if set(views) == set(VIEWS)}
         seeds.append(_seed_summary(complete, len({c.scenario for c in cases}), a, preds[k]))
-    summary = {"model": a.model, "seeds": seeds, "released_masks": a.released_masks}
+    summary = {"benchmark": JOB, "model": a.model, "seeds": seeds, "released_masks": a.released_masks}
     for name in ("physics_iq", "verified"):
         vals = [s[name]["score"] for s in seeds if s[name]["score"] is not None]
         summary[name] = {"mean": float(np.mean(vals)) if vals else None,

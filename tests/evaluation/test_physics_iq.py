@@ -195,3 +195,16 @@ def test_bad_predictions_are_named_and_leave_no_result(tree, tmp_path, capsys, p
         assert rc == 0, cap.err
         s = json.loads((out / "summary.json").read_text())
         assert s["failed"] == 1 and s["seeds"][0]["scenarios_scored"] == 2  # the case's scenario is left out
+
+
+def test_comparison_page_shows_physics_iq_runs_beside_the_published_rows(tree, tmp_path, capsys):
+    from evaluation.compare import build
+
+    out = tmp_path / "run"
+    argv = ["--real-root", str(tree["root"]), "--pred-root", str(tree["pred"]), "--output-dir", str(out),
+            "--model", "my-model", "--physics_iq.bootstrap_samples=20"]  # fmt: skip
+    assert run_cli(argv, capsys)[0] == 0
+    page = build([str(out)], tmp_path / "page")
+    text = page.read_text()
+    assert 'id="physics-iq"' in text and "my-model" in text and "Magi-1" in text
+    assert "## Physics-IQ — my-model" in (tmp_path / "page" / "leaderboard.md").read_text()
