@@ -184,10 +184,12 @@ def prediction(path: Path, s: Settings, size: tuple[int, int]) -> tuple[np.ndarr
     return small, masks
 
 
-def score_case(real: RealView, pred_path: Path, s: Settings) -> dict:
-    """The release's per-view metrics of one generated video."""
+def score_case(real: RealView, pred_path: Path, s: Settings, keep: dict | None = None) -> dict:
+    """The release's per-view metrics of one generated video (``keep``: also gets its working-size frames and masks)."""
     size = (real.take1.shape[2], real.take1.shape[1])
     frames, masks = prediction(pred_path, s, size)
+    if keep is not None:
+        keep |= {"frames": frames, "masks": masks}
     try:
         return view_metrics(real, frames, masks)
     except FrameMismatch as e:

@@ -125,27 +125,16 @@ def score_one_case(job: tuple, real_root: Path, settings: Settings, cache_dir: P
     seeds = {}
     for k, path in paths.items():
         try:
-            m = score_case(real, path, settings)
+            kept: dict = {}
+            m = score_case(real, path, settings, kept)
             seeds[k] = {"metrics": m, "verified": verified_sample_score(m)}
             if figure:
-                seeds[k]["figure"] = _figure_arrays(real, path, settings)
+                mid = len(kept["frames"]) // 2
+                seeds[k]["figure"] = {"real": real.take1[mid], "real_mask": real.mask1.max(axis=0),
+                                      "pred": kept["frames"][mid], "pred_mask": kept["masks"].max(axis=0)}  # fmt: skip
         except UserError as e:
             seeds[k] = {"error": str(e)}
     return {"case": case, "seeds": seeds}
-
-
-def _figure_arrays(real, path: Path, settings: Settings) -> dict:
-    from evaluation.physics_iq.pipeline import prediction
-
-    size = (real.take1.shape[2], real.take1.shape[1])
-    frames, masks = prediction(path, settings, size)
-    mid = len(frames) // 2
-    return {
-        "real": real.take1[mid],
-        "real_mask": real.mask1.max(axis=0),
-        "pred": frames[mid],
-        "pred_mask": masks.max(axis=0),
-    }
 
 
 def _case_key(job: tuple) -> str:
