@@ -15,7 +15,8 @@ end to end on the same inputs:
   checks pass (they need exactly 198 videos and ffprobe), in the interpreter given by
   ``--release-python`` (the release needs pandas);
 - ``python -m evaluation.physics_iq`` (all cores, the release's mask round trip on): cold (no cache),
-  then with the real masks cached, then with ``--no-released-masks``;
+  then with the real masks cached, then with the real takes' working-size frames cached too
+  (``physics_iq.cache_frames``), then with ``--no-released-masks``;
 
 and checks the values are identical (largest per-scenario difference, both scores). Prints
 seconds and the speed-up over the release measured in this run. Without ``--release-code`` only
@@ -67,11 +68,11 @@ def run_release(a, tree: dict, work: Path) -> tuple[float, dict]:
     return seconds, {"score": score, "rows": rows}
 
 
-def run_ours(tree: dict, out: Path, cache: Path | None, released: bool) -> tuple[float, dict]:
+def run_ours(tree: dict, out: Path, cache: Path | None, released: bool, frames: bool = False) -> tuple[float, dict]:
     """Seconds and summary of ``python -m evaluation.physics_iq`` (a fresh process, as a user runs it)."""
     argv = [sys.executable, "-m", "evaluation.physics_iq", "--real-root", str(tree["root"]),
             "--pred-root", str(tree["pred"]), "--output-dir", str(out), "--physics_iq.bootstrap_samples=0",
-            f"--physics_iq.cache_dir={str(cache) if cache else None!r}",
+            f"--physics_iq.cache_dir={str(cache) if cache else None!r}", f"--physics_iq.cache_frames={frames}",
             "--released-masks" if released else "--no-released-masks"]  # fmt: skip
     t = time.perf_counter()
     res = subprocess.run(argv, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
@@ -117,7 +118,7 @@ def main(argv=None) -> None:
     else:
         tree = write_tree(work / "tree", scenarios=a.scenarios, fps=a.fps, size=tuple(a.size))
         stamp.write_text(json.dumps({"params": params, "tree": {k: str(v) for k, v in tree.items()}}))
-    for old in ("ours_cold", "ours_warm", "ours_mem", "cache", "gen_masks"):  # this script's own outputs
+    for old in ("ours_cold", "ours_warm", "ours_fill", "ours_frames", "ours_mem", "cache", "cache_frames", "gen_masks"):
         shutil.rmtree(work / old, ignore_errors=True)
     print(f"synthetic tree: {a.scenarios * 3} cases, {a.size[1]}x{a.size[0]}, {a.fps} fps x 5 s "
           f"({time.perf_counter() - t:.0f} s to write) in {work}; {os.cpu_count()} cores")  # fmt: skip
@@ -130,6 +131,9 @@ def main(argv=None) -> None:
     rows.append(("ours, cold (no cache)", s_cold, cold["seeds"][0]["physics_iq"]["score"]))
     s_warm, warm = run_ours(tree, work / "ours_warm", work / "cache", True)
     rows.append(("ours, real masks cached", s_warm, warm["seeds"][0]["physics_iq"]["score"]))
+    run_ours(tree, work / "ours_fill", work / "cache_frames", True, frames=True)  # fills the frame cache
+    s_fr, fr = run_ours(tree, work / "ours_frames", work / "cache_frames", True, frames=True)
+    rows.append(("ours, real frames cached too", s_fr, fr["seeds"][0]["physics_iq"]["score"]))
     s_mem, mem = run_ours(tree, work / "ours_mem", None, False)
     rows.append(("ours, --no-released-masks", s_mem, mem["seeds"][0]["physics_iq"]["score"]))
     base = rows[0][1] if release else None

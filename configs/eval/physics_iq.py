@@ -13,6 +13,7 @@ physics_iq = dict(
     allow_missing=False,
     workers=None,
     cache_dir="{{$PISA_OUT_ROOT:./outputs}}/cache/physics_iq",
+    cache_frames=False,
     bootstrap_samples=1000,
     seed=0,
     figures=4,

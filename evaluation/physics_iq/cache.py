@@ -2,7 +2,8 @@
 
 The release caches masks by folder name (``video-masks/generated/<folder name>/``), so a second
 model in a folder of the same name silently reuses the first model's masks. Here only the real
-takes' masks and variance are cached, under a key made of each source file's size, mtime and the
+takes' masks (and, with ``physics_iq.cache_frames``, their frames at the working size: the MSE
+needs them, and decoding them is most of a run's time) are cached, under a key made of each source file's size, mtime and the
 sha256 of its first and last MiB (:func:`quick_key`) and every setting that changes them; a
 generated video is always read afresh.
 """
@@ -41,22 +42,29 @@ def entry(cache_dir: Path, sources: list[Path], settings: dict) -> Path:
     return cache_dir / "real" / f"{key}.npz"
 
 
-def load(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    """Cached 0/1 masks of take 1 and take 2 at the working size, or None."""
+def load(path: Path) -> dict | None:
+    """A cached entry, or None when absent or damaged.
+
+    Holds 0/1 masks of take 1 and take 2 at the working size (``mask1``, ``mask2``) and, when stored,
+    both takes' working-size frames (``take1``, ``take2``).
+    """
     if not path.is_file():
         return None
     try:
         with np.load(path) as z:
             shape = tuple(int(x) for x in z["shape"])
             n = int(np.prod(shape))
-            unpack = lambda k: np.unpackbits(z[k])[:n].reshape(shape).astype(np.uint8)  # noqa: E731
-            return unpack("mask1"), unpack("mask2")
+            out = {k: np.unpackbits(z[k])[:n].reshape(shape).astype(np.uint8) for k in ("mask1", "mask2")}
+            out |= {k: z[k] for k in ("take1", "take2") if k in z.files}
+            return out
     except (OSError, ValueError, KeyError):
         return None  # a damaged entry is recomputed (and rewritten)
 
 
-def save(path: Path, mask1: np.ndarray, mask2: np.ndarray) -> None:
-    """Store both takes' 0/1 masks (bit-packed), atomically."""
+def save(path: Path, mask1: np.ndarray, mask2: np.ndarray, frames: tuple | None = None) -> None:
+    """Store both takes' 0/1 masks (bit-packed) and, with ``frames``, their working-size frames; atomically."""
+    arrays = {"shape": np.asarray(mask1.shape), "mask1": np.packbits(mask1 > 0), "mask2": np.packbits(mask2 > 0)}
+    if frames is not None:
+        arrays |= {"take1": frames[0], "take2": frames[1]}
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda f: np.savez(f, shape=np.asarray(mask1.shape), mask1=np.packbits(mask1 > 0),
-                                          mask2=np.packbits(mask2 > 0)))  # fmt: skip
+    atomic_write(path, lambda f: np.savez(f, **arrays))

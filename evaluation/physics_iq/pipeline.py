@@ -31,6 +31,7 @@ class Settings:
 
     fps: int
     released_masks: bool = True
+    cache_frames: bool = False  # keep the real takes' working-size frames in the cache too (not in its key)
 
 
 def frames_needed(fps: int) -> int:
@@ -120,7 +121,8 @@ def real_view(root: Path, case: layout.Case, s: Settings, cache_dir: Path | None
     """Both real takes of a case at the working size (a quarter of take 1's width and height).
 
     With ``cache_dir``, the takes' masks at the working size come from (or go to) the content-keyed
-    cache (:mod:`evaluation.physics_iq.cache`); the frames are decoded every time (the MSE needs them).
+    cache (:mod:`evaluation.physics_iq.cache`); the frames too with ``s.cache_frames``, else they are
+    decoded every time (the MSE needs them).
     """
     from evaluation.physics_iq import cache
 
@@ -128,18 +130,22 @@ def real_view(root: Path, case: layout.Case, s: Settings, cache_dir: Path | None
     entry = cache.entry(cache_dir, _sources(root, case, s), settings) if cache_dir else None
     hit = cache.load(entry) if entry else None
     need = frames_needed(s.fps)
-    if hit is not None:
+    if hit is not None and hit["mask1"].shape[0] == need:
+        if "take1" in hit:
+            return RealView(hit["take1"], hit["take2"], hit["mask1"], hit["mask2"])
         f1, size = _frames_only(root, case, 1, s, need, None)
         f2, _ = _frames_only(root, case, 2, s, need, size)
-        if hit[0].shape == (need, size[1], size[0]):
-            return RealView(f1, f2, *hit)
+        if hit["mask1"].shape == (need, size[1], size[0]):
+            if s.cache_frames:
+                cache.save(entry, hit["mask1"], hit["mask2"], (f1, f2))
+            return RealView(f1, f2, hit["mask1"], hit["mask2"])
     f1, m1, size = _real_take(root, case, 1, s, None)
     f2, m2, _ = _real_take(root, case, 2, s, size)
     if min(size) < 1:
         raise InputError(layout.real_take(root, case, 1, s.fps), "is too small for the quarter-size working resolution")
     view = RealView(f1, f2, m1, m2)
     if entry is not None:
-        cache.save(entry, view.mask1, view.mask2)
+        cache.save(entry, view.mask1, view.mask2, (f1, f2) if s.cache_frames else None)
     return view
 
 

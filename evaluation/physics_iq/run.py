@@ -44,6 +44,7 @@ class PhysicsIQArgs:
     allow_missing: bool = False
     workers: int | None = None
     cache_dir: str | None = None  # real masks by content; None: no cache
+    cache_frames: bool = False  # also the real takes' working-size frames (~62 MB per 4K take at 8 fps)
     bootstrap_samples: int = 1000
     seed: int = 0
     figures: int = 4  # cases with a mask-overlay figure
@@ -215,7 +216,7 @@ def run(cfg) -> int:
         raise InputError(pred_roots[0], "holds no generated video named <id>_*.mp4 for any case of descriptions.csv")
     fps, unreadable = run_fps(a, matched)
     problems += unreadable
-    settings = Settings(fps=fps, released_masks=a.released_masks)
+    settings = Settings(fps=fps, released_masks=a.released_masks, cache_frames=a.cache_frames)
     cache_dir = Path(a.cache_dir) if a.cache_dir else None
     claim_output_dir(out_dir, JOB)
     jobs = [(c, {k: m[c.case_id] for k, m in matched.items() if c.case_id in m}, i < a.figures)

@@ -208,3 +208,15 @@ def test_comparison_page_shows_physics_iq_runs_beside_the_published_rows(tree, t
     text = page.read_text()
     assert 'id="physics-iq"' in text and "my-model" in text and "Magi-1" in text
     assert "## Physics-IQ — my-model" in (tmp_path / "page" / "leaderboard.md").read_text()
+
+
+def test_cached_frames_give_the_same_numbers(tree, tmp_path):
+    """cache_frames keeps the real takes' working-size frames: a warm run gives the same arrays as a cold one."""
+    cases = layout.read_descriptions(tree["descriptions"])[:3]
+    s = Settings(fps=8, released_masks=True, cache_frames=True)
+    cold = [real_view(tree["root"], c, s, tmp_path / "c") for c in cases]
+    warm = [real_view(tree["root"], c, s, tmp_path / "c") for c in cases]
+    for a, b in zip(cold, warm, strict=True):
+        assert all(np.array_equal(getattr(a, k), getattr(b, k)) for k in ("take1", "take2", "mask1", "mask2"))
+    plain = real_view(tree["root"], cases[0], Settings(fps=8), None)
+    assert np.array_equal(plain.take1, warm[0].take1) and np.array_equal(plain.mask2, warm[0].mask2)
