@@ -103,16 +103,9 @@ def time_inference(backbone, model, text, video, sched, dev, steps: int) -> floa
             backbone.decode(z)
 
     model.eval()
-    once(0)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    for i in range(steps):
-        once(i + 1)
-    if dev.type == "cuda":
-        torch.cuda.synchronize()
+    seconds, _ = time_steps(once, steps, dev)
     model.train()
-    return (time.perf_counter() - t0) / steps
+    return seconds
 
 
 def time_steps(step, steps: int, dev) -> tuple[float, float]:
