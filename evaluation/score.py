@@ -33,7 +33,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evaluation.core.config import artifact_root, copy_flags, load_config, parse_cli, run_reporting_errors, section
@@ -65,6 +65,7 @@ from evaluation.schema import (
 
 DEFAULT_CONFIG = "configs/eval/score_model.py"
 SPLITS = ("real", "sim_seen", "sim_unseen", "newton", *(f"newton_{s}" for s in SCENARIOS))
+BENCHMARKS = ("pisabench", "physics_iq", "all")
 NEWTON_ROOT = "data/newton/newton_256"  # python -m sim_data.newton's default ground truth
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm")
 MASK_CONFIG = "configs/data_processing/generate_mask.py"
@@ -107,10 +108,24 @@ class ScoreArgs:
     seed: int = 1024
     overwrite: bool = False
     allow_failures: bool = False
+    benchmark: str = "pisabench"  # pisabench (--split) | physics_iq | all
+    seeds: int = 1  # Physics-IQ: videos per case (the Verified rule's mean ± sd over seeds)
+    protocol: str = "i2v"  # Physics-IQ: i2v (switch frame) | v2v (3 s conditioning clip)
+    physics_iq_root: str = "data/physics_iq/physics-IQ-benchmark"
 
     def __post_init__(self):
         if self.split not in SPLITS:
             raise ValueError(f"score.split must be one of {SPLITS}, got {self.split!r}")
+        if self.benchmark not in BENCHMARKS:
+            raise ValueError(f"score.benchmark must be one of {BENCHMARKS}, got {self.benchmark!r}")
+        if self.seeds < 1:
+            raise ValueError(f"score.seeds must be >= 1, got {self.seeds}")
+        if self.protocol not in ("i2v", "v2v"):
+            raise ValueError(f"score.protocol must be i2v or v2v, got {self.protocol!r}")
+        if self.protocol == "v2v" and self.benchmark == "pisabench":
+            raise ValueError(
+                "score.protocol=v2v is Physics-IQ's (3 s of conditioning frames): add --benchmark physics_iq"
+            )
         if self.pred_fps is not None and not self.pred_fps > 0:
             raise ValueError(f"score.pred_fps must be a positive frame rate, got {self.pred_fps}")
         if self.sam2_image_size is not None and self.sam2_image_size < 1:
@@ -133,12 +148,19 @@ class ScoreArgs:
         return {"pred_root": os.path.realpath(self.pred_root)}
 
     @property
+    def tag(self) -> str:
+        """What the run scores, in its folder name: the split, ``physics_iq`` (``physics_iq_v2v``) or ``all``."""
+        if self.benchmark == "pisabench":
+            return self.split
+        return self.benchmark + ("_v2v" if self.protocol == "v2v" else "")
+
+    @property
     def run_folder(self) -> Path:
-        """The run folder: ``--run-dir``, else ``$PISA_OUT_ROOT/score/<model>-<split>-<identity hash>``."""
+        """The run folder: ``--run-dir``, else ``$PISA_OUT_ROOT/score/<model>-<tag>-<identity hash>``."""
         if self.run_dir:
             return Path(self.run_dir)
         root = artifact_root("PISA_OUT_ROOT") / "score"
-        return root / f"{self.model_name}-{self.split}-{digest(self.model_identity(), 8)}"
+        return root / f"{self.model_name}-{self.tag}-{digest(self.model_identity(), 8)}"
 
 
 @dataclass
@@ -380,14 +402,95 @@ def run_stages(r: ScoreRun, stages: tuple[Stage, ...]) -> int:
     return rc
 
 
-def run(cfg, generate: Stage | None = None) -> int:
-    """All stages; ``generate`` makes the predictions when ``score.backbone`` is set (from :mod:`opensora.score_model`)."""
+def run(cfg, generators: dict[str, Stage] | None = None) -> int:
+    """All stages of ``score.benchmark``.
+
+    ``generators`` (benchmark → stage, from :mod:`opensora.score_model`) make the predictions
+    when ``score.backbone`` is set.
+    """
     a = section(cfg, "score", ScoreArgs)
-    if a.backbone and generate is None:
+    if a.backbone and not generators:
         raise ConfigError("--backbone needs generation: run python -m opensora.score_model")
-    r = prepare(a)
-    first = generate if a.backbone else import_predictions
+    if a.benchmark == "all":
+        return run_all(a, generators or {})
+    return run_prepared(prepare_any(a, generators or {}), generators or {})
+
+
+def prepare_any(a: ScoreArgs, generators: dict):
+    """The prepared run of one benchmark (checks its data, folder and generation settings; nothing loaded or written)."""
+    if a.benchmark == "physics_iq":
+        if bool(a.backbone) == bool(a.pred_root):
+            raise ConfigError("give exactly one of --backbone (generate) and --pred-root (videos made elsewhere)")
+        from evaluation.physics_iq import stages
+
+        r = stages.prepare(a)
+        if a.backbone:
+            generators["physics_iq_plan"](r)  # the canvas, frames and every case's inputs: errors before any write
+        return r
+    return prepare(a)
+
+
+def run_prepared(r, generators: dict[str, Stage]) -> int:
+    """The stages of a prepared run (:func:`prepare_any`)."""
+    if r.args.benchmark == "physics_iq":
+        from evaluation.physics_iq import stages
+
+        return run_stages(r, ((generators["physics_iq"],) if r.args.backbone else ()) + (stages.evaluate,))
+    first = generators["pisabench"] if r.args.backbone else import_predictions
     return run_stages(r, (first, *BENCHMARK_STAGES))
+
+
+def all_parts(a: ScoreArgs) -> list[ScoreArgs]:
+    """``--benchmark all``: PisaBench real, sim_seen, sim_unseen, Physics-IQ, and the Newtonian split when it exists."""
+    if a.benchmark_dir:
+        raise ConfigError("--benchmark-dir names one split's folder; --benchmark all reads score.benchmark_dirs")
+    root = a.run_folder
+    parts = [replace(a, benchmark="pisabench", split=s, run_dir=str(root / f"pisabench_{s}"))
+             for s in ("real", "sim_seen", "sim_unseen")]  # fmt: skip
+    parts.append(replace(a, benchmark="physics_iq", run_dir=str(root / parts_name(a))))
+    if Path(a.benchmark_dirs["newton"]).is_dir():
+        parts.append(replace(a, benchmark="pisabench", split="newton", run_dir=str(root / "newton")))
+    else:
+        print(f"newton: {a.benchmark_dirs['newton']} is not there (python -m sim_data.newton); left out")
+    return parts
+
+
+def parts_name(a: ScoreArgs) -> str:
+    """The Physics-IQ part's folder in an ``all`` run."""
+    return "physics_iq_v2v" if a.protocol == "v2v" else "physics_iq"
+
+
+def headline(folder: Path) -> str:
+    """One line of a finished part: its main numbers from ``eval/summary.json``."""
+    f = folder / "eval" / "summary.json"
+    if not f.is_file():
+        return "no results"
+    s = json.loads(f.read_text())
+    if s.get("benchmark") == "physics_iq":
+        p, v = s["physics_iq"], s["verified"]
+        sd = f" ± {p['sd']:.2f}" if p.get("sd") is not None else ""
+        return f"Physics-IQ score {p['mean']:.2f}{sd}, Verified {v['mean']:.2f} ({len(p['per_seed'])} seed(s))"
+    m = s["metrics"]
+    return ", ".join(f"{k} {m[k]['mean']:.3f}" for k in ("l2", "chamfer_distance", "iou") if k in m)
+
+
+def run_all(a: ScoreArgs, generators: dict[str, Stage]) -> int:
+    """Every benchmark into one run folder (``<run>/<benchmark>/``); a failed part is reported and the rest run."""
+    parts = all_parts(a)
+    root = a.run_folder
+    claim_output_dir(root, "score_model")
+    prepared = [prepare_any(p, generators) for p in parts]  # every part's data is checked before any model loads
+    status = {}
+    for p, r in zip(parts, prepared, strict=True):
+        name = Path(p.run_dir).name
+        print(f"\n=== {name} ===")
+        status[name] = run_prepared(r, generators)
+    lines = [f"{name:<22} {'ok' if rc == 0 else f'FAILED (status {rc})':<18} {headline(root / name)}"
+             for name, rc in status.items()]  # fmt: skip
+    write_json(root / "benchmarks.json", {n: {"status": rc, "folder": n} for n, rc in status.items()})
+    print(f"\nevery benchmark of {a.model_name} in {root}:\n" + "\n".join(lines))
+    print(f"compare runs: python -m evaluation.compare {root} [OTHER_RUN ...]")
+    return next((rc for rc in status.values() if rc), 0)
 
 
 def add_flags(p, *, backbone: bool) -> None:
@@ -404,6 +507,16 @@ def add_flags(p, *, backbone: bool) -> None:
         metavar="SPLIT",
         help=f"{' | '.join(SPLITS[:4])} | newton_<scenario> ({', '.join(SCENARIOS)})",
     )
+    p.add_argument(
+        "--benchmark",
+        choices=BENCHMARKS,
+        help="pisabench (the --split; default) | physics_iq | all (PisaBench real + sim, Physics-IQ, newton if there)",
+    )
+    p.add_argument("--seeds", type=int, help="Physics-IQ: videos per case, seeds seed + k·1000 (default 1)")
+    p.add_argument(
+        "--protocol", choices=("i2v", "v2v"), help="Physics-IQ: switch frame (i2v, default) or 3 s clip (v2v)"
+    )
+    p.add_argument("--physics-iq-root", dest="physics_iq_root", help="the downloaded physics-IQ-benchmark folder")
     p.add_argument("--benchmark-dir", dest="benchmark_dir", help="the split's ground-truth samples")
     p.add_argument(
         "--run-dir", dest="run_dir", help="run folder (default $PISA_OUT_ROOT/score/<model>-<split>-<identity>)"
@@ -427,7 +540,7 @@ def add_flags(p, *, backbone: bool) -> None:
 
 
 FLAG_KEYS = ("pred_root", "pred_fps", "split", "benchmark_dir", "run_dir", "seed", "sam2", "device", "overwrite")
-FLAG_KEYS += ("allow_failures",)
+FLAG_KEYS += ("allow_failures", "benchmark", "seeds", "protocol", "physics_iq_root")
 GENERATION_KEYS = ("backbone", "inference_config", "model_path")
 
 

@@ -35,6 +35,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from evaluation.core.batch import finish, run_jobs, skipped
@@ -78,6 +79,9 @@ class InferenceArgs:
     shard: str | None = None  # "i/n"
     allow_failures: bool = False  # exit 0 even if some prompts failed (they are listed)
     overwrite: bool = False  # remake videos that earlier runs made with other weights / settings
+    frames: list | None = None  # [start, stop): the generated frames written (None = all)
+    context_frames: int | None = None  # video-to-video: condition on the last K frames of each prompt's clip
+    geometry_from_weights: bool = True  # take canvas / frames / fps from an export's pisa.json (not: Physics-IQ)
 
     def __post_init__(self):
         if self.output_size is not None and self.output_size < 1:
@@ -88,6 +92,10 @@ class InferenceArgs:
             raise ValueError(f"inference.dtype must be one of {DTYPES}, got {self.dtype!r}")
         if self.batch_size < 1:
             raise ValueError("inference.batch_size must be >= 1")
+        if self.frames is not None and not (len(self.frames) == 2 and 0 <= self.frames[0] < self.frames[1]):
+            raise ValueError(f"inference.frames must be [start, stop) with 0 <= start < stop, got {self.frames}")
+        if self.context_frames is not None and self.context_frames < 1:
+            raise ValueError(f"inference.context_frames must be >= 1, got {self.context_frames}")
         self.shard_index()
 
     def shard_index(self) -> tuple[int, int]:
@@ -112,6 +120,7 @@ class Prompt:
     reference: str  # first frame image
     index: int = 0
     mask_strategy: str = "0"
+    context: str | None = None  # video-to-video: the clip whose last inference.context_frames frames condition
 
 
 def parse_prompt_line(line: str, where: str) -> tuple[str, dict]:
@@ -174,7 +183,10 @@ class Generator:
         """Generate one batch and write each video as a sample folder (atomically); returns the folders."""
         bb, args = self.backbone, self.args
         out_root = Path(args.output_dir)
-        first = torch.stack([bb.prepare_first_frame(read_image(j.reference)) for j in batch])
+        if args.context_frames:
+            first = torch.stack([self.context(j) for j in batch])
+        else:
+            first = torch.stack([bb.prepare_first_frame(read_image(j.reference)) for j in batch])
         prompts = [self.sent[j.text] for j in batch]
         seed = args.seed + batch[0].index
         gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -188,7 +200,11 @@ class Generator:
             generator=gen,
             progress=sys.stderr.isatty(),  # a bar over the denoising steps of this batch (full-size models take minutes)
         )
-        video = bb.to_square(bb.decode(z, generator=gen).float(), self.out_size)
+        video = bb.decode(z, generator=gen).float()
+        if bb.geometry.square != "fill":  # "fill": the canvas is the output (Physics-IQ's 16:9 videos)
+            video = bb.to_square(video, self.out_size)
+        if args.frames:
+            video = self.kept(video)
         written = []
         for j, v, sent in zip(batch, video, prompts, strict=True):
             info = {
@@ -200,12 +216,39 @@ class Generator:
                 "mask_strategy": j.mask_strategy,
                 "prompt_sent": sent,
                 "sampler": self.record,
-                "output_size": self.out_size,
+                "output_size": self.out_size if bb.geometry.square != "fill" else list(video.shape[-2:]),
             }
+            if args.frames:
+                info["frames_kept"] = list(args.frames)  # of the generated num_frames
+            if j.context:
+                info |= {"context_path": j.context, "context_frames": args.context_frames}
             with staged_folder(out_root / j.sample_id, job_identity(j, self.settings)) as tmp:
                 write_sample(tmp, frames=to_uint8(v), clip_info=info)
             written.append(str(out_root / j.sample_id))
         return written
+
+    def context(self, job: Prompt) -> torch.Tensor:
+        """The conditioning clip ``[3, K, H, W]``: the last ``context_frames`` frames of ``job.context``, each prepared."""
+        from evaluation.physics_iq.video import read_frames
+
+        if not job.context:
+            raise InputError(job.sample_id, "inference.context_frames is set but this prompt has no conditioning clip")
+        k = self.args.context_frames
+        frames = read_frames(job.context).frames  # BGR
+        if len(frames) < k:
+            raise InputError(job.context, f"has {len(frames)} frames; video-to-video conditions on the last {k}")
+        prep = [self.backbone.prepare_first_frame(np.ascontiguousarray(f[..., ::-1])) for f in frames[-k:]]
+        return torch.stack(prep, dim=1)
+
+    def kept(self, video: torch.Tensor) -> torch.Tensor:
+        """``video [B, 3, T, H, W]`` cut to ``inference.frames``; too short a video is a config error."""
+        start, stop = self.args.frames
+        if video.shape[2] < stop:
+            raise ConfigError(
+                f"inference.frames = [{start}, {stop}) but {self.backbone.name} made {video.shape[2]} frames "
+                "(backbone.num_frames)"
+            )
+        return video[:, :, start:stop]
 
 
 STAGE_VERSION = 1  # bump when a change of this module changes the videos it writes
@@ -214,7 +257,7 @@ STAGE_VERSION = 1  # bump when a change of this module changes the videos it wri
 def run_settings(args: InferenceArgs, bargs: BackboneArgs, sched: RFlowArgs, dtype: torch.dtype) -> dict:
     """What every generated video of this run depends on besides its prompt: model, weights, sampler, seed."""
     weights = {k: fingerprint(getattr(bargs, k, None)) for k in WEIGHT_KEYS}
-    return {
+    settings = {
         "backbone": asdict(bargs),
         "weights": {k: v for k, v in weights.items() if v is not None},
         "scheduler": asdict(sched),
@@ -223,14 +266,19 @@ def run_settings(args: InferenceArgs, bargs: BackboneArgs, sched: RFlowArgs, dty
         "dtype": str(dtype).removeprefix("torch."),
         "output_size": args.output_size,
     }
+    extra = {"frames": args.frames, "context_frames": args.context_frames}
+    return settings | {k: v for k, v in extra.items() if v is not None}  # absent when unset: older records match
 
 
 def job_identity(job: Prompt, settings: dict) -> dict:
     """The stage record of one generated video."""
+    inputs = {"first_frame": fingerprint(job.reference)}
+    if job.context:
+        inputs["context"] = fingerprint(job.context)
     return stage_identity(
         "inference",
         STAGE_VERSION,
-        inputs={"first_frame": fingerprint(job.reference)},
+        inputs=inputs,
         settings={**settings, "text": job.text, "index": job.index},
     )
 
@@ -282,12 +330,12 @@ def pick_device(name: str) -> torch.device:
     )
 
 
-def run(cfg) -> int:
-    """Generate as configured; returns the exit status."""
+def run(cfg, jobs: list[Prompt] | None = None) -> int:
+    """Generate as configured (``jobs``: given by the caller, e.g. Physics-IQ's cases); returns the exit status."""
     args = section(cfg, "inference", InferenceArgs)
     bargs = section(cfg, "backbone", BackboneArgs)
     sched = section(cfg, "scheduler", RFlowArgs)
-    changes = apply_identity(bargs)
+    changes = apply_identity(bargs, geometry=args.geometry_from_weights)
     if changes:
         print(f"{bargs.model_path}/pisa.json: the weights were trained with " + ", ".join(changes))
     device = pick_device(args.device)
@@ -296,7 +344,7 @@ def run(cfg) -> int:
     )
     backbone_class(bargs.name).check_sampling_steps(sched.num_sampling_steps)
     i, n = args.shard_index()
-    jobs = load_jobs(args)[i::n]
+    jobs = (load_jobs(args) if jobs is None else jobs)[i::n]
     claim_output_dir(args.output_dir, "inference", create=False)  # a folder not of ours: fail before loading models
     check_writable(args.output_dir)
     settings = run_settings(args, bargs, sched, dtype)

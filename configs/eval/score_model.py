@@ -1,4 +1,4 @@
-# Score any image-to-video model on PisaBench in one command (python -m opensora.score_model;
+# Score any image-to-video model on PisaBench (and Physics-IQ) in one command (python -m opensora.score_model;
 # bash scripts/evaluation/score_model.sh): generate (or import videos) → SAM 2 masks seeded as the
 # protocol says (annotated points for real, ground-truth frame-0 masks for sim) → evaluation → report.
 score = dict(
@@ -29,4 +29,10 @@ score = dict(
     seed=1024,
     overwrite=False,  # replace videos an earlier run made with other weights or settings (default: refuse)
     allow_failures=False,
+    # which benchmark: pisabench (the split above) | physics_iq | all (PisaBench real, sim_seen, sim_unseen,
+    # Physics-IQ and the Newtonian split when it is there, into one run folder)
+    benchmark="pisabench",
+    seeds=1,  # Physics-IQ: videos per case (generation seeds seed + k·1000; the Verified rule's mean ± sd)
+    protocol="i2v",  # Physics-IQ: i2v (the switch frame) | v2v (the 3 s conditioning clip; Open-Sora, LTX-Video)
+    physics_iq_root="{{$PISA_DATA_ROOT:./data}}/physics_iq/physics-IQ-benchmark",
 )

@@ -14,4 +14,7 @@ inference = dict(
     shard=None,  # "i/n": this process generates every n-th prompt starting at i (several GPUs)
     allow_failures=False,
     overwrite=False,  # remake videos an earlier run made with other weights or settings (default: refuse)
+    frames=None,  # [start, stop): the generated frames written (None = all; Physics-IQ: the 5 s it scores)
+    context_frames=None,  # video-to-video: condition on the last K frames of each prompt's clip (Physics-IQ v2v)
+    geometry_from_weights=True,  # take canvas, frames and fps from an export's pisa.json (Physics-IQ: its own)
 )

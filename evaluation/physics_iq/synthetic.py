@@ -4,7 +4,7 @@ Physics-IQ's real takes cannot be downloaded here, so tests and ``benchmarks/phy
 write trees of the same shape: ``descriptions.csv`` rows for each scenario × view × take, the real
 takes under ``split-videos/testing/<fps>FPS/`` (``<id>_testing-videos_<fps>FPS_<view>_take-<k>_<scenario>.mp4``),
 their motion masks under ``video-masks/real/<fps>FPS/`` (made by this project's mask generator,
-as the release ships its own), the switch frames, and a folder of "generated" videos named as the
+as the release ships its own), the switch frames, optionally the conditioning clips, and a folder of "generated" videos named as the
 release asks (``<id>_<view>_<scenario>.mp4``). Each video is a textured static background with a
 ball falling from a per-scenario height; take 2 differs by a small offset and timing (physical
 variance), the generated videos fall at other speeds. Deterministic for a given seed.
@@ -59,11 +59,13 @@ def write_tree(
     seed: int = 0,
     generated: str | None = "model",
     real_masks: bool = True,
+    conditioning: bool = False,
 ) -> dict:
     """Write the tree under ``root``; returns its paths (``real``, ``masks``, ``pred``, ``descriptions``).
 
     ``size`` is (height, width); ``scenarios`` × 3 views × 2 takes real videos, ``scenarios`` × 3
-    generated ones (ids of take 1 only, as the release samples) in ``root/<generated>``.
+    generated ones (ids of take 1 only, as the release samples) in ``root/<generated>``;
+    ``conditioning``: also take 1's 3 s conditioning clips (``split-videos/conditioning/<fps>FPS/``).
     """
     from evaluation.physics_iq.masks import motion_masks
 
@@ -73,6 +75,7 @@ def write_tree(
     real = root / "physics-IQ-benchmark" / "split-videos" / "testing" / f"{fps}FPS"
     masks = root / "physics-IQ-benchmark" / "video-masks" / "real" / f"{fps}FPS"
     switch = root / "physics-IQ-benchmark" / "switch-frames"
+    cond = root / "physics-IQ-benchmark" / "split-videos" / "conditioning" / f"{fps}FPS"
     pred = root / generated if generated else None
     rows = []
     ident = 0
@@ -100,6 +103,10 @@ def write_tree(
 
                 switch.mkdir(parents=True, exist_ok=True)
                 cv2.imwrite(str(switch / f"{i:04d}_switch-frames_anyFPS_{view}_{name}.jpg"), frames[0])
+                if conditioning:  # the 3 s before the switch: the ball held still (v2v's condition)
+                    still = _frames(np.random.default_rng(seed * 1000 + i), int(round(3 * fps)), h, w, x0, y0, g, 10**6)
+                    stem_c = f"{i:04d}_conditioning-videos_{fps}FPS_{view}_take-1_{name}.mp4"
+                    write_video(cond / stem_c, still, fps)
                 if pred is not None:
                     shift = w * 0.25 * (rng.random() - 0.5)  # a model that also misplaces the ball
                     gen = _frames(

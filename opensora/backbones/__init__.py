@@ -28,7 +28,7 @@ from evaluation.core.errors import ConfigError, InputError
 from opensora.backbones.base import Backbone, Geometry
 
 IDENTITY_FILE = "pisa.json"
-SQUARE = ("native", "pad")
+SQUARE = ("native", "pad", "fill")
 
 # name -> (module, class)
 IMPLEMENTATIONS = {
@@ -67,7 +67,10 @@ class BackboneArgs:
     width: int = 256
     num_frames: int = 32
     fps: int = 16
-    square: str = "native"  # native | pad (how the square first frame is placed on a non-square canvas)
+    # native | pad: how a square first frame is placed on the canvas (its own size | centred on black);
+    # fill: a first frame of any shape covers the canvas (resized, centre-cropped) and the output
+    # stays at the canvas (Physics-IQ's 16:9 frames: opensora.physics_iq_generation)
+    square: str = "native"
     allow_random_weights: bool = False  # Open-Sora model_path/vae_path None: random weights (tiny smoke runs)
 
     def __post_init__(self):
@@ -112,8 +115,14 @@ def read_identity(path: str | None) -> dict | None:
 TAKEN = ("vae", "vae_path", "text_encoder_path", "text_max_length", "height", "width", "num_frames", "fps")
 
 
-def apply_identity(args: BackboneArgs) -> list[str]:
+GEOMETRY = ("height", "width", "num_frames", "fps")
+
+
+def apply_identity(args: BackboneArgs, geometry: bool = True) -> list[str]:
     """Take the latent space, size and frames from ``model_path``'s ``pisa.json``; returns what changed.
+
+    ``geometry=False`` keeps the config's canvas, frames and fps (a benchmark with its own, e.g.
+    Physics-IQ's 16:9 five-second videos); the latent space is still taken.
 
     Raises:
         ConfigError: the weights were trained for another backbone.
@@ -127,7 +136,7 @@ def apply_identity(args: BackboneArgs) -> list[str]:
             f"pass --backbone {ident['backbone']}"
         )
     changed = []
-    for key in TAKEN:
+    for key in TAKEN if geometry else tuple(k for k in TAKEN if k not in GEOMETRY):
         if key in ident and ident[key] != getattr(args, key):
             changed.append(f"{key}={ident[key]!r} (config: {getattr(args, key)!r})")
             setattr(args, key, ident[key])

@@ -34,7 +34,8 @@ class Geometry:
     num_frames: int
     fps: int
     # "native": the model runs at the square size itself; "pad": the square first frame is
-    # centred on a wider canvas (black bars) and the output's centre square taken back.
+    # centred on a wider canvas (black bars) and the output's centre square taken back; "fill": a
+    # frame of any shape is resized to cover the canvas and centre-cropped, the output kept whole.
     square: str = "native"
 
     @property
@@ -94,11 +95,11 @@ class Backbone:
     def prepare_first_frame(self, image: np.ndarray) -> torch.Tensor:
         """``uint8 [H, W, 3]`` → ``[3, h, w]`` in [-1, 1] at the model's canvas size.
 
-        A square canvas gets the released Open-Sora ``resize_crop_to_fill``; a wider one gets the
-        square frame centred on black (``Geometry.square == "pad"``).
+        A square canvas (or ``Geometry.square == "fill"``) gets the released Open-Sora
+        ``resize_crop_to_fill``; a wider one gets the square frame centred on black (``"pad"``).
         """
         g = self.geometry
-        if g.is_square:
+        if g.is_square or g.square == "fill":
             return to_model_range(resize_crop_to_fill(image, (g.height, g.width)))
         from opensora.backbones.frames import pad_to_canvas
 
@@ -152,8 +153,29 @@ class Backbone:
     def start(
         self, first_frames: torch.Tensor, features: dict, generator: torch.Generator, steps: int, guidance: bool
     ) -> Trajectory:
-        """Condition on ``first_frames [B, 3, H, W]`` and draw the initial noise."""
+        """Condition on ``first_frames [B, 3, H, W]`` and draw the initial noise.
+
+        Where :attr:`clip_conditioning`, ``first_frames`` may be a clip ``[B, 3, K, H, W]`` held fixed.
+        """
         raise NotImplementedError
+
+    # whether start() conditions on a clip of K frames (video-to-video: Physics-IQ's v2v protocol)
+    clip_conditioning = False
+
+    def check_context_frames(self, k: int) -> None:
+        """Refuse a conditioning clip of ``k`` frames the model cannot hold fixed (before sampling).
+
+        Raises:
+            ConfigError: the model conditions on one frame only, or ``k`` is not a whole number of
+                latent frames (the clip's latents would not line up with the generated video's).
+        """
+        from evaluation.core.errors import ConfigError
+
+        if k != 1 and not self.clip_conditioning:
+            raise ConfigError(
+                f"{self.name} conditions on its first frame only: video-to-video (a {k}-frame conditioning clip) "
+                "is built for opensora_v1_2 (its mask strategy) and ltx_video (its conditioning latents)"
+            )
 
     def uses_guidance(self, scale: float) -> bool:
         """Whether the sampler makes an unconditional prediction at guidance ``scale``."""

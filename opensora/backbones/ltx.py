@@ -5,7 +5,7 @@ prompt for guidance); the first frame's VAE latent (sampled with the generation'
 normalised by the VAE's latent statistics) replaces latent frame 0 under a conditioning mask,
 and that frame's tokens get timestep 0; latents are packed into tokens ``[B, N, C]``; flow
 matching with the folder's scheduler (dynamic shift from the token count) updates every latent
-frame but the first; decoding (timestep-conditioned VAEs) mixes in generator noise at
+frame but the first (a conditioning clip's latents take frame 0's place: video-to-video); decoding (timestep-conditioned VAEs) mixes in generator noise at
 ``decode_noise_scale`` as the pipeline does. LTX-Video runs a square canvas itself
 (``square_handling: native``, 512² by default); ``fps`` is passed to its rotary position scale.
 """
@@ -76,17 +76,20 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         pipe, g = self.pipe, self.geometry
         feats = {k: v.to(self.device) for k, v in features.items()}
         image = first_frames.to(self.device, dtype=feats["pos"].dtype)
-        latents, cmask = pipe.prepare_latents(
-            image,
-            image.shape[0],
-            pipe.transformer.config.in_channels,
-            g.height,
-            g.width,
-            g.num_frames,
-            torch.float32,
-            self.device,
-            generator,
-        )
+        if image.ndim == 5:
+            latents, cmask = self._clip_latents(image, generator)
+        else:
+            latents, cmask = pipe.prepare_latents(
+                image,
+                image.shape[0],
+                pipe.transformer.config.in_channels,
+                g.height,
+                g.width,
+                g.num_frames,
+                torch.float32,
+                self.device,
+                generator,
+            )
         lf, lh, lw = self._latent_grid()
         sched = self.fresh_scheduler()
         c = sched.config
@@ -102,7 +105,39 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         rope = (pipe.vae_temporal_compression_ratio / g.fps, pipe.vae_spatial_compression_ratio,
                 pipe.vae_spatial_compression_ratio)  # fmt: skip
         state = {"sched": sched, "rope": rope, "grid": (lf, lh, lw), "generator": generator}
+        if image.ndim == 5:
+            state["cond_frames"] = (image.shape[2] - 1) // pipe.vae_temporal_compression_ratio + 1
         return Trajectory(latents, list(timesteps), {"mask": cmask}, feats, state, guidance)
+
+    clip_conditioning = True  # a clip's latent frames take latent frame 0's place under the conditioning mask
+
+    @override
+    def check_context_frames(self, k):
+        from evaluation.core.errors import ConfigError
+
+        r = self.pipe.vae_temporal_compression_ratio
+        if (k - 1) % r or k >= self.geometry.num_frames:
+            raise ConfigError(
+                f"a {k}-frame conditioning clip: LTX-Video's VAE makes one latent frame of the first frame and one "
+                f"of every {r} after it, so the clip must be {r}·m + 1 frames (and shorter than backbone.num_frames "
+                f"= {self.geometry.num_frames}) for its latents to line up with the video's"
+            )
+
+    def _clip_latents(self, clip, generator):
+        """As the pipeline's ``prepare_latents`` for a clip ``[B, 3, K, H, W]``: its latent frames fixed under the mask."""
+        from diffusers.pipelines.ltx.pipeline_ltx_image2video import retrieve_latents
+        from diffusers.utils.torch_utils import randn_tensor
+
+        pipe, vae = self.pipe, self.pipe.vae
+        z = torch.cat([retrieve_latents(vae.encode(c[None].to(vae.dtype)), generator) for c in clip]).float()
+        z = pipe._normalize_latents(z, vae.latents_mean, vae.latents_std)
+        lf, lh, lw = self._latent_grid()
+        b, c, n = z.shape[:3]
+        mask = torch.zeros((b, 1, lf, lh, lw), device=self.device)
+        mask[:, :, :n] = 1.0
+        noise = randn_tensor((b, c, lf, lh, lw), generator=generator, device=self.device, dtype=torch.float32)
+        latents = torch.cat([z, noise[:, :, n:]], dim=2)
+        return self._pack(latents), self._pack(mask).squeeze(-1)
 
     @override
     def predict(self, model, traj, i, x):
@@ -157,8 +192,9 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
     @override
     def step(self, traj, i, prediction):
         pred, lat = self._unpack(prediction), self._unpack(traj.x)
-        moved = traj.state["sched"].step(pred[:, :, 1:], traj.timesteps[i], lat[:, :, 1:], return_dict=False)[0]
-        return self._pack(torch.cat([lat[:, :, :1], moved], dim=2))
+        n = traj.state.get("cond_frames", 1)  # latent frames held fixed: the image's, or a clip's
+        moved = traj.state["sched"].step(pred[:, :, n:], traj.timesteps[i], lat[:, :, n:], return_dict=False)[0]
+        return self._pack(torch.cat([lat[:, :, :n], moved], dim=2))
 
     @override
     def encode(self, video, generator=None):

@@ -197,6 +197,20 @@ class OpenSoraV12(Backbone):
     def uses_guidance(self, scale: float) -> bool:
         return True  # the release always makes the null-caption prediction
 
+    clip_conditioning = True  # the release's mask strategy holds any leading latent frames fixed
+
+    @override
+    def check_context_frames(self, k):
+        from evaluation.core.errors import ConfigError
+
+        chunk = getattr(self.vae, "micro_frame_size", 1)  # the temporal VAE encodes chunks of this many frames
+        if k % chunk or k >= self.geometry.num_frames:
+            raise ConfigError(
+                f"a {k}-frame conditioning clip: {self.vae_id}'s temporal VAE encodes {chunk}-frame chunks, so the "
+                f"clip must be a multiple of {chunk} frames (and shorter than backbone.num_frames = "
+                f"{self.geometry.num_frames}) for its latents to line up with the video's"
+            )
+
     # latents
     @override
     def encode(self, video, generator=None):
@@ -223,14 +237,15 @@ class OpenSoraV12(Backbone):
 
     @override
     def start(self, first_frames, features, generator, steps, guidance=True) -> Trajectory:
-        b, _, h, w = first_frames.shape
+        b, h, w = first_frames.shape[0], *first_frames.shape[-2:]
         g = self.geometry
         t_lat, h_lat, w_lat = self.vae.latent_size(g.num_frames, h, w)
         refs = first_frames.to(self.device)
-        ref_z = torch.cat([self.vae.encode(refs[k : k + 1, :, None], generator=generator) for k in range(b)])
-        c = ref_z.shape[1]
+        clip = refs if refs.ndim == 5 else refs[:, :, None]  # a conditioning clip: mask strategy over its latents
+        ref_z = torch.cat([self.vae.encode(clip[k : k + 1], generator=generator) for k in range(b)])
+        c, num_cond = ref_z.shape[1], ref_z.shape[2]
         noise = torch.randn((b, c, t_lat, h_lat, w_lat), generator=generator, device=generator.device)
-        z = torch.cat([ref_z.to(noise.device, noise.dtype), noise[:, :, 1:]], dim=2).to(self.device)
+        z = torch.cat([ref_z.to(noise.device, noise.dtype), noise[:, :, num_cond:]], dim=2).to(self.device)
         sizes = self._sizes(b)
         sched = replace(self.sched, num_sampling_steps=steps)
         timesteps = sampling_timesteps(sched, b, self.device, sizes["height"], sizes["width"], sizes["num_frames"])
@@ -238,7 +253,7 @@ class OpenSoraV12(Backbone):
             "sched": sched,
             "sizes": sizes,
             "deltas": step_sizes(timesteps, sched.num_timesteps),
-            "cond_mask": i2v_mask(b, t_lat, self.device),
+            "cond_mask": i2v_mask(b, t_lat, self.device, num_cond),
             "generator": generator,
         }
         state["noise_added"] = state["cond_mask"] == 1

@@ -27,10 +27,18 @@ def sample_latents(
     checkpoint_model: bool = False,
     progress: bool = False,
 ) -> torch.Tensor:
-    """Latents of videos that start at ``first_frames [B, 3, H, W]`` (in [-1, 1], from ``prepare_first_frame``)."""
+    """Latents of videos that start at ``first_frames [B, 3, H, W]`` (in [-1, 1], from ``prepare_first_frame``).
+
+    ``first_frames [B, 3, K, H, W]`` is a conditioning clip (video-to-video): its K frames are held
+    fixed and the video continues them (backbones with ``clip_conditioning``).
+    """
     if model is None:
         model = backbone.denoiser()
-    first_frames = backbone.to_canvas(first_frames[:, :, None])[:, :, 0]  # square clip frames → the canvas
+    if first_frames.ndim == 5:
+        backbone.check_context_frames(first_frames.shape[2])
+        first_frames = backbone.to_canvas(first_frames)
+    else:
+        first_frames = backbone.to_canvas(first_frames[:, :, None])[:, :, 0]  # square clip frames → the canvas
     with torch.no_grad():  # the condition is a frozen function of the first frame: no graph into the encoders
         traj = backbone.start(first_frames, features, generator, steps, guidance=backbone.uses_guidance(guidance_scale))
     n = len(traj.timesteps)
