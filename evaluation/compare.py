@@ -6,7 +6,8 @@ Usage::
     python -m evaluation.compare RUN ... --output-dir D --videos 24 --screenshot figures/compare_page.png
 
 Each ``RUN`` is an output folder of ``python -m evaluation.run`` (``summary.json`` and
-``per_sample.jsonl``). The page holds, without any network access (inline CSS and script, media
+``per_sample.jsonl``) or of ``python -m evaluation.physics_iq``, or a run folder of
+``opensora.score_model`` (its ``eval/``; for ``--benchmark all``, every benchmark in it). The page holds, without any network access (inline CSS and script, media
 files beside it):
 
 - the paper's results table with these runs placed in their column groups (``split``);
@@ -59,6 +60,8 @@ class Run:
     records: dict[str, dict]
     label: str = ""  # the name shown on the page: the model, made unique when two runs share it
     key: str = ""  # the run's own media folder (``run<i>-<model>``): never shared by two runs
+    group: str = ""  # the --benchmark all run folder this run is a part of ("" for a run of its own)
+    group_label: str = ""  # that run's name in the paper table (its splits share one row)
 
     @property
     def name(self) -> str:
@@ -76,11 +79,38 @@ def label_runs(runs: list[Run]) -> list[Run]:
     models = [r.summary["model"] for r in runs]
     for i, r in enumerate(runs):
         model = r.summary["model"]
-        r.label = model if models.count(model) == 1 else f"{model} ({r.path.name or r.path})"
+        folder = r.path.parent.name if r.path.name == "eval" else r.path.name  # a score run's eval/: its part
+        r.label = model if models.count(model) == 1 else f"{model} ({folder or r.path})"
         if sum(x.label == r.label for x in runs[:i]):  # same model, same folder name: number them
             r.label = f"{r.label} #{i + 1}"
         r.key = f"run{i + 1}-{_slug(model)}"
+    for r in runs:
+        if r.group:
+            same_model = {g for g, m in ((x.group, x.summary["model"]) for x in runs) if m == r.summary["model"]}
+            r.group_label = r.summary["model"] + (f" ({Path(r.group).name})" if len(same_model) > 1 else "")
     return runs
+
+
+def expand_runs(paths: list[str | Path]) -> list[Path]:
+    """Evaluation run folders: each path itself, or a score run's ``eval/``, or every benchmark of a ``--benchmark all`` run.
+
+    Raises:
+        InputError: a path that is none of these.
+    """
+    out = []
+    for p in map(Path, paths):
+        if (p / "summary.json").is_file():
+            out.append(p)
+        elif (p / "eval" / "summary.json").is_file():
+            out.append(p / "eval")
+        elif (p / "benchmarks.json").is_file():  # python -m opensora.score_model --benchmark all
+            parts = sorted(q.parent for q in p.glob("*/eval/summary.json"))
+            if not parts:
+                raise InputError(p, "a --benchmark all run with no finished benchmark (no */eval/summary.json)")
+            out += parts
+        else:
+            raise InputError(p, "not a finished evaluation run (no summary.json, eval/summary.json or benchmarks.json)")
+    return out
 
 
 def load_run(path: str | Path) -> Run:
@@ -98,11 +128,13 @@ def load_run(path: str | Path) -> Run:
         raise InputError(path, f"not a finished evaluation run ({Path(e.filename).name} is missing)") from e
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError(path, f"unreadable evaluation run ({e})") from e
+    group = path.parent.parent if path.name == "eval" else None
+    group = str(group) if group is not None and (group / "benchmarks.json").is_file() else ""
     if summary.get("benchmark") == "physics_iq":
-        return Run(path, summary, {})  # scores only: its cases have no PisaBench video pages
+        return Run(path, summary, {}, group=group)  # scores only: its cases have no PisaBench video pages
     if any("sample_id" not in r for r in records) or "metrics" not in summary:
         raise InputError(path, "is neither a PisaBench evaluation run nor a Physics-IQ run (no sample ids / metrics)")
-    return Run(path, summary, {r["sample_id"]: r for r in records})
+    return Run(path, summary, {r["sample_id"]: r for r in records}, group=group)
 
 
 def physics_iq_table_html(runs: list[Run]) -> str:
@@ -197,15 +229,17 @@ def paper_table_html(runs: list[Run]) -> str:
         + "</tr>"
         for n, vals in PAPER_RESULTS.items()
     ]
+    merged: dict[str, tuple[str, list[str]]] = {}  # one row per model run: the splits of a --benchmark all run share it
     for r in runs:
-        cells = ["—"] * 9
+        name, cells = merged.setdefault(r.group or str(r.path), (r.group_label or r.name, ["—"] * 9))
         split = r.summary["split"] if r.summary["split"] in PAPER_SPLITS else "real"
         col = PAPER_SPLITS.index(split) * 3
         for j, m in enumerate(PAPER_METRICS):
             if m in r.summary["metrics"]:
                 cells[col + j] = f"<b>{_f(r.summary['metrics'][m]['mean'])}</b>"
+    for name, cells in merged.values():
         rows.append(
-            f'<tr class="run"><td><b>{html.escape(r.name)}</b></td>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+            f'<tr class="run"><td><b>{html.escape(name)}</b></td>' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
         )
     head = f'<thead><tr><th rowspan="2">Method</th>{groups}</tr><tr>{sub}</tr></thead>'
     return f'<table id="paper">{head}<tbody>{"".join(rows)}</tbody></table>'
@@ -266,7 +300,7 @@ def _player(src: str, caption: str, extra: str = "") -> str:
     return f'<div class="player"><video src="{src}" autoplay loop muted playsinline></video><div>{caption}</div>{extra}</div>'
 
 
-def video_row(sid: str, runs: list[Run], media: Path, out_dir: Path) -> str:
+def video_row(sid: str, runs: list[Run], media: Path, out_dir: Path, split: str = "") -> str:
     """One video: the ground truth and each model's player, trajectories, metrics and flags."""
     cells, series, height, fps = [], {}, 1, 16.0
     for r in runs:
@@ -278,7 +312,8 @@ def video_row(sid: str, runs: list[Run], media: Path, out_dir: Path) -> str:
         gt_clip, pd_clip, c_gt, c_pd = clip_pair(rec)
         height, fps = gt_clip.shape[1], rec["pd_fps"]
         if not series:  # the ground truth once, first
-            src = write_clip(media / "ground_truth" / f"{_slug(sid)}.mp4", gt_clip, fps, out_dir)
+            gt_dir = media / "ground_truth" / (_slug(split) if split else "")  # sample ids repeat across splits
+            src = write_clip(gt_dir / f"{_slug(sid)}.mp4", gt_clip, fps, out_dir)
             cells.insert(0, _player(src, "ground truth"))
             series["ground truth"] = c_gt
         src = write_clip(media / r.key / f"{_slug(sid)}.mp4", pd_clip, fps, out_dir)
@@ -298,7 +333,7 @@ def video_row(sid: str, runs: list[Run], media: Path, out_dir: Path) -> str:
     trajs = trajectory_svg(series, 0, height, fps) + trajectory_svg(series, 1, height, fps)
     legend = " ".join(f'<span class="key k{i}">{html.escape(n)}</span>' for i, n in enumerate(series))
     return (
-        f'<section class="video"><h3>{html.escape(sid)}</h3><div class="players">{"".join(cells)}</div>'
+        f'<section class="video"><h3>{html.escape(sid)} <span class="muted small">{html.escape(split)}</span></h3><div class="players">{"".join(cells)}</div>'
         f'<div class="trajs">{trajs}<div class="legend">{legend}</div></div></section>'
     )
 
@@ -347,7 +382,8 @@ def render_page(runs: list[Run], videos: list[str], media: Path, out_dir: Path, 
 <h1>{html.escape(title)}</h1>"""
     if not runs:
         return f"{head}{others}<script>{SCRIPT}</script></body></html>"
-    rows = "".join(video_row(sid, runs, media, out_dir) for sid in videos)
+    rows = "".join(video_row(sid, [r for r in runs if r.summary["split"] == split], media, out_dir, split)
+                   for split, sid in videos)  # fmt: skip
     version = html.escape(runs[0].summary.get("benchmark_version", ""))
     return f"""{head}
 <p class="muted">Benchmark {version}; {len(runs)} run(s): {sources}.</p>
@@ -365,9 +401,13 @@ Trajectories: the evaluated object's centroid in pixels.</p>
 <script>{SCRIPT}</script></body></html>"""
 
 
-def common_videos(runs: list[Run], limit: int) -> list[str]:
-    """Sample ids scored in at least one run, in the runs' order, at most ``limit`` (-1: all)."""
-    seen = list(dict.fromkeys(sid for r in runs for sid, rec in r.records.items() if rec.get("status") == "ok"))
+def common_videos(runs: list[Run], limit: int) -> list[tuple[str, str]]:
+    """``(split, sample id)`` scored in at least one run, in the runs' order, at most ``limit`` (-1: all).
+
+    A sample id names a video within its split only: runs of other splits are never shown side by side.
+    """
+    seen = list(dict.fromkeys((r.summary["split"], sid) for r in runs if not r.physics_iq
+                              for sid, rec in r.records.items() if rec.get("status") == "ok"))  # fmt: skip
     return seen if limit < 0 else seen[:limit]
 
 
@@ -412,7 +452,7 @@ def build(run_dirs: list[str], out_dir: str | Path, videos: int = 12, title: str
 
     if not run_dirs:
         raise ConfigError("give at least one evaluation run folder")
-    runs = label_runs([load_run(p) for p in run_dirs])
+    runs = label_runs([load_run(p) for p in expand_runs(run_dirs)])
     out_dir = Path(out_dir)
     claim_output_dir(out_dir, "compare", create=False)
     remove_stale_temporaries(out_dir.absolute().parent)
@@ -453,7 +493,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m evaluation.compare", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("runs", nargs="+", help="evaluation run folders (python -m evaluation.run --output_dir)")
+    p.add_argument("runs", nargs="+",
+                   help="evaluation run folders (python -m evaluation.run --output_dir), or score_model run folders "
+                        "(their eval/; every benchmark of a --benchmark all run)")  # fmt: skip
     p.add_argument("--output-dir", "--output_dir", dest="output_dir", default="outputs/compare", help="page folder")
     p.add_argument("--videos", type=int, default=12, help="per-video rows with players (-1: every video)")
     p.add_argument("--title", default="PisaBench comparison")
