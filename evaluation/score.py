@@ -478,8 +478,9 @@ def run_all(a: ScoreArgs, generators: dict[str, Stage]) -> int:
     """Every benchmark into one run folder (``<run>/<benchmark>/``); a failed part is reported and the rest run."""
     parts = all_parts(a)
     root = a.run_folder
+    claim_output_dir(root, "score_model", create=False)
+    prepared = [prepare_any(p, generators) for p in parts]  # every part's data is checked before anything is written
     claim_output_dir(root, "score_model")
-    prepared = [prepare_any(p, generators) for p in parts]  # every part's data is checked before any model loads
     status = {}
     for p, r in zip(parts, prepared, strict=True):
         name = Path(p.run_dir).name
