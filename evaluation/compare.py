@@ -95,7 +95,7 @@ def expand_runs(paths: list[str | Path]) -> list[Path]:
     """Evaluation run folders: each path itself, or a score run's ``eval/``, or every benchmark of a ``--benchmark all`` run.
 
     Raises:
-        InputError: a path that is none of these.
+        InputError: a ``--benchmark all`` run with no finished benchmark.
     """
     out = []
     for p in map(Path, paths):
@@ -109,7 +109,7 @@ def expand_runs(paths: list[str | Path]) -> list[Path]:
                 raise InputError(p, "a --benchmark all run with no finished benchmark (no */eval/summary.json)")
             out += parts
         else:
-            raise InputError(p, "not a finished evaluation run (no summary.json, eval/summary.json or benchmarks.json)")
+            out.append(p)  # load_run names what is missing
     return out
 
 
