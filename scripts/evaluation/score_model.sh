@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Usage: bash scripts/evaluation/score_model.sh --backbone NAME --split real|sim_seen|sim_unseen|newton|newton_<scenario> [--model-path HUB_ID_OR_FOLDER]
 #    or: bash scripts/evaluation/score_model.sh --pred-root DIR [--pred-fps FPS] --split real
+#    or: bash scripts/evaluation/score_model.sh --backbone NAME --benchmark physics_iq [--seeds 4] [--protocol v2v]   (Physics-IQ)
+#    or: bash scripts/evaluation/score_model.sh --backbone NAME --benchmark all   (PisaBench real + sim, Physics-IQ, newton: one run folder)
 # Scores any image-to-video model on PisaBench: generate (or import DIR's sample folders / <id>.mp4
 # files) → SAM 2 masks (points for real, ground-truth frame-0 masks for sim) → evaluation → report.
 # Reads data/pisabench/<split>_256 (--benchmark-dir); writes $PISA_OUT_ROOT/score/<model>-<split>-<hash>/ (--run-dir).

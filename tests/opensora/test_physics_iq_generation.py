@@ -223,3 +223,37 @@ def test_every_benchmark_in_one_run_folder(tmp_path, capsys, tree):
     rc, _, err = run_cli(score_model.main, [*gone[:-2], "--run-dir", tmp_path / "all2"], capsys)
     assert_user_error(rc, err, "gone", "real split is not there")
     assert not (tmp_path / "all2").exists()  # every part is checked before anything is written
+
+
+# the real models' grids (temporal ratio, spatial multiple; Open-Sora: 17-frame VAE chunks) their configs must fit
+REAL_GRIDS = {"opensora_v1_2": (17, 16), "cogvideox_5b_i2v": (4, 16), "wan2_1_i2v_14b_480p": (4, 16),
+              "wan2_2_ti2v_5b": (4, 32), "ltx_video": (8, 32)}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(REAL_GRIDS))
+def test_full_size_physics_iq_settings_cover_five_seconds_on_the_models_grid(name):
+    from evaluation.core.config import load_config
+    from evaluation.core.errors import ConfigError
+    from opensora.physics_iq_generation import plan
+
+    path = f"configs/inference/{name}.py"
+    cfg = load_config(path)
+    t, grid = REAL_GRIDS[name]
+    plans = {"i2v": plan(cfg, "i2v", path)}
+    if cfg.physics_iq.get("v2v"):
+        plans["v2v"] = plan(cfg, "v2v", path)
+    else:
+        with pytest.raises(ConfigError, match="conditions on one frame only"):
+            plan(cfg, "v2v", path)
+    assert set(plans) == ({"i2v", "v2v"} if name in ("opensora_v1_2", "ltx_video") else {"i2v"})
+    for p in plans.values():
+        h, w, n, fps = (p[f"backbone.{k}"] for k in ("height", "width", "num_frames", "fps"))
+        assert h % grid == 0 and w % grid == 0 and 1.45 <= w / h <= 1.85  # 16:9-like (CogVideoX: its 3:2)
+        assert fps in (8, 16, 24, 30)  # a released rate: the real takes need no cross-fade
+        start, stop = p["inference.frames"]
+        assert stop - start == 5 * fps and stop <= n
+        k = p["inference.context_frames"]
+        if name == "opensora_v1_2":
+            assert n % t == 0 and (k is None or k % t == 0)
+        else:
+            assert (n - 1) % t == 0 and (k is None or (k - 1) % t == 0)
