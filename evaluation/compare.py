@@ -231,6 +231,8 @@ def paper_table_html(runs: list[Run]) -> str:
     ]
     merged: dict[str, tuple[str, list[str]]] = {}  # one row per model run: the splits of a --benchmark all run share it
     for r in runs:
+        if r.summary["split"].startswith("newton"):
+            continue  # no published rows: the Newtonian split is in the metric and physical-constant tables
         name, cells = merged.setdefault(r.group or str(r.path), (r.group_label or r.name, ["—"] * 9))
         split = r.summary["split"] if r.summary["split"] in PAPER_SPLITS else "real"
         col = PAPER_SPLITS.index(split) * 3
@@ -389,7 +391,7 @@ def render_page(runs: list[Run], videos: list[str], media: Path, out_dir: Path, 
 <p class="muted">Benchmark {version}; {len(runs)} run(s): {sources}.</p>
 <h2>Paper metrics beside the published rows</h2>{paper_table_html(runs)}
 <p class="muted small">L2 and CD are the released definitions (lower is better), IoU higher is better.
-Each run fills the column group of its split.</p>
+Each run fills the column group of its split (the splits of one <code>--benchmark all</code> run share a row; the Newtonian split has no published rows).</p>
 <h2>All metrics (mean [bootstrap 95 % CI]); click a header to sort</h2>{metric_table_html(runs)}
 <p>{html.escape(PHYSICS_NOTE)}</p>
 {physics_table_html(runs)}

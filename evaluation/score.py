@@ -23,7 +23,12 @@ video its source's content and the fps; a mask the video, the prompts and the SA
 evaluation every mask and clip_info it read and its settings. A rerun skips what the same inputs
 and settings made, redoes what changed (and so everything downstream of it), and says which.
 Each stage is a function of the run's :class:`ScoreRun`; a stage returns an exit status and the
-run stops at the first that fails. Physics-IQ and the Newtonian split add stages to this list.
+run stops at the first that fails.
+
+``--benchmark physics_iq`` runs Physics-IQ's stages instead (:mod:`evaluation.physics_iq.stages`:
+generation per seed, then the released-identical scorer into ``eval/``); ``--benchmark all`` runs
+PisaBench real, sim_seen, sim_unseen, Physics-IQ and the Newtonian split (when it is there) into
+one run folder, a subfolder each (:func:`run_all`).
 """
 
 from __future__ import annotations
@@ -444,6 +449,11 @@ def all_parts(a: ScoreArgs) -> list[ScoreArgs]:
     """``--benchmark all``: PisaBench real, sim_seen, sim_unseen, Physics-IQ, and the Newtonian split when it exists."""
     if a.benchmark_dir:
         raise ConfigError("--benchmark-dir names one split's folder; --benchmark all reads score.benchmark_dirs")
+    if a.pred_root:
+        raise ConfigError(
+            "--benchmark all generates every benchmark's videos with --backbone; score videos made elsewhere one "
+            "benchmark at a time (--split …, or --benchmark physics_iq), each with its own --pred-root"
+        )
     root = a.run_folder
     parts = [replace(a, benchmark="pisabench", split=s, run_dir=str(root / f"pisabench_{s}"))
              for s in ("real", "sim_seen", "sim_unseen")]  # fmt: skip

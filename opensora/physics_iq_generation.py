@@ -11,8 +11,8 @@ The protocol (README of google-deepmind/physics-IQ-benchmark, "Step A"):
   strategy over the clip's latent frames) and LTX-Video (the clip's latents under its
   conditioning mask). Elsewhere v2v is refused naming the backbone.
 
-Each backbone's canvas and frame counts for Physics-IQ are the ``physics_iq`` section of its
-inference config (``configs/inference/<name>.py``: a 16:9 canvas the model runs at, enough frames
+Each backbone's canvas and frame counts for Physics-IQ are the ``physics_iq_generation`` section
+of its inference config (``configs/inference/<name>.py``: a 16:9 canvas the model runs at, enough frames
 for 5 s at the backbone's fps); the 16:9 frame covers the canvas (``backbone.square = "fill"``:
 resized, centre-cropped) and the output stays at the canvas. Videos are written as this
 project's sample folders named by the release's ``<id>_<view>_<scenario>`` (the scorer matches
@@ -32,12 +32,13 @@ from evaluation.physics_iq import layout
 SECONDS = 5.0  # the release scores the first 5 s after the switch frame
 CONTEXT_SECONDS = 3.0  # the released conditioning clips
 PROTOCOLS = ("i2v", "v2v")
+SECTION = "physics_iq_generation"  # the inference config's section
 SEED_STRIDE = 1000  # seed k of --seeds generates with seed + k·1000 (each case adds its index: 198 < 1000)
 
 
 @dataclass
 class PhysicsIQGeometry:
-    """The ``physics_iq`` section of an inference config: how the backbone makes a Physics-IQ video."""
+    """The ``physics_iq_generation`` section of an inference config: how the backbone makes a Physics-IQ video."""
 
     height: int
     width: int
@@ -50,14 +51,14 @@ def plan(cfg, protocol: str, source: str) -> dict:
     """The config overrides that make ``cfg`` (an inference config, read from ``source``) generate Physics-IQ videos.
 
     Raises:
-        ConfigError: no ``physics_iq`` section, v2v on a backbone without it, or too few frames
+        ConfigError: no ``physics_iq_generation`` section, v2v on a backbone without it, or too few frames
             for 5 s (naming the key and the seconds covered).
     """
     if protocol not in PROTOCOLS:
         raise ConfigError(f"score.protocol must be one of {PROTOCOLS}, got {protocol!r}")
-    if "physics_iq" not in cfg:
-        raise ConfigError(f"{source} has no physics_iq section (canvas and frames for Physics-IQ's 16:9, 5 s videos)")
-    g = section(cfg, "physics_iq", PhysicsIQGeometry)
+    if SECTION not in cfg:
+        raise ConfigError(f"{source} has no {SECTION} section (canvas and frames for Physics-IQ's 16:9, 5 s videos)")
+    g = section(cfg, SECTION, PhysicsIQGeometry)
     name = cfg.backbone.name
     fps = g.fps or cfg.backbone.fps
     keep = round(SECONDS * fps)
@@ -71,12 +72,12 @@ def plan(cfg, protocol: str, source: str) -> dict:
         context, total = int(g.v2v["context_frames"]), int(g.v2v["num_frames"])
         if context > round(CONTEXT_SECONDS * fps):
             raise ConfigError(
-                f"{source}: physics_iq.v2v.context_frames = {context}, but the released conditioning clips hold "
+                f"{source}: {SECTION}.v2v.context_frames = {context}, but the released conditioning clips hold "
                 f"{CONTEXT_SECONDS:g} s = {round(CONTEXT_SECONDS * fps)} frames at {fps} fps"
             )
-        frames, key = [context, context + keep], "physics_iq.v2v.num_frames"
+        frames, key = [context, context + keep], f"{SECTION}.v2v.num_frames"
     else:
-        total, frames, key = g.num_frames, [0, keep], "physics_iq.num_frames"
+        total, frames, key = g.num_frames, [0, keep], f"{SECTION}.num_frames"
     if total < frames[1]:
         raise ConfigError(
             f"{source}: {key} = {total} at {fps} fps gives {total / fps:.2f} s"

@@ -40,7 +40,7 @@ DEFAULT_CONFIG = score.DEFAULT_CONFIG
 def inference_config(a: score.ScoreArgs, overrides: dict, physics_iq: str | None = None):
     """The inference config this run generates with: the backbone's, with the run's ``overrides``.
 
-    ``physics_iq`` (a protocol): the config's ``physics_iq`` section's canvas and frames applied.
+    ``physics_iq`` (a protocol): the config's ``physics_iq_generation`` canvas and frames applied.
     """
     from opensora import inference
 

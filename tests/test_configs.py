@@ -18,6 +18,7 @@ from evaluation.score import ScoreArgs
 from evaluation.selftest import SelftestArgs
 from opensora.backbones import BackboneArgs
 from opensora.inference import InferenceArgs
+from opensora.physics_iq_generation import PhysicsIQGeometry
 from opensora.rewards import check_reward_configs
 from opensora.rewards.verifiable import VerifiableArgs
 from opensora.schedulers.rf import RFlowArgs
@@ -60,6 +61,7 @@ SECTIONS = {
     "dpo": DPOArgs,
     "verifiable": VerifiableArgs,
     "physics_iq": PhysicsIQArgs,
+    "physics_iq_generation": PhysicsIQGeometry,
     "newton_selftest": NewtonSelftestArgs,
 }
 LIST_SECTIONS = {"rewards": check_reward_configs}

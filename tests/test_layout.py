@@ -188,6 +188,7 @@ OPENSORA_LAYERS = [
     {"datasets", "rewards"},
     {"train"},
     {"inference"},
+    {"physics_iq_generation"},
     {"score_model"},
 ]
 

@@ -18,4 +18,4 @@ scheduler = dict(num_sampling_steps=50, cfg_scale=6.0)
 # Physics-IQ (python -m opensora.score_model --benchmark physics_iq): the one canvas and frame count the
 # model has (learned positional embeddings), the 16:9 switch frame cropped to 3:2; 49 frames at 8 fps
 # (6.1 s, the first 40 scored). One conditioning frame only: no v2v.
-physics_iq = dict(height=480, width=720, num_frames=49, v2v=None)
+physics_iq_generation = dict(height=480, width=720, num_frames=49, v2v=None)

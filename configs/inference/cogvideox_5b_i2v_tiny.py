@@ -7,4 +7,4 @@ backbone = dict(
 inference = dict(output_size=32)
 scheduler = dict(num_sampling_steps=3)
 # the tiny model's 9 frames (its learned embeddings) cannot cover Physics-IQ's 5 s: refused, naming this key
-physics_iq = dict(height=32, width=48, num_frames=9, fps=8, v2v=None)
+physics_iq_generation = dict(height=32, width=48, num_frames=9, fps=8, v2v=None)

@@ -8,4 +8,4 @@ inference = dict(output_size=32)
 scheduler = dict(num_sampling_steps=3)
 # Physics-IQ on CPU: 8 fps (the synthetic trees' rate), 41 frames (the first 40 = 5 s scored); v2v: 17
 # conditioning frames (8·2 + 1), then 40 more
-physics_iq = dict(height=32, width=64, num_frames=41, fps=8, v2v=dict(context_frames=17, num_frames=57))
+physics_iq_generation = dict(height=32, width=64, num_frames=41, fps=8, v2v=dict(context_frames=17, num_frames=57))

@@ -28,4 +28,4 @@ backbone = dict(
 # budget on the 16-pixel grid (VAE 8x, patch 2), 5 s at 16 fps as 85 frames (5 of the VAE's 17-frame
 # chunks; the first 80 are scored); v2v: the last 34 frames (2 chunks) of the 3 s conditioning clip,
 # then 85 more.
-physics_iq = dict(height=192, width=336, num_frames=85, v2v=dict(context_frames=34, num_frames=119))
+physics_iq_generation = dict(height=192, width=336, num_frames=85, v2v=dict(context_frames=34, num_frames=119))

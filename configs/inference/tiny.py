@@ -16,4 +16,4 @@ backbone = dict(
 inference = dict(batch_size=2, output_size=64)
 scheduler = dict(num_sampling_steps=3, use_timestep_transform=False)
 # Physics-IQ on CPU: 8 fps (the synthetic trees' rate), 40 frames = 5 s; v2v: one 17-frame VAE chunk, then 40
-physics_iq = dict(height=48, width=80, num_frames=40, fps=8, v2v=dict(context_frames=17, num_frames=57))
+physics_iq_generation = dict(height=48, width=80, num_frames=40, fps=8, v2v=dict(context_frames=17, num_frames=57))

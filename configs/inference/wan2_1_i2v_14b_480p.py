@@ -14,4 +14,4 @@ backbone = dict(
 scheduler = dict(num_sampling_steps=50, cfg_scale=5.0)
 # Physics-IQ (python -m opensora.score_model --benchmark physics_iq): the 480x832 pixel budget at 16:9 on
 # the 16-pixel grid (diffusers' Wan example rule), 81 frames at 16 fps (the first 80 scored); no v2v.
-physics_iq = dict(height=464, width=832, num_frames=81, v2v=None)
+physics_iq_generation = dict(height=464, width=832, num_frames=81, v2v=None)

@@ -13,4 +13,4 @@ backbone = dict(
 inference = dict(output_size=32)
 scheduler = dict(num_sampling_steps=3)
 # Physics-IQ on CPU: 8 fps (the synthetic trees' rate), 41 frames (the first 40 = 5 s scored)
-physics_iq = dict(height=32, width=48, num_frames=41, fps=8, v2v=None)
+physics_iq_generation = dict(height=32, width=48, num_frames=41, fps=8, v2v=None)

@@ -14,4 +14,4 @@ backbone = dict(
 scheduler = dict(num_sampling_steps=50, cfg_scale=5.0)
 # Physics-IQ (python -m opensora.score_model --benchmark physics_iq): the model's 720p canvas (704x1280),
 # 121 frames at 24 fps (the first 120 scored); no v2v.
-physics_iq = dict(height=704, width=1280, num_frames=121, v2v=None)
+physics_iq_generation = dict(height=704, width=1280, num_frames=121, v2v=None)

@@ -56,7 +56,7 @@ def test_generate_and_score(tmp_path, capsys, tree, name, protocol):
     assert summary["seeds"][0]["scenarios_scored"] == 1 and summary["failed"] == 0
     sample = run / "predictions" / "seed-0" / CASE
     info = json.loads((sample / "clip_info.json").read_text())
-    section = Config.fromfile(TINY_CONFIGS[name]).physics_iq
+    section = Config.fromfile(TINY_CONFIGS[name]).physics_iq_generation
     assert len(list_frames(sample)) == 40  # exactly the 5 s the release scores, at 8 fps
     assert read_image(list_frames(sample)[0]).shape[:2] == (section["height"], section["width"])  # the 16:9 canvas
     assert info["fps"] == 8 and info["square_handling"] == "fill"
@@ -103,7 +103,7 @@ def test_refusals_name_the_cause_and_write_nothing(tmp_path, capsys, tree):
     rc, _, err = run_cli(score_model.main, argv(tree["root"], run, "wan2_1_i2v_14b_480p", "--protocol", "v2v"), capsys)
     assert_user_error(rc, err, "wan2_1_i2v_14b_480p conditions on one frame only", "--protocol i2v")
     rc, _, err = run_cli(score_model.main, argv(tree["root"], run, "cogvideox_5b_i2v"), capsys)
-    assert_user_error(rc, err, "physics_iq.num_frames = 9", "1.12 s", "40 frames needed")
+    assert_user_error(rc, err, "physics_iq_generation.num_frames = 9", "1.12 s", "40 frames needed")
     bare = tmp_path / "bare"
     shutil.copytree(tree["root"], bare)
     shutil.rmtree(bare / "split-videos" / "conditioning")
@@ -119,6 +119,8 @@ def test_refusals_name_the_cause_and_write_nothing(tmp_path, capsys, tree):
     pred = ["--benchmark", "physics_iq", "--pred-root", str(tmp_path), "--physics-iq-root", str(tree["root"])]
     rc, _, err = run_cli(score_model.main, [*pred, "--seeds", "2", "--run-dir", str(run)], capsys)
     assert_user_error(rc, err, "--seeds generates", "--pred-root A --pred-root B")
+    rc, _, err = run_cli(score_model.main, ["--benchmark", "all", "--pred-root", tmp_path], capsys)
+    assert_user_error(rc, err, "--benchmark all generates", "one benchmark at a time")
     rc, _, err = run_cli(score_model.main, ["--backbone", "opensora_v1_2", "--protocol", "v2v"], capsys)
     assert_user_error(rc, err, "v2v is Physics-IQ's", "--benchmark physics_iq")
 
@@ -146,7 +148,7 @@ def test_a_conditioning_clip_is_held_fixed(name):
     from opensora.tiny import resolve_specs
 
     cfg = resolve_specs(load_config(TINY_CONFIGS[name]))
-    g = cfg.physics_iq
+    g = cfg.physics_iq_generation
     over = {"height": g["height"], "width": g["width"], "num_frames": g["v2v"]["num_frames"], "square": "fill"}
     cfg.merge_from_dict({f"backbone.{k}": v for k, v in over.items()})
     bb = build_backbone(
@@ -212,12 +214,14 @@ def test_every_benchmark_in_one_run_folder(tmp_path, capsys, tree):
         assert (run / p / "eval" / "summary.json").is_file(), p
         assert f"{p} " in out.split("every benchmark of")[1]
     assert "Physics-IQ score" in out
+    args[-1] = f"--score.benchmark_dirs.newton={benchmark(tmp_path / 'newton', 'sim')}"  # now it is there
     rc, out, err = run_cli(score_model.main, args, capsys)
-    assert rc == 0 and out.count("evaluation: up to date") == 3 and "generated 0 of 3" in out
+    assert rc == 0 and out.count("evaluation: up to date") == 3 and "generated 0 of 3" in out  # resumed
+    assert "generated 2 of 2" in out and (run / "newton" / "eval" / "summary.json").is_file()  # only newton is new
     page = compare.build([str(run)], tmp_path / "page", videos=2)
     html = page.read_text()
     assert html.count('<tr class="run"><td><b>opensora_v1_2</b>') == 1  # the three splits share one paper row
-    assert "Physics-IQ" in html and "sim_unseen" in html
+    assert "Physics-IQ" in html and "sim_unseen" in html and "opensora_v1_2 (newton)" in html
     gone = [f"--score.benchmark_dirs.real={tmp_path / 'gone'}" if str(a).startswith("--score.benchmark_dirs.real=")
             else a for a in args]  # fmt: skip
     rc, _, err = run_cli(score_model.main, [*gone[:-2], "--run-dir", tmp_path / "all2"], capsys)
@@ -240,7 +244,7 @@ def test_full_size_physics_iq_settings_cover_five_seconds_on_the_models_grid(nam
     cfg = load_config(path)
     t, grid = REAL_GRIDS[name]
     plans = {"i2v": plan(cfg, "i2v", path)}
-    if cfg.physics_iq.get("v2v"):
+    if cfg.physics_iq_generation.get("v2v"):
         plans["v2v"] = plan(cfg, "v2v", path)
     else:
         with pytest.raises(ConfigError, match="conditions on one frame only"):
