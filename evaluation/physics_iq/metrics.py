@@ -25,6 +25,7 @@ mismatch is an error naming the file (:class:`FrameMismatch`).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -49,15 +50,31 @@ def binarise(masks: np.ndarray) -> np.ndarray:
     return (masks > 127).astype(np.uint8)
 
 
+# uint8 v → float32(v / 255.0): the release's conversion (divided in float64, then cast), as a table
+UNIT = (np.arange(256) / 255.0).astype(np.float32)
+
+
+def unit_frames(frames: np.ndarray) -> np.ndarray:
+    """``uint8`` frames → float32 in [0, 1], value for value what ``(f / 255.0).astype(np.float32)`` gives.
+
+    OpenCV's table look-up (about 15x faster than the division on 2 cores' worth of frames).
+    """
+    import cv2
+
+    rows = np.ascontiguousarray(frames).reshape(-1, *frames.shape[-2:])  # [N·H, W, C]: OpenCV's image layout
+    return cv2.LUT(rows, UNIT).reshape(frames.shape)
+
+
 def mse_per_frame(a: np.ndarray, b: np.ndarray) -> list[float]:
-    """Per-frame MSE of frames in [0, 1] (uint8 in, divided by 255 in float64, differenced in float32)."""
+    """Per-frame MSE of frames in [0, 1] (uint8 in, divided by 255 in float64, differenced in float32).
+
+    ``a`` and ``b`` may already be :func:`unit_frames` (float32): the values are the same.
+    """
     if len(a) != len(b):
         raise FrameMismatch(f"{len(a)} vs {len(b)} frames")
-    out = []
-    for fa, fb in zip(a, b, strict=True):
-        x = (fa / 255.0).astype(np.float32) - (fb / 255.0).astype(np.float32)
-        out.append(float(np.mean(x**2)))
-    return out
+    a = a if a.dtype == np.float32 else unit_frames(a)
+    b = b if b.dtype == np.float32 else unit_frames(b)
+    return [float(np.mean((fa - fb) ** 2)) for fa, fb in zip(a, b, strict=True)]
 
 
 def iou_per_frame(a: np.ndarray, b: np.ndarray) -> list[float]:
@@ -98,13 +115,23 @@ class RealView:
     mask1: np.ndarray
     mask2: np.ndarray
 
+    @functools.cached_property
+    def units(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both takes as :func:`unit_frames`, converted once for every prediction scored against them."""
+        return unit_frames(self.take1), unit_frames(self.take2)
+
+    @functools.cached_property
+    def physical_variance(self) -> dict:
+        """:meth:`variance`, computed once per view (every seed's prediction shares it)."""
+        return self.variance()
+
     def variance(self) -> dict:
         """The physical variance: the metrics between the two takes."""
         wa, wb = weighted_mask(self.mask1), weighted_mask(self.mask2)
         union = np.maximum(wa, wb)
         weighted = 1.0 if np.sum(union) == 0 else float(np.sum(np.minimum(wa, wb)) / np.sum(union))
         return {
-            "variance_mse": mse_per_frame(self.take1, self.take2),
+            "variance_mse": mse_per_frame(*self.units),
             "variance_spatiotemporal_iou": iou_per_frame(self.mask1, self.mask2),
             "variance_spatial": spatial_iou(self.mask1, self.mask2),
             "variance_weighted_spatial": weighted,
@@ -113,16 +140,17 @@ class RealView:
 
 def view_metrics(real: RealView, pred: np.ndarray, pred_masks: np.ndarray) -> dict:
     """The release's per-view record: metrics of the prediction against take 1 and take 2, and the variance."""
+    unit = unit_frames(pred)
     return {
-        "v1_mse": mse_per_frame(real.take1, pred),
-        "v2_mse": mse_per_frame(real.take2, pred),
+        "v1_mse": mse_per_frame(real.units[0], unit),
+        "v2_mse": mse_per_frame(real.units[1], unit),
         "spatiotemporal_iou_v1": iou_per_frame(real.mask1, pred_masks),
         "spatiotemporal_iou_v2": iou_per_frame(real.mask2, pred_masks),
         "spatial_iou_v1": spatial_iou(real.mask1, pred_masks),
         "spatial_iou_v2": spatial_iou(real.mask2, pred_masks),
         "weighted_spatial_iou_v1": weighted_spatial_iou(real.mask1, pred_masks),
         "weighted_spatial_iou_v2": weighted_spatial_iou(real.mask2, pred_masks),
-        **real.variance(),
+        **real.physical_variance,
     }
 
 
