@@ -228,17 +228,27 @@ class Generator:
         return written
 
     def context(self, job: Prompt) -> torch.Tensor:
-        """The conditioning clip ``[3, K, H, W]``: the last ``context_frames`` frames of ``job.context``, each prepared."""
-        from evaluation.physics_iq.video import read_frames
+        """The conditioning clip ``[3, K, H, W]``: the last ``context_frames`` frames of ``job.context``, each prepared.
+
+        Streamed: only the last K frames are prepared and kept (a 3 s 4K clip is never held whole).
+        """
+        from collections import deque
+
+        from evaluation.physics_iq.video import iter_frames, probe
 
         if not job.context:
             raise InputError(job.sample_id, "inference.context_frames is set but this prompt has no conditioning clip")
         k = self.args.context_frames
-        frames = read_frames(job.context).frames  # BGR
-        if len(frames) < k:
-            raise InputError(job.context, f"has {len(frames)} frames; video-to-video conditions on the last {k}")
-        prep = [self.backbone.prepare_first_frame(np.ascontiguousarray(f[..., ::-1])) for f in frames[-k:]]
-        return torch.stack(prep, dim=1)
+        for first in (max(probe(job.context)[1] - k, 0), 0):  # the container's count; if it overstates, all frames
+            kept, n = deque(maxlen=k), 0
+            for n, f in enumerate(iter_frames(job.context), start=1):  # BGR
+                if n > first:
+                    kept.append(self.backbone.prepare_first_frame(np.ascontiguousarray(f[..., ::-1])))
+            if len(kept) == k or first == 0:
+                break
+        if len(kept) < k:
+            raise InputError(job.context, f"has {n} frames; video-to-video conditions on the last {k}")
+        return torch.stack(list(kept), dim=1)
 
     def kept(self, video: torch.Tensor) -> torch.Tensor:
         """``video [B, 3, T, H, W]`` cut to ``inference.frames``; too short a video is a config error."""

@@ -261,3 +261,25 @@ def test_full_size_physics_iq_settings_cover_five_seconds_on_the_models_grid(nam
             assert n % t == 0 and (k is None or k % t == 0)
         else:
             assert (n - 1) % t == 0 and (k is None or (k - 1) % t == 0)
+
+
+def test_the_conditioning_clip_is_its_last_frames_and_a_short_one_is_named(tree):
+    from types import SimpleNamespace
+
+    from evaluation.core.errors import InputError
+    from evaluation.physics_iq.video import read_frames
+    from opensora.backbones.base import Backbone, Geometry
+    from opensora.inference import Generator, Prompt
+
+    clip = next((tree["root"] / "split-videos" / "conditioning" / "8FPS").iterdir())  # 24 frames
+    bb = Backbone()
+    bb.geometry = Geometry(32, 64, 57, 8, "fill")
+    fake_generator = SimpleNamespace(args=SimpleNamespace(context_frames=17), backbone=bb)  # what context() reads
+    job = Prompt("0001", "a ball", "unused.jpg", context=str(clip))
+    got = Generator.context(fake_generator, job)
+    frames = read_frames(clip).frames
+    want = torch.stack([bb.prepare_first_frame(np.ascontiguousarray(f[..., ::-1])) for f in frames[-17:]], dim=1)
+    assert got.shape == (3, 17, 32, 64) and torch.equal(got, want)
+    fake_generator.args.context_frames = 25
+    with pytest.raises(InputError, match="has 24 frames; video-to-video conditions on the last 25"):
+        Generator.context(fake_generator, job)
