@@ -114,8 +114,9 @@ def jobs(real_root: Path, cases: list[layout.Case], protocol: str, fps: int):
         out.append(Prompt(c.key, c.description, str(ref), i, context=str(ctx) if ctx else None))
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        flags = f" --fps {fps} --v2v" if protocol == "v2v" else ""
         hint = f"download the {fps}FPS conditioning clips" if protocol == "v2v" else "download the switch frames"
         raise InputError(
-            missing[0], f"is not there{more}: {hint} (bash scripts/data_processing/download_physics_iq.sh)"
+            missing[0], f"is not there{more}: {hint} (bash scripts/data_processing/download_physics_iq.sh{flags})"
         )
     return out
