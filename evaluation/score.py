@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evaluation.core.config import artifact_root, copy_flags, load_config, parse_cli, run_reporting_errors, section
-from evaluation.core.errors import ConfigError, InputError
+from evaluation.core.errors import ConfigError, InputError, UserError
 from evaluation.core.files import write_json, write_text
 from evaluation.core.identity import (
     compare,
@@ -71,6 +71,7 @@ from evaluation.schema import (
 DEFAULT_CONFIG = "configs/eval/score_model.py"
 SPLITS = ("real", "sim_seen", "sim_unseen", "newton", *(f"newton_{s}" for s in SCENARIOS))
 BENCHMARKS = ("pisabench", "physics_iq", "all")
+PROTOCOLS = ("i2v", "v2v")  # Physics-IQ's: the switch frame, or the 3 s conditioning clip
 NEWTON_ROOT = "data/newton/newton_256"  # python -m sim_data.newton's default ground truth
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".webm")
 MASK_CONFIG = "configs/data_processing/generate_mask.py"
@@ -125,7 +126,7 @@ class ScoreArgs:
             raise ValueError(f"score.benchmark must be one of {BENCHMARKS}, got {self.benchmark!r}")
         if self.seeds < 1:
             raise ValueError(f"score.seeds must be >= 1, got {self.seeds}")
-        if self.protocol not in ("i2v", "v2v"):
+        if self.protocol not in PROTOCOLS:
             raise ValueError(f"score.protocol must be i2v or v2v, got {self.protocol!r}")
         if self.protocol == "v2v" and self.benchmark == "pisabench":
             raise ValueError(
@@ -495,8 +496,13 @@ def run_all(a: ScoreArgs, generators: dict[str, Stage]) -> int:
     for p, r in zip(parts, prepared, strict=True):
         name = Path(p.run_dir).name
         print(f"\n=== {name} ===")
-        status[name] = run_prepared(r, generators)
-    lines = [f"{name:<22} {'ok' if rc == 0 else f'FAILED (status {rc})':<18} {headline(root / name)}"
+        try:
+            status[name] = run_prepared(r, generators)
+        except UserError as e:  # e.g. videos made with other settings: this part stops, the others run
+            print(f"error: {e}", file=sys.stderr)
+            status[name] = 2
+    # a failed part shows no numbers: what its folder holds was not made by this run
+    lines = [f"{name:<22} {'ok':<18} {headline(root / name)}" if rc == 0 else f"{name:<22} FAILED (status {rc})"
              for name, rc in status.items()]  # fmt: skip
     write_json(root / "benchmarks.json", {n: {"status": rc, "folder": n} for n, rc in status.items()})
     print(f"\nevery benchmark of {a.model_name} in {root}:\n" + "\n".join(lines))
@@ -524,9 +530,7 @@ def add_flags(p, *, backbone: bool) -> None:
         help="pisabench (the --split; default) | physics_iq | all (PisaBench real + sim, Physics-IQ, newton if there)",
     )
     p.add_argument("--seeds", type=int, help="Physics-IQ: videos per case, seeds seed + k·1000 (default 1)")
-    p.add_argument(
-        "--protocol", choices=("i2v", "v2v"), help="Physics-IQ: switch frame (i2v, default) or 3 s clip (v2v)"
-    )
+    p.add_argument("--protocol", choices=PROTOCOLS, help="Physics-IQ: switch frame (i2v, default) or 3 s clip (v2v)")
     p.add_argument("--physics-iq-root", dest="physics_iq_root", help="the downloaded physics-IQ-benchmark folder")
     p.add_argument("--benchmark-dir", dest="benchmark_dir", help="the split's ground-truth samples")
     p.add_argument(

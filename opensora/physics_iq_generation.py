@@ -28,10 +28,10 @@ from pathlib import Path
 from evaluation.core.config import section
 from evaluation.core.errors import ConfigError, InputError
 from evaluation.physics_iq import layout
+from evaluation.score import PROTOCOLS
 
 SECONDS = 5.0  # the release scores the first 5 s after the switch frame
 CONTEXT_SECONDS = 3.0  # the released conditioning clips
-PROTOCOLS = ("i2v", "v2v")
 SECTION = "physics_iq_generation"  # the inference config's section
 SEED_STRIDE = 1000  # seed k of --seeds generates with seed + k·1000 (each case adds its index: 198 < 1000)
 

@@ -222,6 +222,10 @@ def test_every_benchmark_in_one_run_folder(tmp_path, capsys, tree):
     html = page.read_text()
     assert html.count('<tr class="run"><td><b>opensora_v1_2</b>') == 1  # the three splits share one paper row
     assert "Physics-IQ" in html and "sim_unseen" in html and "opensora_v1_2 (newton)" in html
+    rc, out, err = run_cli(score_model.main, [*args, "--seed", "7"], capsys)  # every part's videos: another seed
+    summary = out.split("every benchmark of")[1]
+    assert rc == 2 and summary.count("FAILED (status 2)") == 5 and "l2 " not in summary  # no stale numbers shown
+    assert err.count("error:") == 5 and "seed" in err  # each part refused by name, and every part was tried
     gone = [f"--score.benchmark_dirs.real={tmp_path / 'gone'}" if str(a).startswith("--score.benchmark_dirs.real=")
             else a for a in args]  # fmt: skip
     rc, _, err = run_cli(score_model.main, [*gone[:-2], "--run-dir", tmp_path / "all2"], capsys)
