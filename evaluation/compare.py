@@ -86,7 +86,7 @@ def label_runs(runs: list[Run]) -> list[Run]:
         r.key = f"run{i + 1}-{_slug(model)}"
     for r in runs:
         if r.group:
-            same_model = {g for g, m in ((x.group, x.summary["model"]) for x in runs) if m == r.summary["model"]}
+            same_model = {x.group for x in runs if x.summary["model"] == r.summary["model"]}
             r.group_label = r.summary["model"] + (f" ({Path(r.group).name})" if len(same_model) > 1 else "")
     return runs
 
