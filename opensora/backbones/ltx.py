@@ -76,8 +76,10 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         pipe, g = self.pipe, self.geometry
         feats = {k: v.to(self.device) for k, v in features.items()}
         image = first_frames.to(self.device, dtype=feats["pos"].dtype)
+        cond_frames = 1  # latent frames held fixed: the image's, or a clip's
         if image.ndim == 5:
             latents, cmask = self._clip_latents(image, generator)
+            cond_frames = (image.shape[2] - 1) // pipe.vae_temporal_compression_ratio + 1
         else:
             latents, cmask = pipe.prepare_latents(
                 image,
@@ -104,9 +106,7 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
         timesteps, _ = retrieve_timesteps(sched, steps, self.device, None, sigmas=sigmas, mu=mu)
         rope = (pipe.vae_temporal_compression_ratio / g.fps, pipe.vae_spatial_compression_ratio,
                 pipe.vae_spatial_compression_ratio)  # fmt: skip
-        state = {"sched": sched, "rope": rope, "grid": (lf, lh, lw), "generator": generator}
-        if image.ndim == 5:
-            state["cond_frames"] = (image.shape[2] - 1) // pipe.vae_temporal_compression_ratio + 1
+        state = {"sched": sched, "rope": rope, "grid": (lf, lh, lw), "generator": generator, "cond_frames": cond_frames}
         return Trajectory(latents, list(timesteps), {"mask": cmask}, feats, state, guidance)
 
     clip_conditioning = True  # a clip's latent frames take latent frame 0's place under the conditioning mask
@@ -125,12 +125,9 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
 
     def _clip_latents(self, clip, generator):
         """As the pipeline's ``prepare_latents`` for a clip ``[B, 3, K, H, W]``: its latent frames fixed under the mask."""
-        from diffusers.pipelines.ltx.pipeline_ltx_image2video import retrieve_latents
         from diffusers.utils.torch_utils import randn_tensor
 
-        pipe, vae = self.pipe, self.pipe.vae
-        z = torch.cat([retrieve_latents(vae.encode(c[None].to(vae.dtype)), generator) for c in clip]).float()
-        z = pipe._normalize_latents(z, vae.latents_mean, vae.latents_std)
+        z = torch.cat([self._normalized_latents(c[None], generator) for c in clip]).float()  # one by one, as images
         lf, lh, lw = self._latent_grid()
         b, c, n = z.shape[:3]
         mask = torch.zeros((b, 1, lf, lh, lw), device=self.device)
@@ -192,18 +189,21 @@ class LTXVideoI2V(FlowMatching, DiffusersBackbone):
     @override
     def step(self, traj, i, prediction):
         pred, lat = self._unpack(prediction), self._unpack(traj.x)
-        n = traj.state.get("cond_frames", 1)  # latent frames held fixed: the image's, or a clip's
+        n = traj.state["cond_frames"]
         moved = traj.state["sched"].step(pred[:, :, n:], traj.timesteps[i], lat[:, :, n:], return_dict=False)[0]
         return self._pack(torch.cat([lat[:, :, :n], moved], dim=2))
 
     @override
     def encode(self, video, generator=None):
+        return self._pack(self._normalized_latents(self.to_canvas(video), generator))
+
+    def _normalized_latents(self, video, generator=None):
+        """``[B, 3, T, H, W]`` → the VAE's latents (sampled with ``generator``), normalised by its statistics."""
         from diffusers.pipelines.ltx.pipeline_ltx_image2video import retrieve_latents
 
-        video = self.to_canvas(video)
         vae = self.pipe.vae
         z = retrieve_latents(vae.encode(video.to(self.device, vae.dtype)), generator)
-        return self._pack(self.pipe._normalize_latents(z, vae.latents_mean, vae.latents_std))
+        return self.pipe._normalize_latents(z, vae.latents_mean, vae.latents_std)
 
     @override
     def decode(self, latents, frames=None, generator=None):
